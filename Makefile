@@ -1,0 +1,54 @@
+# The two commands of the README: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Python 3.12 preferred. On pyenv machines the `python3.12` shim exists but fails unless a
+# version is selected, so each candidate is *run*, not just looked up.
+PYTHON ?= $(shell \
+	for c in python3.12 "$$(pyenv root 2>/dev/null)/versions/3.12.1/bin/python3.12" \
+	         $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12 2>/dev/null) \
+	         python3.13 python3; do \
+	  if "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' >/dev/null 2>&1; then \
+	    echo "$$c"; break; fi; \
+	done)
+
+.PHONY: help run test lint format migrate seed clean
+
+help:
+	@echo "make run    start the product on its embedded defaults, with demo data (http://$(HOST):$(PORT))"
+	@echo "make test   install the dev requirements and run the whole test suite"
+	@echo "make lint   ruff check + format check;  make format  apply ruff's formatting"
+
+$(VENV)/.installed: requirements.txt
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.10 found (3.12 preferred)."; exit 1; }
+	@echo "Using $(PYTHON) ($$($(PYTHON) -c 'import sys; print(sys.version.split()[0])'))"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.installed
+	@DEBUG=$${DEBUG:-true} HOST=$(HOST) PORT=$(PORT) PYTHON_BIN=$(PY) scripts/run
+
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) staticfiles var .pytest_cache

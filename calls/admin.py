@@ -1,0 +1,137 @@
+from django.contrib import admin
+
+from calls.models import (
+    CallAttempt,
+    CallEvent,
+    EmailNotification,
+    ProviderConfig,
+    SchedulerRun,
+    SurveyEvent,
+    SurveyResponse,
+)
+from voicesurvey.admin import ReadOnlyAdminMixin
+from voicesurvey.services import audit_log_record
+
+
+@admin.register(ProviderConfig)
+class ProviderConfigAdmin(admin.ModelAdmin):
+    list_display = (
+        "provider",
+        "outbound_number",
+        "max_concurrent_calls",
+        "calls_per_second",
+        "cost_per_minute",
+        "updated_at",
+    )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "provider",
+                    "outbound_number",
+                    "max_concurrent_calls",
+                    "calls_per_second",
+                    "cost_per_minute",
+                    "dialling_paused_until",
+                )
+            },
+        ),
+        ("Retention", {"fields": ("recording_retention_days", "transcript_retention_days")}),
+        (
+            "Simulator",
+            {
+                "fields": (
+                    "sim_answer_rate",
+                    "sim_busy_rate",
+                    "sim_no_answer_rate",
+                    "sim_failure_rate",
+                    "sim_consent_rate",
+                    "sim_seed",
+                    "sim_unavailable",
+                )
+            },
+        ),
+    )
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not ProviderConfig.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_log_record(
+            actor=request.user,
+            action="provider_config.update",
+            obj=obj,
+            details={"changed": form.changed_data},
+        )
+
+
+class CallEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CallEvent
+    fields = ("received_at", "status", "event_key", "payload")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(CallAttempt)
+class CallAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "call_id",
+        "campaign",
+        "attempt_number",
+        "provider",
+        "outcome",
+        "started_at",
+        "answered_at",
+        "ended_at",
+        "error_code",
+    )
+    list_filter = ("outcome", "provider", "campaign")
+    search_fields = ("=call_id", "=provider_call_id")
+    list_select_related = ("campaign",)
+    raw_id_fields = ("contact", "campaign")
+    inlines = [CallEventInline]
+    show_full_result_count = False
+
+
+@admin.register(CallEvent)
+class CallEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("received_at", "attempt", "status", "event_key")
+    list_filter = ("status",)
+    search_fields = ("=attempt__call_id",)
+    show_full_result_count = False
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("contact", "campaign", "q1_answer", "q2_answer", "q3_answer", "completed_at")
+    list_filter = ("campaign",)
+    list_select_related = ("campaign", "contact")
+    show_full_result_count = False
+
+
+@admin.register(SurveyEvent)
+class SurveyEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "type", "campaign", "processed_at")
+    list_filter = ("type", "campaign")
+    list_select_related = ("campaign",)
+    show_full_result_count = False
+
+
+@admin.register(EmailNotification)
+class EmailNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "to_email", "template", "status", "attempts", "sent_at")
+    list_filter = ("status",)
+    search_fields = ("=to_email",)
+    list_select_related = ("template",)
+    show_full_result_count = False
+
+
+@admin.register(SchedulerRun)
+class SchedulerRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("started_at", "finished_at", "campaigns_seen", "calls_placed", "errors")
+    date_hierarchy = "started_at"

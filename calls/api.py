@@ -1,0 +1,111 @@
+"""API of the calls engine: `GET /api/calls/{call_id}`."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from calls.models import CallAttempt
+from calls.selectors import call_attempt_answers, call_attempt_events, call_attempt_get
+from voicesurvey.permissions import Capability, CapabilityPermission, phone_number_for
+
+
+class CanReadCallDetails(CapabilityPermission):
+    """Managers and admins. The design's matrix lets every role read call details, but the
+    calls issue limits them to managers and admins: a call's transcript and answers are the
+    callee's own words, which viewers (who see phone numbers masked) do not get either. The
+    capability that is exactly those two roles is seeing phone numbers."""
+
+    capability = Capability.SEE_PHONE_NUMBERS
+
+
+class CallCampaignSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class CallContactSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    phone_number = serializers.CharField()
+    external_contact_id = serializers.CharField()
+    state = serializers.CharField()
+
+
+class CallAnswerSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    question = serializers.CharField()
+    question_type = serializers.CharField()
+    answer = serializers.CharField()
+    confidence = serializers.FloatField(allow_null=True)
+
+
+class CallEventSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    event_key = serializers.CharField()
+    received_at = serializers.DateTimeField()
+
+
+class CallDetailOutputSerializer(serializers.Serializer):
+    call_id = serializers.UUIDField()
+    campaign = CallCampaignSerializer()
+    contact = CallContactSerializer()
+    attempt_number = serializers.IntegerField()
+    provider = serializers.CharField()
+    provider_call_id = serializers.CharField()
+    outcome = serializers.CharField(allow_null=True, help_text="null while the call is in flight")
+    provider_raw_status = serializers.CharField()
+    error_code = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    duration_seconds = serializers.IntegerField(allow_null=True, help_text="answered → ended")
+    dialogue_step = serializers.CharField()
+    transcript = serializers.CharField(help_text="snippet of the dialogue, prompts and replies")
+    answers = CallAnswerSerializer(many=True)
+    events = CallEventSerializer(many=True)
+
+
+class CallDetailApi(APIView):
+    """One call attempt: outcome, timestamps, provider ids, error, transcript and answers."""
+
+    permission_classes = [CanReadCallDetails]
+
+    @extend_schema(responses=CallDetailOutputSerializer)
+    def get(self, request, call_id):
+        try:
+            attempt = call_attempt_get(call_id=call_id)
+        except CallAttempt.DoesNotExist as exc:
+            raise Http404("No such call.") from exc
+        contact = attempt.contact
+        data = {
+            "call_id": attempt.call_id,
+            "campaign": {"id": attempt.campaign_id, "name": attempt.campaign.name},
+            "contact": {
+                "id": contact.pk,
+                "phone_number": phone_number_for(request.user, contact.phone_number),
+                "external_contact_id": contact.external_contact_id,
+                "state": contact.state,
+            },
+            "attempt_number": attempt.attempt_number,
+            "provider": attempt.provider,
+            "provider_call_id": attempt.provider_call_id,
+            "outcome": attempt.outcome,
+            "provider_raw_status": attempt.provider_raw_status,
+            "error_code": attempt.error_code,
+            "started_at": attempt.started_at,
+            "answered_at": attempt.answered_at,
+            "ended_at": attempt.ended_at,
+            "duration_seconds": attempt.duration_seconds,
+            "dialogue_step": attempt.dialogue_step,
+            "transcript": attempt.transcript,
+            "answers": [dataclasses.asdict(a) for a in call_attempt_answers(attempt=attempt)],
+            "events": call_attempt_events(attempt=attempt).values(
+                "status", "event_key", "received_at"
+            ),
+        }
+        return Response(CallDetailOutputSerializer(data).data)

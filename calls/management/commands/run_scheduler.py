@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from calls.scheduler import scheduler_tick
+from calls.services import call_attempts_reconcile
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the call scheduler: each tick dials the contacts due now, then closes calls left "
+        "without a final event past their timeout. --once runs one tick; without it, one tick "
+        "every SCHEDULER_TICK_SECONDS until stopped (for a deployment without the task "
+        "cluster's schedule: see setup_schedules)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="run one tick and exit")
+
+    def handle(self, *args, once, verbosity, **options):
+        while True:
+            started = time.monotonic()
+            self.tick(verbosity)
+            if once:
+                return
+            time.sleep(max(0.0, settings.SCHEDULER_TICK_SECONDS - (time.monotonic() - started)))
+
+    def tick(self, verbosity: int) -> None:
+        run = scheduler_tick()
+        closed = call_attempts_reconcile()
+        if verbosity:
+            elapsed_ms = (run.finished_at - run.started_at).total_seconds() * 1000
+            extra = ""
+            if run.details.get("paused_until"):
+                extra = f"; dialling paused until {run.details['paused_until']}"
+            self.stdout.write(
+                f"tick: {run.campaigns_seen} running campaigns, {run.calls_placed} calls placed, "
+                f"{run.errors} errors, {closed} stale calls closed in {elapsed_ms:.0f} ms{extra}"
+            )

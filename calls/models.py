@@ -1,0 +1,307 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class CallOutcome(models.TextChoices):
+    COMPLETED = "completed", "Completed"
+    REFUSED = "refused", "Refused"
+    NO_ANSWER = "no_answer", "No answer"
+    BUSY = "busy", "Busy"
+    FAILED = "failed", "Failed"
+
+
+# Outcomes after which the contact may be tried again (DESIGN §5).
+RETRYABLE_OUTCOMES = (CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.FAILED)
+
+
+class Provider(models.TextChoices):
+    SIMULATOR = "simulator", "Simulator"
+    TWILIO = "twilio", "Twilio"
+
+
+class ProviderConfig(models.Model):
+    """The telephony settings: one row, edited in the admin (`provider_config_get`)."""
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.SIMULATOR)
+    outbound_number = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="Caller id in E.164; Twilio uses TWILIO_FROM_NUMBER when this is empty.",
+    )
+    max_concurrent_calls = models.PositiveIntegerField(default=10)
+    calls_per_second = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+    cost_per_minute = models.DecimalField(
+        max_digits=8, decimal_places=4, default=0, help_text="Billed per started minute."
+    )
+    recording_retention_days = models.PositiveIntegerField(default=30)
+    transcript_retention_days = models.PositiveIntegerField(default=90)
+    # The simulator's fake callee: how a call ends, as shares of all calls (answer + busy +
+    # no answer + failure = 1), then how often an answered callee consents.
+    sim_answer_rate = models.FloatField("answer rate", default=0.65)
+    sim_busy_rate = models.FloatField("busy rate", default=0.1)
+    sim_no_answer_rate = models.FloatField("no-answer rate", default=0.2)
+    sim_failure_rate = models.FloatField("failure rate", default=0.05)
+    sim_consent_rate = models.FloatField("consent rate", default=0.8)
+    sim_seed = models.PositiveIntegerField("seed", default=1)
+    sim_unavailable = models.BooleanField(
+        "simulate an outage",
+        default=False,
+        help_text="Every dial fails as if the provider were down, to watch the back-off.",
+    )
+    # Set by the scheduler after a provider outage; clear it to resume dialling at once.
+    dialling_paused_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "provider configuration"
+        verbose_name_plural = "provider configuration"
+        constraints = [
+            models.CheckConstraint(name="providerconfig_singleton", condition=Q(id=1)),
+            models.CheckConstraint(
+                name="providerconfig_concurrency_positive", condition=Q(max_concurrent_calls__gte=1)
+            ),
+            models.CheckConstraint(
+                name="providerconfig_rate_positive", condition=Q(calls_per_second__gt=0)
+            ),
+            models.CheckConstraint(
+                name="providerconfig_sim_rates_0_1",
+                condition=Q(sim_answer_rate__gte=0, sim_answer_rate__lte=1)
+                & Q(sim_busy_rate__gte=0, sim_busy_rate__lte=1)
+                & Q(sim_no_answer_rate__gte=0, sim_no_answer_rate__lte=1)
+                & Q(sim_failure_rate__gte=0, sim_failure_rate__lte=1)
+                & Q(sim_consent_rate__gte=0, sim_consent_rate__lte=1),
+                violation_error_message="Simulator rates are between 0 and 1.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} provider"
+
+
+class CallAttempt(models.Model):
+    """One dial of one contact. `outcome` is null while the call is in flight."""
+
+    call_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Neither foreign key gets an index of its own: unique (contact, attempt_number) and the
+    # (campaign, …) indexes below lead with them.
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="attempts", db_index=False
+    )
+    # Denormalised from the contact: stats and the scheduler read attempts by campaign.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="attempts", db_index=False
+    )
+    attempt_number = models.PositiveSmallIntegerField()
+    provider = models.CharField(max_length=20, choices=Provider.choices)
+    provider_call_id = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # Null, not "", while in flight: "no outcome yet" is a state, and the partial index uses it.
+    outcome = models.CharField(  # noqa: DJ001
+        max_length=20, choices=CallOutcome.choices, null=True, blank=True
+    )
+    provider_raw_status = models.CharField(max_length=32, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    dialogue_step = models.CharField(max_length=32, blank=True)
+    transcript = models.TextField(blank=True, help_text="Snippet of the dialogue, for review.")
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "attempt_number"], name="callattempt_unique_number_per_contact"
+            ),
+            models.CheckConstraint(
+                name="callattempt_number_positive", condition=Q(attempt_number__gte=1)
+            ),
+        ]
+        indexes = [
+            # Time series and per-campaign outcome counts.
+            models.Index(fields=["campaign", "started_at"], name="attempt_campaign_started_idx"),
+            models.Index(fields=["campaign", "outcome"], name="attempt_campaign_outcome_idx"),
+            # Webhooks find their attempt by the provider's id. (A Meta index, not db_index=True,
+            # which on PostgreSQL adds a second, LIKE-only index.)
+            models.Index(fields=["provider_call_id"], name="attempt_provider_call_idx"),
+            # Calls in flight: concurrency slots, reconciliation of stuck attempts.
+            models.Index(
+                fields=["started_at"],
+                name="attempt_in_flight_idx",
+                condition=Q(outcome__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"call {self.call_id}"
+
+    @property
+    def duration_seconds(self) -> int | None:
+        if self.answered_at and self.ended_at:
+            return max(0, int((self.ended_at - self.answered_at).total_seconds()))
+        return None
+
+
+class CallEvent(models.Model):
+    """A provider webhook event as received. Unique per (attempt, key): replays are no-ops."""
+
+    attempt = models.ForeignKey(CallAttempt, on_delete=models.CASCADE, related_name="events")
+    event_key = models.CharField(max_length=128)
+    status = models.CharField(max_length=32)
+    payload = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "event_key"], name="callevent_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status} ({self.event_key})"
+
+
+class SurveyResponse(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contact = models.OneToOneField(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="survey_response"
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="survey_responses"
+    )
+    call_attempt = models.ForeignKey(
+        CallAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    q1_answer = models.TextField(blank=True)
+    q1_confidence = models.FloatField(null=True, blank=True)
+    q2_answer = models.TextField(blank=True)
+    q2_confidence = models.FloatField(null=True, blank=True)
+    q3_answer = models.TextField(blank=True)
+    q3_confidence = models.FloatField(null=True, blank=True)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="surveyresponse_confidence_0_1",
+                condition=(
+                    Q(q1_confidence__isnull=True) | Q(q1_confidence__gte=0, q1_confidence__lte=1)
+                )
+                & (Q(q2_confidence__isnull=True) | Q(q2_confidence__gte=0, q2_confidence__lte=1))
+                & (Q(q3_confidence__isnull=True) | Q(q3_confidence__gte=0, q3_confidence__lte=1)),
+                violation_error_message="Confidence is between 0 and 1.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"response {self.pk}"
+
+
+class SurveyEventType(models.TextChoices):
+    COMPLETED = "survey.completed", "Survey completed"
+    REFUSED = "survey.refused", "Survey refused"
+    NOT_REACHED = "survey.not_reached", "Not reached"
+
+
+class SurveyEvent(models.Model):
+    """Outbox: written in the same transaction as the state change it reports, then drained."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(max_length=32, choices=SurveyEventType.choices)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.CASCADE,
+        related_name="survey_events",
+        db_index=False,  # (campaign, type) below
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="survey_events"
+    )
+    call_attempt = models.ForeignKey(
+        CallAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="surveyevent_unprocessed_idx",
+                condition=Q(processed_at__isnull=True),
+            ),
+            models.Index(fields=["campaign", "type"], name="surveyevent_campaign_type_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.pk}"
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class EmailNotification(models.Model):
+    """One follow-up email. Unique per (event, template): an outcome is mailed at most once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(  # indexed by unique (event, template) below
+        SurveyEvent, on_delete=models.CASCADE, related_name="emails", db_index=False
+    )
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="emails")
+    template = models.ForeignKey(
+        "campaigns.EmailTemplate", on_delete=models.PROTECT, related_name="notifications"
+    )
+    to_email = models.EmailField(max_length=254)
+    status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "template"], name="email_once_per_event"),
+        ]
+        indexes = [
+            models.Index(fields=["status"], name="email_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"email {self.pk} ({self.status})"
+
+
+class SchedulerRun(models.Model):
+    """One scheduler tick: what it saw and did."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    campaigns_seen = models.PositiveIntegerField(default=0)
+    calls_placed = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["-started_at"], name="schedulerrun_started_idx")]
+
+    def __str__(self) -> str:
+        return f"scheduler run {self.started_at:%Y-%m-%d %H:%M:%S}"

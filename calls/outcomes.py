@@ -1,0 +1,222 @@
+"""The outcome rules of DESIGN §5, in one place.
+
+Two small pure functions say what happens:
+
+- `call_end_outcome`: how a call the provider reports as over ends, when our dialogue did not
+  end it first (busy, no answer, hung up mid-survey…);
+- `contact_move`: where the contact goes after an outcome —
+
+    completed                         → completed, event survey.completed
+    refused                           → refused,   event survey.refused
+    no_answer | busy | failed:
+        number excluded / do_not_call → excluded (never dialled again; no event)
+        attempts left                 → pending, next_attempt_at = end + retry interval
+        no attempts left              → not_reached, event survey.not_reached
+
+and `call_attempt_close` applies them in one transaction: close the attempt (exactly once),
+move the contact, write the SurveyResponse of a completed survey and the SurveyEvent (outbox).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from calls.dialogue import Answer
+from calls.models import (
+    RETRYABLE_OUTCOMES,
+    CallAttempt,
+    CallOutcome,
+    SurveyEvent,
+    SurveyEventType,
+    SurveyResponse,
+)
+from calls.telephony.base import CallStatus
+from contacts.models import Contact, ContactState, ExclusionEntry
+
+# Error codes we set ourselves (providers add their own).
+HUNG_UP = "hung_up"
+TIMEOUT = "timeout"
+PROVIDER_UNAVAILABLE = "provider_unavailable"
+
+
+@dataclasses.dataclass(frozen=True)
+class ContactMove:
+    state: str
+    event_type: str | None  # the SurveyEvent to write, if any
+    retry: bool  # set next_attempt_at = end of call + retry interval
+
+
+def call_end_outcome(status: str, *, answered: bool, error_code: str = "") -> tuple[str, str]:
+    """(outcome, error code) of a call that ended without our dialogue closing it."""
+    if status == CallStatus.BUSY:
+        return CallOutcome.BUSY, error_code
+    if status == CallStatus.NO_ANSWER:
+        return CallOutcome.NO_ANSWER, error_code
+    if status == CallStatus.COMPLETED:
+        # Answered, then over before the survey ended: the callee hung up (or the line
+        # dropped). Never answered yet "completed": nobody picked up.
+        if answered:
+            return CallOutcome.FAILED, error_code or HUNG_UP
+        return CallOutcome.NO_ANSWER, error_code
+    if status == CallStatus.CANCELED:
+        return CallOutcome.FAILED, error_code or "canceled"
+    if status == CallStatus.FAILED:
+        return CallOutcome.FAILED, error_code or "provider_failed"
+    raise ValueError(f"{status!r} is not a final call status.")
+
+
+def contact_move(
+    outcome: str, *, attempts_count: int, max_attempts: int, excluded: bool
+) -> ContactMove:
+    """Where a contact goes after an attempt with this outcome (`attempts_count` includes it)."""
+    if outcome == CallOutcome.COMPLETED:
+        return ContactMove(ContactState.COMPLETED, SurveyEventType.COMPLETED, retry=False)
+    if outcome == CallOutcome.REFUSED:
+        return ContactMove(ContactState.REFUSED, SurveyEventType.REFUSED, retry=False)
+    if outcome not in RETRYABLE_OUTCOMES:
+        raise ValueError(f"Unknown outcome {outcome!r}.")
+    if excluded:
+        return ContactMove(ContactState.EXCLUDED, None, retry=False)
+    if attempts_count < max_attempts:
+        return ContactMove(ContactState.PENDING, None, retry=True)
+    return ContactMove(ContactState.NOT_REACHED, SurveyEventType.NOT_REACHED, retry=False)
+
+
+def _answers_payload(answers: Sequence[Answer]) -> dict:
+    return {f"q{i}": answer.value for i, answer in enumerate(answers, start=1)}
+
+
+def call_attempt_close(
+    *,
+    attempt: CallAttempt,
+    outcome: str,
+    error_code: str = "",
+    raw_status: str = "",
+    ended_at: dt.datetime | None = None,
+    answers: Sequence[Answer] = (),
+    consent_at: dt.datetime | None = None,
+    counts_as_attempt: bool = True,
+) -> bool:
+    """Give an attempt in flight its final outcome and apply the rules above. Returns False,
+    changing nothing, when the attempt was already closed (a replay, a late event, a race).
+
+    `counts_as_attempt=False` (provider outage) gives the contact its attempt back and returns
+    it to pending without writing any event."""
+    # Part of the caller's transaction when there is one (no savepoint: nothing here is
+    # meant to fail on its own), else a transaction of its own.
+    with transaction.atomic(savepoint=False):
+        return _close(
+            attempt=attempt,
+            outcome=outcome,
+            error_code=error_code,
+            raw_status=raw_status,
+            ended_at=ended_at,
+            answers=answers,
+            consent_at=consent_at,
+            counts_as_attempt=counts_as_attempt,
+        )
+
+
+def _close(
+    *,
+    attempt: CallAttempt,
+    outcome: str,
+    error_code: str,
+    raw_status: str,
+    ended_at: dt.datetime | None,
+    answers: Sequence[Answer],
+    consent_at: dt.datetime | None,
+    counts_as_attempt: bool,
+) -> bool:
+    now = timezone.now()
+    ended_at = ended_at or now
+    closing = {"outcome": outcome, "ended_at": ended_at, "error_code": error_code[:64]}
+    if raw_status:
+        closing["provider_raw_status"] = raw_status[:32]
+    # One conditional UPDATE closes the attempt exactly once, whoever races us.
+    if not CallAttempt.objects.filter(pk=attempt.pk, outcome__isnull=True).update(**closing):
+        return False
+    for name, value in closing.items():
+        setattr(attempt, name, value)
+
+    contact = Contact.objects.select_for_update().get(pk=attempt.contact_id)
+    if contact.state != ContactState.IN_PROGRESS:
+        return True  # moved by someone else meanwhile (e.g. deleted and re-imported): leave it
+    if not counts_as_attempt:
+        Contact.objects.filter(pk=contact.pk).update(
+            state=ContactState.PENDING,
+            attempts_count=max(0, contact.attempts_count - 1),
+            updated_at=now,
+        )
+        return True
+
+    campaign = attempt.campaign
+    # The number may have been excluded while the call was in flight (DESIGN §5).
+    excluded = outcome in RETRYABLE_OUTCOMES and (
+        contact.do_not_call
+        or ExclusionEntry.objects.filter(phone_number=contact.phone_number).exists()
+    )
+    move = contact_move(
+        outcome,
+        attempts_count=contact.attempts_count,
+        max_attempts=campaign.max_attempts,
+        excluded=excluded,
+    )
+    Contact.objects.filter(pk=contact.pk).update(
+        state=move.state,
+        last_outcome=outcome,
+        next_attempt_at=(
+            ended_at + dt.timedelta(minutes=campaign.retry_interval_minutes) if move.retry else None
+        ),
+        updated_at=now,
+    )
+
+    if outcome == CallOutcome.COMPLETED:
+        response = SurveyResponse.objects.filter(contact=contact).first() or SurveyResponse(
+            contact=contact, campaign=campaign
+        )
+        response.call_attempt = attempt
+        for i, answer in enumerate(answers[:3], start=1):
+            setattr(response, f"q{i}_answer", answer.value)
+            setattr(response, f"q{i}_confidence", answer.confidence)
+        response.consent_at = consent_at
+        response.completed_at = ended_at
+        # Fields validated here; the foreign keys are rows we hold and the confidence range is
+        # the table's check constraint: validating those would cost queries on every survey.
+        response.full_clean(
+            exclude=["contact", "campaign", "call_attempt"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        response.save()
+
+    if move.event_type is None:
+        return True
+    if (
+        move.event_type == SurveyEventType.NOT_REACHED
+        and SurveyEvent.objects.filter(contact=contact, type=move.event_type).exists()
+    ):
+        return True  # not reached again after max_attempts was raised: reported once
+    payload = {"call_id": str(attempt.pk), "outcome": outcome, "attempts": contact.attempts_count}
+    if answers:
+        payload["answers"] = _answers_payload(answers)
+    event = SurveyEvent(
+        type=move.event_type,
+        campaign=campaign,
+        contact=contact,
+        call_attempt=attempt,
+        payload=payload,
+        created_at=now,
+    )
+    event.full_clean(
+        exclude=["campaign", "contact", "call_attempt"],
+        validate_unique=False,  # a fresh uuid4 key
+        validate_constraints=False,
+    )
+    event.save(force_insert=True)
+    return True

@@ -1,0 +1,443 @@
+"""Writes of the calls engine: provider events, dialogue turns, reconciliation, follow-up emails.
+
+The scheduler lives in `calls/scheduler.py` and the outcome rules in `calls/outcomes.py`; the
+functions here apply what providers tell us (through `calls/webhooks.py`) and drain the outbox.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, make_msgid
+from django.db import connection, transaction
+from django.db.models import Q
+from django.template import Context, Engine, TemplateSyntaxError
+from django.utils import timezone
+
+from calls import dialogue, outcomes
+from calls.models import (
+    CallAttempt,
+    CallEvent,
+    CallOutcome,
+    EmailNotification,
+    EmailStatus,
+    Provider,
+    SurveyEvent,
+    SurveyEventType,
+)
+from calls.telephony.base import (
+    FINAL_STATUSES,
+    STATUS_RANK,
+    CallStatus,
+    DialogueReply,
+    ProviderNotConfigured,
+    StatusEvent,
+    provider_class,
+)
+from campaigns.models import Campaign, EmailTemplate
+from contacts.models import Contact, ExclusionSource
+from contacts.services import exclusion_add
+
+logger = logging.getLogger(__name__)
+
+TRANSCRIPT_MAX = 4000
+_DIALOGUE_OUTCOMES = {
+    dialogue.COMPLETED: CallOutcome.COMPLETED,
+    dialogue.REFUSED: CallOutcome.REFUSED,
+    dialogue.FAILED: CallOutcome.FAILED,
+}
+
+
+def call_language(*, contact: Contact, campaign: Campaign) -> str:
+    """The contact's preferred language, or the campaign's when that is `auto` (DESIGN §6.3)."""
+    if contact.preferred_language in dialogue.LANGUAGES:
+        return contact.preferred_language
+    return campaign.language
+
+
+def dialogue_script(*, attempt: CallAttempt) -> dialogue.Script:
+    campaign = attempt.campaign
+    return dialogue.Script(
+        language=call_language(contact=attempt.contact, campaign=campaign),
+        intro=campaign.intro_script,
+        questions=tuple(campaign.questions),
+    )
+
+
+# What a dialogue turn reads: the attempt, the campaign's script and retry rules (outcomes),
+# the contact's language and number. Only these columns: compiling the full join of three
+# wide tables costs more than the query on every turn of every call.
+_DIALOGUE_FIELDS = (
+    *(f.name for f in CallAttempt._meta.concrete_fields),
+    "campaign__language",
+    "campaign__intro_script",
+    "campaign__question_1_text",
+    "campaign__question_1_type",
+    "campaign__question_2_text",
+    "campaign__question_2_type",
+    "campaign__question_3_text",
+    "campaign__question_3_type",
+    "campaign__max_attempts",
+    "campaign__retry_interval_minutes",
+    "contact__preferred_language",
+    "contact__phone_number",
+)
+
+
+def _attempt_locked(*, call_id: uuid.UUID, provider: str, related: bool = False) -> CallAttempt:
+    """The attempt, row-locked for this transaction: events for one call apply one at a time.
+    CallAttempt.DoesNotExist when there is no such call for this provider. `related` joins
+    the campaign and contact in (the dialogue needs them; a status event only when it closes
+    the call, and then loads the campaign by itself: most status events are cheaper without)."""
+    query = CallAttempt.objects.select_for_update(of=("self",))
+    if related:
+        query = query.select_related("campaign", "contact").only(*_DIALOGUE_FIELDS)
+    return query.get(pk=call_id, provider=provider)
+
+
+_EVENT_INSERT_SQL = """
+INSERT INTO calls_callevent (attempt_id, event_key, status, payload, received_at)
+VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (attempt_id, event_key) DO NOTHING
+RETURNING id
+"""
+
+
+def _event_record(*, attempt: CallAttempt, key: str, status: str, payload, now) -> bool:
+    """Store a provider event once; False when its key was seen before (a replay). One
+    statement, insert-unless-present, on the unique (attempt, event_key): webhooks are the
+    hottest path we have, and this is one round trip where exists() + create() are two."""
+    fields = {f.name: f for f in CallEvent._meta.concrete_fields}
+    values = [
+        fields["attempt"].get_db_prep_save(attempt.pk, connection),
+        key[:128],
+        status[:32],
+        fields["payload"].get_db_prep_save(dict(payload), connection),
+        fields["received_at"].get_db_prep_save(now, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_EVENT_INSERT_SQL, values)
+        return cursor.fetchone() is not None
+
+
+def call_status_apply(*, call_id: uuid.UUID, provider: str, event: StatusEvent) -> str:
+    """Apply a status event: store it, then move the attempt forward. Idempotent and
+    order-tolerant: a replay changes nothing ("duplicate"), an event for a finished attempt is
+    stored but changes nothing ("ignored"), a live status older than one already seen
+    (ringing after answered) is stored only ("late"). Returns what happened."""
+    now = timezone.now()
+    with transaction.atomic():
+        attempt = _attempt_locked(call_id=call_id, provider=provider)
+        if not _event_record(
+            attempt=attempt,
+            key=event.event_key,
+            status=event.status,
+            payload=event.payload,
+            now=now,
+        ):
+            return "duplicate"
+        if attempt.outcome is not None:
+            return "ignored"
+        occurred = event.occurred_at or now
+        changes: dict = {}
+        if event.provider_call_id and not attempt.provider_call_id:
+            changes["provider_call_id"] = event.provider_call_id
+        if event.status in FINAL_STATUSES:
+            if changes:
+                CallAttempt.objects.filter(pk=attempt.pk).update(**changes)
+            outcome, error_code = outcomes.call_end_outcome(
+                event.status, answered=attempt.answered_at is not None, error_code=event.error_code
+            )
+            outcomes.call_attempt_close(
+                attempt=attempt,
+                outcome=outcome,
+                error_code=error_code,
+                raw_status=event.raw_status,
+                ended_at=occurred,
+            )
+            return "closed"
+        rank = STATUS_RANK[event.status]
+        if rank > attempt.metadata.get("status_rank", 0):
+            changes["provider_raw_status"] = event.raw_status[:32]
+            changes["metadata"] = {**attempt.metadata, "status_rank": rank}
+            if event.status == CallStatus.ANSWERED and attempt.answered_at is None:
+                changes["answered_at"] = occurred
+            result = "applied"
+        else:
+            result = "late"
+        if changes:
+            CallAttempt.objects.filter(pk=attempt.pk).update(**changes)
+        return result
+
+
+def _describe_reply(reply: dialogue.Reply, heard: dialogue.Heard) -> str:
+    if heard.intent == "silence":
+        return "callee: (silence)"
+    if reply.digits.strip():
+        said = f"keyed {reply.digits.strip()}"
+    else:
+        confidence = "" if reply.confidence is None else f" ({reply.confidence:.2f})"
+        said = f"said “{reply.speech.strip()[:200]}”{confidence}"
+    understood = heard.value if heard.intent == "answer" else heard.intent
+    return f"callee: {said} → {understood}"
+
+
+def call_dialogue_reply(
+    *, call_id: uuid.UUID, provider: str, reply: DialogueReply
+) -> dialogue.Turn:
+    """Take the callee's reply to a prompt and give the next prompt (turn 0: the call was just
+    answered). Idempotent: a repeated request gets the current prompt again, a reply to a
+    prompt that is no longer current is ignored. When the dialogue ends, the attempt closes
+    with its outcome and answers; "do not call me" puts the number on the exclusion list."""
+    now = timezone.now()
+    with transaction.atomic():
+        attempt = _attempt_locked(call_id=call_id, provider=provider, related=True)
+        script = dialogue_script(attempt=attempt)
+        saved = attempt.metadata.get("dialogue")
+        state = dialogue.State.from_dict(saved) if saved else None
+        fresh = _event_record(
+            attempt=attempt, key=reply.event_key, status="dialogue", payload=reply.payload, now=now
+        )
+        if attempt.outcome is not None and (state is None or state.step != dialogue.ENDED):
+            # Over before the dialogue ended (hung up, timed out): nothing more to say.
+            turn = state.turn if state else 0
+            return dialogue.Turn(turn, "", script.language, expect="", hangup=True)
+        if not fresh or state is not None and reply.turn != state.turn:
+            # A replay, or a reply to a prompt already answered: say the current prompt again.
+            return dialogue.prompt(script, state) if state else dialogue.start(script)[1]
+
+        occurred = reply.occurred_at or now
+        metadata = dict(attempt.metadata)
+        lines = []
+        if state is None:
+            before = None
+            state, turn = dialogue.start(script)
+        else:
+            before = state
+            state, turn, heard = dialogue.advance(script, state, reply.reply)
+            lines.append(_describe_reply(reply.reply, heard))
+        lines.append(f"{state.step if state.step != dialogue.ENDED else 'goodbye'}: {turn.say}")
+        metadata["dialogue"] = state.to_dict()
+        if state.consented and "consent_at" not in metadata:
+            metadata["consent_at"] = occurred.isoformat()
+        transcript = "\n".join(filter(None, [attempt.transcript, *lines]))
+        changes = {
+            "metadata": metadata,
+            "dialogue_step": state.step,
+            "transcript": transcript[:TRANSCRIPT_MAX],
+        }
+        if attempt.answered_at is None:
+            changes["answered_at"] = occurred  # the status event may come later, or never
+        CallAttempt.objects.filter(pk=attempt.pk).update(**changes)
+
+        if state.do_not_call and not (before and before.do_not_call):
+            exclusion_add(
+                phone_number=attempt.contact.phone_number,
+                reason="Asked not to be called again, during a survey call.",
+                source=ExclusionSource.MANUAL,
+            )
+        if state.outcome:
+            consent_at = metadata.get("consent_at")
+            outcomes.call_attempt_close(
+                attempt=attempt,
+                outcome=_DIALOGUE_OUTCOMES[state.outcome],
+                error_code=state.error,
+                ended_at=occurred,
+                answers=state.answers if state.outcome == dialogue.COMPLETED else (),
+                consent_at=dt.datetime.fromisoformat(consent_at) if consent_at else None,
+            )
+        return turn
+
+
+def call_attempts_reconcile(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Close attempts left without a final event past their provider's timeout as failed
+    (error_code=timeout), so no contact stays in progress forever. Returns how many closed."""
+    now = now or timezone.now()
+    closed = 0
+    for name in Provider.values:
+        try:
+            timeout = provider_class(name).call_timeout()
+        except ProviderNotConfigured:
+            timeout = dt.timedelta(minutes=settings.CALL_ATTEMPT_TIMEOUT_MINUTES)
+        stale = (
+            CallAttempt.objects.filter(
+                outcome__isnull=True, provider=name, started_at__lt=now - timeout
+            )
+            .select_related("campaign")
+            .order_by("started_at")[:limit]
+        )
+        for attempt in stale:
+            closed += outcomes.call_attempt_close(
+                attempt=attempt,
+                outcome=CallOutcome.FAILED,
+                error_code=outcomes.TIMEOUT,
+                ended_at=now,
+            )
+    if closed:
+        logger.info("reconciliation closed %d stale call attempts", closed)
+    return closed
+
+
+# --- Follow-up emails (DESIGN §6.6) --------------------------------------------------------------
+
+# One first try and up to three retries, waiting longer each time.
+EMAIL_RETRY_DELAYS = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=15))
+MAX_EMAIL_ATTEMPTS = 1 + len(EMAIL_RETRY_DELAYS)
+
+_TEMPLATE_FIELD = {
+    SurveyEventType.COMPLETED: "completed_email_template_id",
+    SurveyEventType.REFUSED: "refused_email_template_id",
+    SurveyEventType.NOT_REACHED: "not_reached_email_template_id",
+}
+_text_templates = Engine(autoescape=False)
+_html_templates = Engine()
+
+
+@dataclasses.dataclass
+class DrainSummary:
+    events: int = 0
+    emails_queued: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+def email_render(*, template: EmailTemplate, event: SurveyEvent) -> tuple[str, str, str]:
+    """(subject, text body, HTML body) of a template for an event. Templates see plain values
+    only, never model instances, so they cannot walk into other data."""
+    contact, campaign = event.contact, event.campaign
+    context = Context(
+        {
+            "campaign": {"name": campaign.name, "language": campaign.language},
+            "contact": {
+                "external_contact_id": contact.external_contact_id,
+                "email": contact.email,
+                "language": contact.preferred_language,
+            },
+            "answers": event.payload.get("answers", {}),
+            "attempts": event.payload.get("attempts"),
+            "outcome": event.type.removeprefix("survey."),
+        }
+    )
+    subject = " ".join(_text_templates.from_string(template.subject).render(context).split())
+    text = _text_templates.from_string(template.body_text).render(context)
+    html = (
+        _html_templates.from_string(template.body_html).render(context)
+        if template.body_html
+        else ""
+    )
+    return subject[:250], text, html
+
+
+def survey_events_process(*, now: dt.datetime, batch_size: int = 200) -> tuple[int, int]:
+    """Turn unprocessed outcome events into pending emails (one per event and template, by the
+    unique constraint) and mark the events processed. Returns (events, emails queued)."""
+    events_done = queued = 0
+    while True:
+        with transaction.atomic():
+            events = list(
+                SurveyEvent.objects.filter(processed_at__isnull=True)
+                .select_related("campaign", "contact")
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("created_at")[:batch_size]
+            )
+            if not events:
+                return events_done, queued
+            emails = []
+            for event in events:
+                template_id = getattr(event.campaign, _TEMPLATE_FIELD[event.type])
+                if template_id and event.contact.email:
+                    emails.append(
+                        EmailNotification(
+                            event=event,
+                            contact=event.contact,
+                            template_id=template_id,
+                            to_email=event.contact.email,
+                            created_at=now,
+                        )
+                    )
+            EmailNotification.objects.bulk_create(emails, ignore_conflicts=True)
+            SurveyEvent.objects.filter(pk__in=[e.pk for e in events]).update(processed_at=now)
+        events_done += len(events)
+        queued += len(emails)
+
+
+def email_notification_send(*, notification: EmailNotification, now: dt.datetime) -> bool:
+    """Render and send one claimed email; record the result. A template error fails it for
+    good; a sending error leaves it pending for a retry until the attempts run out."""
+    event = notification.event
+    try:
+        subject, text, html = email_render(template=notification.template, event=event)
+    except TemplateSyntaxError as exc:
+        EmailNotification.objects.filter(pk=notification.pk).update(
+            status=EmailStatus.FAILED, error=f"Template error: {exc}"[:1000], next_attempt_at=None
+        )
+        return False
+    message_id = make_msgid(domain="voicesurvey")
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.to_email],
+        headers={"Message-ID": message_id},
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:  # any backend error (SMTP, network) is one failed try
+        final = notification.attempts >= MAX_EMAIL_ATTEMPTS
+        EmailNotification.objects.filter(pk=notification.pk).update(
+            status=EmailStatus.FAILED if final else EmailStatus.PENDING,
+            error=f"{type(exc).__name__}: {exc}"[:1000],
+            next_attempt_at=None if final else notification.next_attempt_at,
+        )
+        logger.warning(
+            "email %s: try %d failed (%s)",
+            notification.pk,
+            notification.attempts,
+            type(exc).__name__,
+        )
+        return False
+    EmailNotification.objects.filter(pk=notification.pk).update(
+        status=EmailStatus.SENT,
+        sent_at=now,
+        provider_message_id=message_id,
+        error="",
+        next_attempt_at=None,
+    )
+    return True
+
+
+def notifications_drain(*, now: dt.datetime | None = None, batch_size: int = 100) -> DrainSummary:
+    """Drain the outbox: queue the emails of new outcome events, then send the emails that are
+    due. Each email is claimed first (its try counted, its next retry time set) in a short
+    transaction and sent after it, so a second drainer, now or later, skips it; only a crash
+    between the SMTP server's acceptance and our record could send it twice."""
+    now = now or timezone.now()
+    summary = DrainSummary()
+    summary.events, summary.emails_queued = survey_events_process(now=now)
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                EmailNotification.objects.filter(status=EmailStatus.PENDING)
+                .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+                .select_related("template", "event__campaign", "event__contact")
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("created_at")[:batch_size]
+            )
+            for notification in claimed:
+                notification.attempts += 1
+                retry_index = min(notification.attempts, len(EMAIL_RETRY_DELAYS)) - 1
+                notification.next_attempt_at = now + EMAIL_RETRY_DELAYS[retry_index]
+            EmailNotification.objects.bulk_update(claimed, ["attempts", "next_attempt_at"])
+        if not claimed:
+            return summary
+        for notification in claimed:
+            if email_notification_send(notification=notification, now=now):
+                summary.sent += 1
+            else:
+                summary.failed += 1

@@ -1,0 +1,545 @@
+"""The simulator provider: a fake telephone network with a deterministic callee.
+
+`start_call` hands the call to a fake callee, seeded per contact and attempt, whose behaviour
+follows the rates in `ProviderConfig` (answer, busy, no answer, failure, consent). The callee
+then acts like a real provider: it sends signed status webhooks (initiated, ringing, answered,
+completed/busy/no-answer/failed) and, once answered, talks with our dialogue through signed
+dialogue webhooks, answering each prompt plausibly for its question type and language. Every
+event goes through `calls.webhooks.webhook_receive` — the code the HTTP endpoints run — so the
+simulator exercises signature checks, event storage, the dialogue and the outcome rules
+exactly as a real provider does.
+
+Two ways to run a callee:
+- live (the default): each step is a django-q task (`calls.tasks.simulator_callee_step`) that
+  waits its step's delay (scaled by SIMULATOR_DELAY_SCALE, at most MAX_STEP_SLEEP seconds),
+  sends one webhook and enqueues the next step. Events carry the real time.
+- inline (`SimulatorProvider(inline=True)`, used by `manage.py simulate`): the whole call runs
+  inside `start_call`, without waiting; events are dated `started_at` + the simulated delays,
+  so a simulated campaign has realistic durations on its own clock.
+
+Webhooks are signed with HMAC-SHA256 over the body (header X-Simulator-Signature:
+sha256=<hex>), keyed by SIMULATOR_WEBHOOK_SECRET, or by a key derived from SECRET_KEY.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import json
+import random
+import time
+import uuid
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.crypto import salted_hmac
+from django.utils.dateparse import parse_datetime
+
+from calls.dialogue import Reply, Turn
+from calls.models import Provider
+from calls.telephony.base import (
+    CallRejected,
+    CallStatus,
+    DialogueReply,
+    OutgoingCall,
+    ProviderUnavailable,
+    StatusEvent,
+    TelephonyProvider,
+    WebhookPayloadError,
+    WebhookRequest,
+    WebhookResponse,
+)
+
+SIGNATURE_HEADER = "X-Simulator-Signature"
+# Longest real wait of one live step: the demo stays lively with two workers.
+MAX_STEP_SLEEP = 3.0
+# A live simulated call is over well within this; reconciliation may close it after.
+CALL_TIMEOUT = dt.timedelta(minutes=3)
+
+# The simulator's own status words (Twilio's, as it happens) onto ours.
+RAW_STATUSES = {
+    "initiated": CallStatus.INITIATED,
+    "ringing": CallStatus.RINGING,
+    "answered": CallStatus.ANSWERED,
+    "completed": CallStatus.COMPLETED,
+    "busy": CallStatus.BUSY,
+    "no-answer": CallStatus.NO_ANSWER,
+    "failed": CallStatus.FAILED,
+    "canceled": CallStatus.CANCELED,
+}
+
+
+def webhook_secret() -> bytes:
+    if settings.SIMULATOR_WEBHOOK_SECRET:
+        return settings.SIMULATOR_WEBHOOK_SECRET.encode()
+    # Derived, never a literal: salted with a purpose string so it differs from other
+    # SECRET_KEY uses (sessions, signing).
+    return (
+        salted_hmac("calls.telephony.simulator.webhook", "webhook-secret", algorithm="sha256")
+        .hexdigest()
+        .encode()
+    )
+
+
+def sign(body: bytes) -> str:
+    return "sha256=" + hmac.new(webhook_secret(), body, hashlib.sha256).hexdigest()
+
+
+class SimulatorProvider(TelephonyProvider):
+    name = Provider.SIMULATOR
+    supports_dialogue = True
+
+    def __init__(self, config=None, *, inline: bool = False):
+        super().__init__(config)
+        self.inline = inline
+
+    @classmethod
+    def call_timeout(cls) -> dt.timedelta:
+        return min(super().call_timeout(), CALL_TIMEOUT)
+
+    def start_call(self, call: OutgoingCall) -> str:
+        config = self.config
+        if config.sim_unavailable:
+            raise ProviderUnavailable("The simulated provider is down (simulate an outage is on).")
+        rates = Rates.from_config(config)
+        seed = f"{config.sim_seed}:{call.contact_id or call.to}:{call.attempt_number}"
+        plan = callee_plan(seed, rates)
+        if plan.ending == REJECTED:
+            raise CallRejected(
+                "Simulated: the network cannot reach this number.", code="unreachable"
+            )
+        step = {
+            "call_id": call.call_id,
+            "provider_call_id": "SIM-" + uuid.UUID(call.call_id).hex[:20],
+            "seed": seed,
+            "rates": dataclasses.astuple(rates),
+            "started_at": call.started_at.isoformat(),
+            "virtual": self.inline,
+            "action": "initiated",
+            "sequence": 1,
+            "elapsed": 0.0,
+            "turn": None,
+        }
+        if self.inline:
+            next_step = step
+            while next_step is not None:
+                next_step = callee_step(next_step)
+        else:
+            transaction.on_commit(lambda: callee_enqueue(step))
+        return step["provider_call_id"]
+
+    # -- webhooks -------------------------------------------------------------------------------
+    def verify_webhook(self, request: WebhookRequest, *, call_id: str) -> bool:
+        signature = request.header(SIGNATURE_HEADER)
+        if not signature or not hmac.compare_digest(signature, sign(request.body)):
+            return False
+        # The signature covers the body, so the body names its call: a genuine event replayed
+        # against another call's URL is refused too.
+        try:
+            named = json.loads(request.body).get("call_id")
+        except (ValueError, AttributeError):
+            return True  # signed but unreadable: parse_* explains (400)
+        return named == call_id
+
+    def parse_status(self, request: WebhookRequest) -> StatusEvent:
+        data = _json_object(request)
+        raw = data.get("status")
+        if raw not in RAW_STATUSES:
+            raise WebhookPayloadError(
+                f"status: {raw!r} is not one of {', '.join(sorted(RAW_STATUSES))}."
+            )
+        sequence = _int_field(data, "sequence")
+        return StatusEvent(
+            event_key=f"status:{raw}:{sequence}",
+            status=RAW_STATUSES[raw],
+            raw_status=raw,
+            provider_call_id=_str_field(data, "provider_call_id", 64),
+            occurred_at=_time_field(data),
+            error_code=_str_field(data, "error_code", 64),
+            payload=data,
+        )
+
+    def parse_dialogue(self, request: WebhookRequest) -> DialogueReply:
+        data = _json_object(request)
+        turn = _int_field(data, "turn")
+        confidence = data.get("confidence")
+        if confidence is not None and (
+            isinstance(confidence, bool)
+            or not isinstance(confidence, int | float)
+            or not 0 <= confidence <= 1
+        ):
+            raise WebhookPayloadError("confidence: a number from 0 to 1, or null.")
+        return DialogueReply(
+            event_key=f"dialogue:{turn}",
+            turn=turn,
+            reply=Reply(
+                digits=_str_field(data, "digits", 32),
+                speech=_str_field(data, "speech", 1000),
+                confidence=confidence,
+            ),
+            provider_call_id=_str_field(data, "provider_call_id", 64),
+            occurred_at=_time_field(data),
+            payload=data,
+        )
+
+    def render_turn(self, turn: Turn, *, call_id: str) -> WebhookResponse:
+        return WebhookResponse.json(dataclasses.asdict(turn))
+
+
+def _json_object(request: WebhookRequest) -> dict:
+    try:
+        data = json.loads(request.body)
+    except ValueError as exc:
+        raise WebhookPayloadError("The body is not JSON.") from exc
+    if not isinstance(data, dict):
+        raise WebhookPayloadError("The body must be a JSON object.")
+    return data
+
+
+def _int_field(data: dict, name: str) -> int:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
+        raise WebhookPayloadError(f"{name}: a whole number from 0 to 10000 is required.")
+    return value
+
+
+def _str_field(data: dict, name: str, max_length: int) -> str:
+    value = data.get(name) or ""
+    if not isinstance(value, str) or len(value) > max_length:
+        raise WebhookPayloadError(f"{name}: a string of at most {max_length} characters.")
+    return value
+
+
+def _time_field(data: dict) -> dt.datetime | None:
+    value = data.get("timestamp")
+    if value is None:
+        return None
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None or parsed.tzinfo is None:
+        raise WebhookPayloadError("timestamp: an ISO 8601 date and time with a UTC offset.")
+    return parsed
+
+
+# --- The callee ----------------------------------------------------------------------------------
+
+ANSWER, BUSY, NO_ANSWER, FAILED, REJECTED = "answer", "busy", "no_answer", "failed", "rejected"
+
+
+@dataclasses.dataclass(frozen=True)
+class Rates:
+    answer: float
+    busy: float
+    no_answer: float
+    failure: float
+    consent: float
+
+    @classmethod
+    def from_config(cls, config) -> Rates:
+        return cls(
+            config.sim_answer_rate,
+            config.sim_busy_rate,
+            config.sim_no_answer_rate,
+            config.sim_failure_rate,
+            config.sim_consent_rate,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class CalleePlan:
+    ending: str  # answer | busy | no_answer | failed (after ringing) | rejected (at dial)
+    consents: bool
+    asks_not_to_be_called: bool  # when refusing
+    hangs_up_at_turn: int | None  # hangs up instead of answering this prompt
+    ring_seconds: float
+    network_replays_ringing: bool  # networks resend events: the ringing event comes twice
+
+
+def callee_plan(seed: str, rates: Rates) -> CalleePlan:
+    """How this callee will behave on this attempt: the same seed, the same callee."""
+    rng = random.Random(seed)
+    shares = (rates.answer, rates.busy, rates.no_answer, rates.failure)
+    draw = rng.random() * (sum(shares) or 1)
+    ending = ANSWER
+    for name, share in zip((ANSWER, BUSY, NO_ANSWER, FAILED), shares, strict=True):
+        if draw < share:
+            ending = name
+            break
+        draw -= share
+    if ending == FAILED and rng.random() < 0.5:
+        ending = REJECTED  # half the failures happen at dial time
+    consents = rng.random() < rates.consent
+    return CalleePlan(
+        ending=ending,
+        consents=consents,
+        asks_not_to_be_called=not consents and rng.random() < 0.15,
+        hangs_up_at_turn=rng.choice((3, 4)) if rng.random() < 0.04 else None,
+        ring_seconds=round(rng.uniform(3, 12), 1),
+        network_replays_ringing=rng.random() < 0.05,
+    )
+
+
+_SAYINGS = {
+    "en": {
+        "yes": ("yes", "yes, sure", "okay", "of course", "yeah, go ahead"),
+        "no": ("no", "no thanks", "not interested", "no, I'm busy, sorry"),
+        "do_not_call": ("please do not call me again", "stop calling me", "remove my number"),
+        "repeat": ("sorry, can you repeat?", "what?", "pardon?"),
+        "numbers": [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ],
+        "times": ("{n} times", "about {n}", "{n}, I think", "never"),
+        "score": ("{n}", "I'd say {n}", "{n} out of ten", "probably {n}"),
+        "free_text": (
+            "faster support",
+            "lower prices",
+            "nothing, all good",
+            "clearer bills",
+            "the mobile app crashes a lot",
+            "longer opening hours",
+            "friendlier staff on the phone",
+            "better coverage in my area",
+        ),
+    },
+    "it": {
+        "yes": ("sì", "sì, certo", "va bene", "d'accordo", "certo, prego"),
+        "no": ("no", "no grazie", "non mi interessa", "no, non ho tempo"),
+        "do_not_call": ("non chiamatemi più", "non mi chiami più per favore", "cancellatemi"),
+        "repeat": ("scusi, può ripetere?", "come?", "non ho capito"),
+        "numbers": [
+            "zero",
+            "uno",
+            "due",
+            "tre",
+            "quattro",
+            "cinque",
+            "sei",
+            "sette",
+            "otto",
+            "nove",
+            "dieci",
+            "undici",
+            "dodici",
+            "tredici",
+            "quattordici",
+            "quindici",
+            "sedici",
+            "diciassette",
+            "diciotto",
+            "diciannove",
+            "venti",
+        ],
+        "times": ("{n} volte", "circa {n}", "{n}, credo", "mai"),
+        "score": ("{n}", "direi {n}", "{n} su dieci", "forse {n}"),
+        "free_text": (
+            "assistenza più rapida",
+            "prezzi più bassi",
+            "niente, va tutto bene",
+            "bollette più chiare",
+            "l'app si blocca spesso",
+            "orari più lunghi",
+            "personale più cordiale al telefono",
+            "copertura migliore nella mia zona",
+        ),
+    },
+}
+
+
+def callee_reply(seed: str, plan: CalleePlan, turn: dict) -> Reply:
+    """The callee's reply to one prompt: mostly a plausible answer, sometimes silence or a
+    request to repeat (so the dialogue's second chance gets used), keys or speech."""
+    rng = random.Random(f"{seed}:turn:{turn['turn']}")
+    words = _SAYINGS.get(turn["language"], _SAYINGS["en"])
+    expect = turn["expect"]
+    mood = rng.random()
+    if mood < 0.03:
+        return Reply()
+    if mood < 0.06:
+        return Reply(speech=rng.choice(words["repeat"]), confidence=0.9)
+    confidence = round(rng.uniform(0.6, 0.99), 2)
+    keyed = rng.random() < 0.4
+    if expect == "consent":
+        if plan.consents:
+            if keyed:
+                return Reply(digits="1")
+            return Reply(speech=rng.choice(words["yes"]), confidence=confidence)
+        if plan.asks_not_to_be_called:
+            return Reply(speech=rng.choice(words["do_not_call"]), confidence=confidence)
+        if keyed:
+            return Reply(digits="2")
+        return Reply(speech=rng.choice(words["no"]), confidence=confidence)
+    if expect == "scale":
+        score = min(10, max(1, round(rng.gauss(7.4, 1.8))))
+        if keyed:
+            return Reply(digits=str(score))
+        said = words["numbers"][score] if rng.random() < 0.5 else str(score)
+        return Reply(speech=rng.choice(words["score"]).format(n=said), confidence=confidence)
+    if expect == "numeric":
+        count = min(20, int(rng.expovariate(0.6)))
+        if keyed:
+            return Reply(digits=str(count))
+        phrase = rng.choice(words["times"])
+        if count == 0:
+            phrase = words["times"][-1]
+        return Reply(speech=phrase.format(n=words["numbers"][count]), confidence=confidence)
+    return Reply(speech=rng.choice(words["free_text"]), confidence=confidence)
+
+
+def _speaking_seconds(text: str) -> float:
+    return len(text) / 15  # text-to-speech reads about 15 characters a second
+
+
+def _post(step: dict, kind: str, data: dict, at: dt.datetime | None) -> WebhookResponse:
+    """Send one signed webhook through the same code as the HTTP endpoints."""
+    from calls.webhooks import webhook_receive
+
+    payload = {"call_id": step["call_id"], "provider_call_id": step["provider_call_id"], **data}
+    if at is not None:
+        payload["timestamp"] = at.isoformat()
+    body = json.dumps(payload).encode()
+    provider = SimulatorProvider()
+    url = (
+        provider.status_url(step["call_id"])
+        if kind == "status"
+        else provider.dialogue_url(step["call_id"])
+    )
+    request = WebhookRequest(
+        method="POST",
+        url=url,
+        path=urlsplit(url).path,
+        headers={"content-type": "application/json", SIGNATURE_HEADER.lower(): sign(body)},
+        body=body,
+    )
+    return webhook_receive(
+        provider_name=Provider.SIMULATOR, kind=kind, call_id=step["call_id"], request=request
+    )
+
+
+def _status(step: dict, raw: str, at, error_code: str = "") -> None:
+    _post(
+        step, "status", {"status": raw, "sequence": step["sequence"], "error_code": error_code}, at
+    )
+
+
+def callee_step(step: dict) -> dict | None:
+    """Run one step of a simulated call (one webhook, after its delay); return the next step,
+    or None when the call is over."""
+    plan = callee_plan(step["seed"], Rates(*step["rates"]))
+    action, turn = step["action"], step["turn"]
+    rng = random.Random(f"{step['seed']}:{action}:{step['sequence']}")
+
+    if action == "dialogue" and turn is not None:
+        # Listening to the prompt, then thinking; a silent callee lets the gather time out.
+        delay = _speaking_seconds(turn["say"]) + rng.uniform(0.5, 2.5)
+    else:
+        delay = {
+            "initiated": 0.3,
+            "ringing": 1.0,
+            "answered": plan.ring_seconds,
+            "busy": 2.5,
+            "no-answer": 25.0,
+            "failed": 1.5,
+            "dialogue": 0.3,  # the first prompt is fetched as soon as the call is answered
+            "completed": 1.0,
+        }[action]
+    elapsed = step["elapsed"] + delay
+    if step["virtual"]:
+        at = dt.datetime.fromisoformat(step["started_at"]) + dt.timedelta(seconds=elapsed)
+    else:
+        time.sleep(min(delay, MAX_STEP_SLEEP) * settings.SIMULATOR_DELAY_SCALE)
+        at = None  # the real time of arrival
+    after = {**step, "elapsed": elapsed}
+
+    if action == "initiated":
+        _status(step, "initiated", at)
+        return {**after, "action": "ringing", "sequence": step["sequence"] + 1}
+    if action == "ringing":
+        _status(step, "ringing", at)
+        if plan.network_replays_ringing:
+            _status(step, "ringing", at)
+        ending = {ANSWER: "answered", BUSY: "busy", NO_ANSWER: "no-answer", FAILED: "failed"}
+        return {**after, "action": ending[plan.ending], "sequence": step["sequence"] + 1}
+    if action == "answered":
+        _status(step, "answered", at)
+        return {**after, "action": "dialogue", "turn": None}
+    if action in ("busy", "no-answer", "failed", "completed"):
+        error_code = "carrier_error" if action == "failed" else ""
+        _status(step, action, at, error_code)
+        return None
+
+    # A dialogue step: reply to the prompt heard (or ask for the first one), get the next.
+    if turn is None:
+        data = {"turn": 0}
+    elif plan.hangs_up_at_turn == turn["turn"]:
+        return {**after, "action": "completed", "sequence": step["sequence"] + 1}
+    else:
+        reply = callee_reply(step["seed"], plan, turn)
+        data = {
+            "turn": turn["turn"],
+            "digits": reply.digits,
+            "speech": reply.speech,
+            "confidence": reply.confidence,
+        }
+    response = _post(step, "dialogue", data, at)
+    if response.status != 200:
+        return None  # the call is gone (deleted); nothing more to say
+    next_turn = response.json_data()
+    if next_turn["hangup"]:
+        # The goodbye is spoken, then the network reports the end of the call.
+        goodbye = _speaking_seconds(next_turn["say"])
+        return {
+            **after,
+            "action": "completed",
+            "sequence": step["sequence"] + 1,
+            "elapsed": elapsed + goodbye,
+            "turn": None,
+        }
+    return {**after, "action": "dialogue", "turn": next_turn}
+
+
+@functools.cache
+def _broker():
+    # One broker (one Redis connection pool) per process: django-q makes a new one, with a new
+    # connection, for every task otherwise. A cache for speed only; redis-py re-opens its
+    # connections after a fork.
+    from django_q.brokers import get_broker
+
+    return get_broker()
+
+
+def callee_enqueue(step: dict) -> None:
+    from django_q.tasks import async_task
+
+    async_task(
+        "calls.tasks.simulator_callee_step", step, task_name="simulated callee", broker=_broker()
+    )
+
+
+def callee_step_live(step: dict) -> None:
+    """A live step (django-q task): run it, then queue the next one."""
+    next_step = callee_step(step)
+    if next_step is not None:
+        transaction.on_commit(lambda: callee_enqueue(next_step))

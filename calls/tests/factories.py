@@ -1,0 +1,85 @@
+import datetime
+
+import factory
+from django.utils import timezone
+
+from calls.models import (
+    CallAttempt,
+    CallEvent,
+    EmailNotification,
+    Provider,
+    SchedulerRun,
+    SurveyEvent,
+    SurveyEventType,
+    SurveyResponse,
+)
+from campaigns.tests.factories import EmailTemplateFactory
+from contacts.tests.factories import ContactFactory
+
+
+class CallAttemptFactory(factory.django.DjangoModelFactory):
+    """An attempt in flight (no outcome) for a new contact; pass outcome/ended_at to close it."""
+
+    class Meta:
+        model = CallAttempt
+
+    contact = factory.SubFactory(ContactFactory)
+    campaign = factory.SelfAttribute("contact.campaign")
+    attempt_number = 1
+    provider = Provider.SIMULATOR
+    provider_call_id = factory.Sequence(lambda n: f"SIM-{n:08d}")
+    started_at = factory.LazyFunction(timezone.now)
+
+
+class CallEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CallEvent
+
+    attempt = factory.SubFactory(CallAttemptFactory)
+    event_key = factory.Sequence(lambda n: f"event-{n}")
+    status = "ringing"
+    payload = factory.LazyFunction(dict)
+
+
+class SurveyResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SurveyResponse
+
+    contact = factory.SubFactory(ContactFactory, state="completed")
+    campaign = factory.SelfAttribute("contact.campaign")
+    q1_answer = "8"
+    q1_confidence = 0.9
+    q2_answer = "2"
+    q2_confidence = 0.85
+    q3_answer = "faster support"
+    q3_confidence = 0.7
+    consent_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(minutes=2))
+    completed_at = factory.LazyFunction(timezone.now)
+
+
+class SurveyEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SurveyEvent
+
+    type = SurveyEventType.COMPLETED
+    contact = factory.SubFactory(ContactFactory)
+    campaign = factory.SelfAttribute("contact.campaign")
+    payload = factory.LazyFunction(dict)
+
+
+class EmailNotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EmailNotification
+
+    event = factory.SubFactory(SurveyEventFactory)
+    contact = factory.SelfAttribute("event.contact")
+    template = factory.SubFactory(EmailTemplateFactory)
+    to_email = factory.SelfAttribute("contact.email")
+
+
+class SchedulerRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SchedulerRun
+
+    started_at = factory.LazyFunction(timezone.now)
+    finished_at = factory.LazyAttribute(lambda o: o.started_at + datetime.timedelta(seconds=1))

@@ -1,0 +1,128 @@
+"""A whole campaign of 200 contacts driven to its end by the simulator (`campaign_simulate`):
+every count agrees — contacts by state, attempts by the outcome rules, responses, outcome
+events and emails."""
+
+import collections
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.db.models import Count
+
+from calls.models import CallAttempt, EmailNotification, SurveyEvent, SurveyResponse
+from calls.scheduler import campaign_simulate
+from campaigns.models import CampaignStatus
+from campaigns.tests.factories import CampaignFactory, EmailTemplateFactory
+from contacts.models import ContactState
+from contacts.tests.factories import ContactFactory, ExclusionEntryFactory
+
+pytestmark = pytest.mark.django_db
+
+ZONES = ("Europe/Rome", "America/New_York", "Europe/London", "")
+
+
+@pytest.fixture
+def campaign(provider_config):
+    provider_config.max_concurrent_calls = 40
+    provider_config.save()
+    campaign = CampaignFactory(
+        status=CampaignStatus.RUNNING,
+        max_attempts=3,
+        retry_interval_minutes=60,
+        call_window_start=dt.time(9),
+        call_window_end=dt.time(20),
+        call_days=[1, 2, 3, 4, 5],
+        completed_email_template=EmailTemplateFactory(type="completed"),
+        refused_email_template=EmailTemplateFactory(type="refused", subject="Sorry"),
+        not_reached_email_template=EmailTemplateFactory(type="not_reached", subject="Missed you"),
+    )
+    for i in range(200):
+        ContactFactory(
+            campaign=campaign,
+            timezone=ZONES[i % len(ZONES)],
+            preferred_language=("auto", "en", "it")[i % 3],
+            email=f"person{i}@example.org" if i % 4 else "",
+            state=ContactState.EXCLUDED if i % 50 == 0 else ContactState.PENDING,
+        )
+    # One more on the exclusion list whose contact was not updated yet: caught at dial time.
+    listed = campaign.contacts.filter(state=ContactState.PENDING).first()
+    ExclusionEntryFactory(phone_number=listed.phone_number)
+    return campaign
+
+
+def test_a_campaign_runs_to_completion_with_every_count_consistent(campaign):
+    summary = campaign_simulate(campaign=campaign)
+    assert summary.stopped == ""
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.COMPLETED
+
+    contacts = list(campaign.contacts.all())
+    states = collections.Counter(c.state for c in contacts)
+    assert sum(states.values()) == 200
+    assert set(states) <= {"completed", "refused", "not_reached", "excluded"}
+    assert states["completed"] > 50 and states["refused"] > 5 and states["not_reached"] > 0
+
+    # Attempts agree with the outcome rules, contact by contact.
+    attempts = collections.defaultdict(list)
+    for attempt in CallAttempt.objects.filter(campaign=campaign).order_by("attempt_number"):
+        attempts[attempt.contact_id].append(attempt)
+    assert not CallAttempt.objects.filter(campaign=campaign, outcome__isnull=True).exists()
+    for contact in contacts:
+        mine = attempts[contact.pk]
+        assert contact.attempts_count == len(mine)
+        assert [a.attempt_number for a in mine] == list(range(1, len(mine) + 1))
+        if contact.state == "excluded":
+            assert mine == []  # never dialled, including the one listed at dial time
+            continue
+        last = mine[-1]
+        assert contact.last_outcome == last.outcome
+        assert all(a.outcome in ("no_answer", "busy", "failed") for a in mine[:-1])
+        if contact.state in ("completed", "refused"):
+            assert last.outcome == contact.state
+        else:
+            assert contact.state == "not_reached" and len(mine) == 3
+            assert last.outcome in ("no_answer", "busy", "failed")
+        for earlier, later in zip(mine, mine[1:], strict=False):
+            assert later.started_at >= earlier.ended_at + dt.timedelta(minutes=60)
+
+    # Responses: one per completed contact, from its completing call, with three answers.
+    responses = SurveyResponse.objects.filter(campaign=campaign).select_related("call_attempt")
+    assert responses.count() == states["completed"]
+    for response in responses:
+        assert response.call_attempt.outcome == "completed"
+        assert response.q1_answer and response.q2_answer and response.q3_answer
+        assert 1 <= int(response.q1_answer) <= 10 and int(response.q2_answer) >= 0
+
+    # Outcome events: one per final contact that was called, all processed.
+    events = dict(
+        SurveyEvent.objects.filter(campaign=campaign)
+        .values_list("type")
+        .annotate(n=Count("id"))
+        .values_list("type", "n")
+    )
+    assert events == {
+        f"survey.{state}": states[state]
+        for state in ("completed", "refused", "not_reached")
+        if states[state]
+    }
+    assert not SurveyEvent.objects.filter(processed_at__isnull=True).exists()
+
+    # Emails: one per event whose contact has an address, all sent, none twice.
+    with_email = SurveyEvent.objects.filter(campaign=campaign).exclude(contact__email="").count()
+    sent = EmailNotification.objects.filter(contact__campaign=campaign, status="sent")
+    assert sent.count() == with_email == len(mail.outbox)
+    assert EmailNotification.objects.exclude(status="sent").count() == 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(sent.values_list("to_email", flat=True))
+
+    # Every attempt stayed inside its contact's calling hours.
+    from calls.scheduler import zone_is_open
+
+    for attempt in CallAttempt.objects.filter(campaign=campaign).select_related("contact"):
+        zone = attempt.contact.timezone or campaign.timezone
+        assert zone_is_open(
+            zone,
+            at=attempt.started_at,
+            window_start=campaign.call_window_start,
+            window_end=campaign.call_window_end,
+            call_days=campaign.call_days,
+        )

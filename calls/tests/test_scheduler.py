@@ -1,0 +1,369 @@
+"""The scheduler tick (calls/scheduler.py): who is dialled, when, how many, and what a tick
+records. The network is stood in for (tests/conftest.py) unless the test is about the
+simulator's outage."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from calls.models import CallAttempt, SchedulerRun
+from calls.scheduler import next_window_opening, scheduler_tick, zone_is_open
+from calls.tests.conftest import NetworkStandIn
+from calls.tests.factories import CallAttemptFactory
+from campaigns.models import CampaignStatus
+from campaigns.tests.factories import CampaignFactory
+from contacts.models import ContactState
+from contacts.tests.factories import ContactFactory, ExclusionEntryFactory
+
+pytestmark = pytest.mark.django_db
+
+UTC = dt.UTC
+# Monday 23 November 2026.
+MONDAY_09_UTC = dt.datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Rome 10:00, New York 04:00
+MONDAY_22_UTC = dt.datetime(2026, 11, 23, 22, 0, tzinfo=UTC)  # Rome 23:00, New York 17:00
+MONDAY_15_UTC = dt.datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Rome 16:00, New York 10:00
+
+
+def tick(network, at=MONDAY_15_UTC, **kwargs):
+    return scheduler_tick(now=at, provider=network, **kwargs)
+
+
+# --- Calling hours -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "zone,at,expected",
+    [
+        ("Europe/Rome", MONDAY_09_UTC, True),
+        ("America/New_York", MONDAY_09_UTC, False),
+        ("Europe/Rome", MONDAY_22_UTC, False),
+        ("America/New_York", MONDAY_22_UTC, True),
+        ("Europe/Rome", dt.datetime(2026, 11, 23, 8, 0, tzinfo=UTC), True),  # 09:00 opens
+        ("Europe/Rome", dt.datetime(2026, 11, 23, 19, 0, tzinfo=UTC), False),  # 20:00 closes
+        ("Europe/Rome", dt.datetime(2026, 11, 22, 12, 0, tzinfo=UTC), False),  # a Sunday
+        ("America/New_York", dt.datetime(2026, 11, 29, 3, 0, tzinfo=UTC), False),  # Sat 22:00
+        ("Asia/Tokyo", dt.datetime(2026, 11, 22, 23, 0, tzinfo=UTC), False),  # Mon 08:00
+        ("Asia/Tokyo", dt.datetime(2026, 11, 23, 0, 0, tzinfo=UTC), True),  # Mon 09:00
+    ],
+)
+def test_zone_is_open(zone, at, expected):
+    assert (
+        zone_is_open(
+            zone,
+            at=at,
+            window_start=dt.time(9),
+            window_end=dt.time(20),
+            call_days=[1, 2, 3, 4, 5, 6],
+        )
+        is expected
+    )
+
+
+def test_next_window_opening_skips_closed_days_and_hours():
+    kwargs = {"window_start": dt.time(9), "window_end": dt.time(20), "call_days": [1, 2, 3, 4, 5]}
+    saturday_noon = dt.datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
+    assert next_window_opening("Europe/Rome", after=saturday_noon, **kwargs) == dt.datetime(
+        2026, 11, 30, 8, 0, tzinfo=UTC
+    )
+    assert next_window_opening("Europe/Rome", after=MONDAY_15_UTC, **kwargs) == MONDAY_15_UTC
+    kwargs["call_days"] = []
+    assert next_window_opening("Europe/Rome", after=MONDAY_15_UTC, **kwargs) is None
+
+
+def test_a_new_york_and_a_rome_contact_under_the_same_window(network, provider_config):
+    campaign = CampaignFactory(status="running", timezone="Europe/Rome")
+    rome = ContactFactory(campaign=campaign, timezone="Europe/Rome", phone_number="+393471110001")
+    new_york = ContactFactory(
+        campaign=campaign, timezone="America/New_York", phone_number="+12125550101"
+    )
+    tick(network, at=MONDAY_09_UTC)
+    assert network.dialled == [rome.phone_number]
+    tick(network, at=MONDAY_22_UTC)
+    assert network.dialled == [rome.phone_number, new_york.phone_number]
+
+
+def test_a_contact_without_a_zone_follows_the_campaigns(network, provider_config):
+    campaign = CampaignFactory(status="running", timezone="America/New_York")
+    contact = ContactFactory(campaign=campaign, timezone="")
+    tick(network, at=MONDAY_09_UTC)  # New York 04:00
+    assert network.dialled == []
+    tick(network, at=MONDAY_15_UTC)  # New York 10:00
+    assert network.dialled == [contact.phone_number]
+
+
+def test_a_contact_in_an_unknown_zone_is_skipped_and_reported(network, provider_config):
+    campaign = CampaignFactory(status="running")
+    ContactFactory(campaign=campaign, timezone="Mars/Olympus_Mons")
+    run = tick(network)
+    assert network.dialled == [] and run.details["unknown_time_zones"] == ["Mars/Olympus_Mons"]
+
+
+# --- Who is eligible -----------------------------------------------------------------------------
+
+
+def test_retry_interval_through_next_attempt_at(network, provider_config, open_campaign):
+    later = ContactFactory(
+        campaign=open_campaign,
+        attempts_count=1,
+        next_attempt_at=MONDAY_15_UTC + dt.timedelta(minutes=30),
+    )
+    tick(network)
+    assert network.dialled == []
+    tick(network, at=MONDAY_15_UTC + dt.timedelta(minutes=30))
+    assert network.dialled == [later.phone_number]
+
+
+def test_due_retries_go_before_new_contacts_oldest_first(network, open_campaign):
+    from calls.selectors import provider_config_get
+
+    config = provider_config_get()
+    config.calls_per_second, config.max_concurrent_calls = 1000, 2
+    config.save()
+    ContactFactory(campaign=open_campaign)  # never called
+    due_second = ContactFactory(
+        campaign=open_campaign, attempts_count=1, next_attempt_at=MONDAY_15_UTC
+    )
+    due_first = ContactFactory(
+        campaign=open_campaign,
+        attempts_count=1,
+        next_attempt_at=MONDAY_15_UTC - dt.timedelta(hours=1),
+    )
+    tick(network)
+    assert network.dialled == [due_first.phone_number, due_second.phone_number]
+
+
+def test_attempts_must_be_left(network, provider_config, open_campaign):
+    ContactFactory(campaign=open_campaign, state=ContactState.NOT_REACHED, attempts_count=3)
+    retry = ContactFactory(
+        campaign=open_campaign, state=ContactState.NOT_REACHED, attempts_count=2
+    )  # max_attempts was raised: still dialable
+    tick(network)
+    assert network.dialled == [retry.phone_number]
+
+
+@pytest.mark.parametrize(
+    "state",
+    [ContactState.COMPLETED, ContactState.REFUSED, ContactState.EXCLUDED, ContactState.IN_PROGRESS],
+)
+def test_contacts_in_other_states_are_not_dialled(network, provider_config, open_campaign, state):
+    ContactFactory(campaign=open_campaign, state=state, attempts_count=1)
+    tick(network)
+    assert network.dialled == []
+
+
+def test_excluded_and_do_not_call_are_never_dialled(network, provider_config, open_campaign):
+    ContactFactory(campaign=open_campaign, state=ContactState.EXCLUDED)
+    ContactFactory(campaign=open_campaign, do_not_call=True)  # flagged, whatever its state
+    # On the exclusion list, but the contact was not updated (an entry seconds old): the dial
+    # time check catches it.
+    listed = ContactFactory(campaign=open_campaign)
+    ExclusionEntryFactory(phone_number=listed.phone_number)
+    ok = ContactFactory(campaign=open_campaign)
+    run = tick(network)
+    assert network.dialled == [ok.phone_number]
+    listed.refresh_from_db()
+    assert listed.state == ContactState.EXCLUDED and not listed.attempts.exists()
+    assert run.details["excluded_at_dial_time"] == 1
+    assert CallAttempt.objects.count() == 1
+
+
+@pytest.mark.parametrize("status", ["draft", "scheduled", "paused", "completed", "cancelled"])
+def test_only_running_campaigns_are_dialled(network, provider_config, status):
+    ContactFactory(
+        campaign=CampaignFactory(status=status, call_days=[1, 2, 3, 4, 5, 6, 7]),
+    )
+    tick(network)
+    assert network.dialled == []
+
+
+def test_a_scheduled_campaign_starts_when_due_and_is_dialled(network, provider_config):
+    campaign = CampaignFactory(
+        status="scheduled", starts_at=MONDAY_15_UTC - dt.timedelta(minutes=1)
+    )
+    contact = ContactFactory(campaign=campaign)
+    tick(network)
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.RUNNING
+    assert network.dialled == [contact.phone_number]
+
+
+# --- What a dial does ----------------------------------------------------------------------------
+
+
+def test_a_dial_creates_the_attempt_and_sets_the_contact_in_progress(
+    network, provider_config, open_campaign
+):
+    contact = ContactFactory(campaign=open_campaign, preferred_language="it")
+    run = tick(network)
+    attempt = CallAttempt.objects.get()
+    contact.refresh_from_db()
+    assert (contact.state, contact.attempts_count, contact.last_attempt_at) == (
+        ContactState.IN_PROGRESS,
+        1,
+        MONDAY_15_UTC,
+    )
+    assert (attempt.attempt_number, attempt.outcome, attempt.started_at) == (1, None, MONDAY_15_UTC)
+    assert attempt.provider_call_id == "NET-1"
+    [call] = network.calls
+    assert call.call_id == str(attempt.pk) and call.language == "it"
+    assert call.status_url.endswith(f"/webhooks/telephony/simulator/{attempt.pk}/status")
+    assert call.dialogue_url.endswith(f"/webhooks/telephony/simulator/{attempt.pk}/dialogue?turn=0")
+    assert (run.campaigns_seen, run.calls_placed, run.errors) == (1, 1, 0)
+    assert run.finished_at >= run.started_at == MONDAY_15_UTC
+
+
+def test_concurrency_counts_calls_in_flight_everywhere(network, provider_config, open_campaign):
+    provider_config.max_concurrent_calls = 3
+    provider_config.save()
+    CallAttemptFactory(contact=ContactFactory(state=ContactState.IN_PROGRESS))  # another campaign
+    for _ in range(5):
+        ContactFactory(campaign=open_campaign)
+    run = tick(network)
+    assert len(network.dialled) == 2
+    assert run.details["in_flight"] == 1 and run.details["budget"] == 2
+    tick(network)
+    assert len(network.dialled) == 2  # all three slots busy now
+
+
+def test_the_provider_rate_caps_a_tick(network, provider_config, open_campaign, settings):
+    settings.SCHEDULER_TICK_SECONDS = 60
+    provider_config.calls_per_second = "0.05"  # three calls a minute
+    provider_config.save()
+    for _ in range(5):
+        ContactFactory(campaign=open_campaign)
+    assert tick(network).calls_placed == 3
+
+
+def test_fair_share_across_running_campaigns(network, provider_config):
+    provider_config.max_concurrent_calls = 6
+    provider_config.save()
+    big = [CampaignFactory(status="running", call_days=list(range(1, 8))) for _ in range(2)]
+    small = CampaignFactory(status="running", call_days=list(range(1, 8)))
+    for campaign in big:
+        for _ in range(10):
+            ContactFactory(campaign=campaign)
+    ContactFactory(campaign=small)
+    tick(network)
+    # Six slots: the small campaign uses the one it can, the big ones share the other five.
+    assert small.attempts.count() == 1
+    assert sorted(c.attempts.count() for c in big) == [2, 3]
+
+
+def test_a_rejected_number_fails_its_attempt_and_counts(provider_config, open_campaign):
+    bad = ContactFactory(campaign=open_campaign, attempts_count=2)  # last attempt (max 3)
+    good = ContactFactory(campaign=open_campaign)
+    network = NetworkStandIn(reject={bad.phone_number})
+    run = tick(network)
+    assert network.dialled == [good.phone_number]
+    assert (run.calls_placed, run.errors) == (1, 1)
+    attempt = bad.attempts.get()
+    assert (attempt.outcome, attempt.error_code, attempt.attempt_number) == (
+        "failed",
+        "unreachable",
+        3,
+    )
+    bad.refresh_from_db()
+    assert (bad.state, bad.attempts_count) == (ContactState.NOT_REACHED, 3)
+
+
+def test_a_provider_outage_uses_no_attempt_and_backs_off(provider_config, open_campaign, settings):
+    from calls.telephony.simulator import SimulatorProvider
+
+    settings.PROVIDER_OUTAGE_BACKOFF_SECONDS = 300
+    provider_config.sim_unavailable = True
+    provider_config.save()
+    contacts = [ContactFactory(campaign=open_campaign) for _ in range(3)]
+    run = scheduler_tick(now=MONDAY_15_UTC, provider=SimulatorProvider())
+    assert (run.calls_placed, run.errors) == (0, 1)
+    assert "down" in run.details["outage"]
+    for contact in contacts:
+        contact.refresh_from_db()
+        assert (contact.state, contact.attempts_count) == (ContactState.PENDING, 0)
+    assert set(CallAttempt.objects.values_list("outcome", "error_code")) == {
+        ("failed", "provider_unavailable")
+    }
+    provider_config.refresh_from_db()
+    assert provider_config.dialling_paused_until == MONDAY_15_UTC + dt.timedelta(seconds=300)
+
+    # The provider is back, but dialling waits for the back-off to pass.
+    provider_config.sim_unavailable = False
+    provider_config.save()
+    network = NetworkStandIn()
+    paused = tick(network, at=MONDAY_15_UTC + dt.timedelta(seconds=299))
+    assert network.dialled == [] and "paused_until" in paused.details
+    tick(network, at=MONDAY_15_UTC + dt.timedelta(seconds=300))
+    assert sorted(network.dialled) == sorted(c.phone_number for c in contacts)
+    # The attempt given back keeps its row: the next one is number 2, the first that counts.
+    attempt = contacts[0].attempts.get(outcome__isnull=True)
+    contacts[0].refresh_from_db()
+    assert (attempt.attempt_number, contacts[0].attempts_count) == (2, 1)
+
+
+def test_each_tick_records_one_scheduler_run(network, provider_config, open_campaign):
+    ContactFactory(campaign=open_campaign)
+    tick(network)
+    tick(network)
+    runs = list(SchedulerRun.objects.order_by("started_at", "id"))
+    assert [(r.campaigns_seen, r.calls_placed, r.errors) for r in runs] == [(1, 1, 0), (1, 0, 0)]
+    assert all(r.finished_at is not None for r in runs)
+
+
+def test_a_campaign_with_nothing_left_completes(network, provider_config, open_campaign):
+    ContactFactory(campaign=open_campaign, state=ContactState.COMPLETED, attempts_count=1)
+    tick(network)
+    open_campaign.refresh_from_db()
+    assert open_campaign.status == CampaignStatus.COMPLETED
+
+
+def test_a_campaign_whose_last_dial_is_rejected_completes_in_that_tick(
+    provider_config, open_campaign
+):
+    # Nothing is left in flight when the network rejects the last attempt of the last contact.
+    contact = ContactFactory(campaign=open_campaign, attempts_count=open_campaign.max_attempts - 1)
+    run = tick(NetworkStandIn(reject=[contact.phone_number]))
+    assert (run.calls_placed, run.errors) == (0, 1)
+    contact.refresh_from_db()
+    open_campaign.refresh_from_db()
+    assert contact.state == ContactState.NOT_REACHED
+    assert open_campaign.status == CampaignStatus.COMPLETED
+
+
+def test_a_campaign_with_contacts_outside_calling_hours_does_not_complete(network, provider_config):
+    campaign = CampaignFactory(status="running")
+    ContactFactory(campaign=campaign, timezone="Europe/Rome")
+    tick(network, at=MONDAY_22_UTC)  # Rome 23:00
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.RUNNING and network.dialled == []
+
+
+def test_a_live_tick_reads_the_clock(network, provider_config, open_campaign):
+    ContactFactory(campaign=open_campaign)
+    before = timezone.now()
+    run = scheduler_tick(provider=network)
+    assert run.started_at >= before and run.calls_placed == 1
+
+
+def test_a_provider_not_available_dials_nobody_and_says_why(provider_config, open_campaign):
+    provider_config.provider = "twilio"  # selected, but not installed in this build
+    provider_config.save()
+    ContactFactory(campaign=open_campaign)
+    run = scheduler_tick(now=MONDAY_15_UTC)
+    assert (run.calls_placed, run.errors) == (0, 1)
+    assert run.details["provider"] == "The Twilio provider is not available yet."
+    assert not CallAttempt.objects.exists()
+
+
+def test_a_provider_fault_is_treated_as_an_outage(provider_config, open_campaign, caplog):
+    class Broken(NetworkStandIn):
+        def start_call(self, call):
+            raise RuntimeError("socket closed while calling +393470000000")
+
+    contact = ContactFactory(campaign=open_campaign)
+    run = tick(Broken())
+    assert (run.calls_placed, run.errors) == (0, 1)
+    assert run.details["outage"].startswith("RuntimeError")
+    contact.refresh_from_db()
+    assert (contact.state, contact.attempts_count) == (ContactState.PENDING, 0)
+    assert "failed to start a call: RuntimeError" in caplog.text
+    assert "+39347" not in caplog.text  # the provider's message quoted a number: not logged

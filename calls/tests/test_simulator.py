@@ -1,0 +1,187 @@
+"""The simulator provider: a deterministic callee that follows the configured rates and goes
+through the real webhooks, dialogue and outcome rules — live through django-q tasks, or inline."""
+
+import collections
+import datetime as dt
+
+import pytest
+from django_q.models import Failure
+
+from calls import dialogue
+from calls.models import CallAttempt, CallEvent, SurveyEvent, SurveyResponse
+from calls.scheduler import scheduler_tick
+from calls.telephony.base import CallRejected, OutgoingCall, ProviderUnavailable
+from calls.telephony.simulator import (
+    ANSWER,
+    BUSY,
+    FAILED,
+    NO_ANSWER,
+    REJECTED,
+    Rates,
+    SimulatorProvider,
+    callee_plan,
+    callee_reply,
+    webhook_secret,
+)
+from contacts.models import ExclusionEntry
+from contacts.tests.factories import ContactFactory
+
+DEFAULT_RATES = Rates(answer=0.65, busy=0.1, no_answer=0.2, failure=0.05, consent=0.8)
+NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+
+
+def test_the_same_seed_gives_the_same_callee():
+    assert callee_plan("1:contact-a:1", DEFAULT_RATES) == callee_plan(
+        "1:contact-a:1", DEFAULT_RATES
+    )
+    plans = {callee_plan(f"1:contact-{i}:1", DEFAULT_RATES) for i in range(50)}
+    assert len(plans) > 10  # and different callees behave differently
+
+
+def test_endings_follow_the_configured_rates():
+    endings = collections.Counter(
+        callee_plan(f"7:{i}:1", DEFAULT_RATES).ending for i in range(4000)
+    )
+    shares = {k: v / 4000 for k, v in endings.items()}
+    assert shares[ANSWER] == pytest.approx(0.65, abs=0.03)
+    assert shares[BUSY] == pytest.approx(0.10, abs=0.02)
+    assert shares[NO_ANSWER] == pytest.approx(0.20, abs=0.02)
+    assert shares[FAILED] + shares[REJECTED] == pytest.approx(0.05, abs=0.015)
+    consents = sum(callee_plan(f"7:{i}:1", DEFAULT_RATES).consents for i in range(4000))
+    assert consents / 4000 == pytest.approx(0.8, abs=0.03)
+
+
+def test_a_rate_of_zero_never_happens_and_one_always_does():
+    rates = Rates(answer=0, busy=1, no_answer=0, failure=0, consent=1)
+    assert {callee_plan(str(i), rates).ending for i in range(200)} == {BUSY}
+
+
+@pytest.mark.parametrize(
+    "expect,language",
+    [("scale", "en"), ("scale", "it"), ("numeric", "en"), ("numeric", "it"), ("free_text", "it")],
+)
+def test_the_callee_answers_plausibly_for_the_question_and_language(expect, language):
+    heard = collections.Counter()
+    for i in range(300):
+        seed = f"3:{i}:1"
+        turn = {"turn": 2, "say": "…", "language": language, "expect": expect, "hangup": False}
+        reply = callee_reply(seed, callee_plan(seed, DEFAULT_RATES), turn)
+        heard[dialogue.hear_answer(reply, expect, language).intent] += 1
+    # Mostly answers; a few silences and requests to repeat, so the second chance is used.
+    assert heard["answer"] / 300 > 0.9
+    assert heard["silence"] + heard["repeat"] > 0
+    assert heard["unclear"] == 0
+
+
+def test_consent_replies_follow_the_plan():
+    for i in range(200):
+        seed = f"5:{i}:1"
+        plan = callee_plan(seed, DEFAULT_RATES)
+        turn = {"turn": 1, "say": "…", "language": "it", "expect": "consent", "hangup": False}
+        intent = dialogue.hear_consent(callee_reply(seed, plan, turn), "it").intent
+        expected = {"yes"} if plan.consents else {"no", "do_not_call"}
+        assert intent in expected | {"silence", "repeat"}, (plan, intent)
+
+
+def test_the_webhook_key_is_derived_from_the_secret_key_unless_set(settings):
+    settings.SIMULATOR_WEBHOOK_SECRET = ""
+    settings.SECRET_KEY = "one-secret-key-for-this-test-only"
+    derived = webhook_secret()
+    assert derived != settings.SECRET_KEY.encode() and len(derived) == 64
+    settings.SECRET_KEY = "another-secret-key-for-this-test"
+    assert webhook_secret() != derived
+    settings.SIMULATOR_WEBHOOK_SECRET = "explicit"
+    assert webhook_secret() == b"explicit"
+
+
+def outgoing(contact, attempt_number=1):
+    return OutgoingCall(
+        call_id="0b5a1f1e-2a4c-4c4e-9a65-6c3f5b0e1d2a",
+        to=contact.phone_number,
+        from_="",
+        language="en",
+        started_at=NOW,
+        status_url="",
+        dialogue_url="",
+        contact_id=str(contact.pk),
+        attempt_number=attempt_number,
+    )
+
+
+@pytest.mark.django_db
+def test_an_outage_switch_makes_every_dial_fail_as_unavailable(provider_config):
+    provider_config.sim_unavailable = True
+    with pytest.raises(ProviderUnavailable):
+        SimulatorProvider(provider_config).start_call(outgoing(ContactFactory()))
+
+
+@pytest.mark.django_db
+def test_some_failures_happen_at_dial_time(provider_config):
+    provider_config.sim_answer_rate = provider_config.sim_busy_rate = 0
+    provider_config.sim_no_answer_rate, provider_config.sim_failure_rate = 0, 1
+    contact = ContactFactory()
+    rejected = 0
+    for attempt_number in range(1, 41):
+        try:
+            SimulatorProvider(provider_config).start_call(outgoing(contact, attempt_number))
+        except CallRejected as exc:
+            assert exc.code == "unreachable"
+            rejected += 1
+    assert 8 < rejected < 32  # about half
+
+
+def finish(attempt):
+    attempt.refresh_from_db()
+    events = list(attempt.events.order_by("id").values_list("status", flat=True))
+    return (
+        attempt.outcome,
+        attempt.error_code,
+        attempt.metadata.get("dialogue", {}).get("answers"),
+        events,
+    )
+
+
+@pytest.mark.django_db
+def test_a_live_call_runs_through_django_q_tasks(
+    provider_config, open_campaign, django_capture_on_commit_callbacks
+):
+    provider_config.sim_answer_rate, provider_config.sim_consent_rate = 1, 1  # answers, agrees
+    provider_config.sim_busy_rate = provider_config.sim_no_answer_rate = 0
+    provider_config.sim_failure_rate = 0
+    provider_config.save()
+    contact = ContactFactory(campaign=open_campaign)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run = scheduler_tick(now=NOW, provider=SimulatorProvider())
+    assert run.calls_placed == 1
+    attempt = CallAttempt.objects.get()
+    outcome, _error, _answers, events = finish(attempt)
+    # Each step was a task that queued the next: initiated, ringing, answered, the dialogue
+    # turns, and the end of the call.
+    assert len(callbacks) >= 7 and len(events) >= 7
+    assert events[:3] == ["initiated", "ringing", "answered"] and "dialogue" in events
+    assert outcome is not None  # the call ran to its end
+    assert not Failure.objects.exists()  # and no task failed on the way
+    contact.refresh_from_db()
+    assert contact.state != "in_progress"
+
+
+@pytest.mark.django_db
+def test_live_and_inline_calls_of_the_same_callee_end_the_same(
+    provider_config, open_campaign, django_capture_on_commit_callbacks
+):
+    """Deterministic per contact and attempt: run the same contacts both ways."""
+    contacts = [ContactFactory(campaign=open_campaign) for _ in range(6)]
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduler_tick(now=NOW, provider=SimulatorProvider())
+    live = {a.contact_id: finish(a) for a in CallAttempt.objects.all()}
+
+    # Forget the calls, and dial the same contacts again, inline this time.
+    for model in (CallAttempt, SurveyEvent, SurveyResponse, ExclusionEntry):
+        model.objects.all().delete()
+    for contact in contacts:
+        contact.state, contact.attempts_count, contact.next_attempt_at = "pending", 0, None
+        contact.save()
+    scheduler_tick(now=NOW, provider=SimulatorProvider(inline=True))
+    inline = {a.contact_id: finish(a) for a in CallAttempt.objects.all()}
+    assert inline == live
+    assert CallEvent.objects.count() > 6 * 3

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Language(models.TextChoices):
+    EN = "en", "English"
+    IT = "it", "Italian"
+
+
+class QuestionType(models.TextChoices):
+    FREE_TEXT = "free_text", "Free text"
+    NUMERIC = "numeric", "Number"
+    SCALE = "scale", "Scale 1–10"
+
+
+class OutcomeType(models.TextChoices):
+    """The outcomes that have a follow-up email (and a SurveyEvent)."""
+
+    COMPLETED = "completed", "Completed"
+    REFUSED = "refused", "Refused"
+    NOT_REACHED = "not_reached", "Not reached"
+
+
+# ISO weekday numbers, Monday = 1 … Sunday = 7 (datetime.isoweekday()).
+WEEKDAYS = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun")]
+
+
+def default_call_days() -> list[int]:
+    return [1, 2, 3, 4, 5, 6]
+
+
+def default_timezone() -> str:
+    return settings.DEFAULT_CAMPAIGN_TIMEZONE
+
+
+class EmailTemplate(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=20, choices=OutcomeType.choices)
+    locale = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField(
+        help_text="Django template syntax: {{ campaign.name }}, "
+        "{{ contact.external_contact_id }}, {{ answers.q1 }} …"
+    )
+    body_html = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_type_display()}, {self.locale})"
+
+
+class Campaign(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
+    timezone = models.CharField(
+        max_length=64,
+        default=default_timezone,
+        help_text="IANA time zone used for contacts whose number does not fix one.",
+    )
+    intro_script = models.TextField(
+        blank=True, help_text="Who is calling, why, how long it takes, and how to opt out."
+    )
+    question_1_text = models.TextField(blank=True)
+    question_1_type = models.CharField(
+        max_length=20, choices=QuestionType.choices, default=QuestionType.FREE_TEXT
+    )
+    question_2_text = models.TextField(blank=True)
+    question_2_type = models.CharField(
+        max_length=20, choices=QuestionType.choices, default=QuestionType.FREE_TEXT
+    )
+    question_3_text = models.TextField(blank=True)
+    question_3_type = models.CharField(
+        max_length=20, choices=QuestionType.choices, default=QuestionType.FREE_TEXT
+    )
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+    retry_interval_minutes = models.PositiveIntegerField(default=60)
+    call_window_start = models.TimeField(default=datetime.time(9, 0))
+    call_window_end = models.TimeField(default=datetime.time(20, 0))
+    call_days = models.JSONField(
+        default=default_call_days,
+        blank=True,
+        help_text="ISO weekdays on which calls may be placed: 1 = Monday … 7 = Sunday.",
+    )
+    starts_at = models.DateTimeField(null=True, blank=True)
+    completed_email_template = models.ForeignKey(
+        EmailTemplate,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"type": OutcomeType.COMPLETED},
+    )
+    refused_email_template = models.ForeignKey(
+        EmailTemplate,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"type": OutcomeType.REFUSED},
+    )
+    not_reached_email_template = models.ForeignKey(
+        EmailTemplate,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"type": OutcomeType.NOT_REACHED},
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="campaign_max_attempts_1_to_5",
+                condition=Q(max_attempts__gte=1, max_attempts__lte=5),
+                violation_error_message="Max attempts must be between 1 and 5.",
+            ),
+            models.CheckConstraint(
+                name="campaign_retry_interval_positive",
+                condition=Q(retry_interval_minutes__gte=1),
+                violation_error_message="The retry interval must be at least one minute.",
+            ),
+            models.CheckConstraint(
+                name="campaign_window_start_before_end",
+                condition=Q(call_window_start__lt=F("call_window_end")),
+                violation_error_message="The call window must start before it ends.",
+            ),
+        ]
+        indexes = [
+            # The scheduler looks up running campaigns each tick; dashboards count per status.
+            models.Index(fields=["status"], name="campaign_status_idx"),
+            models.Index(fields=["-created_at"], name="campaign_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def questions(self) -> list[tuple[str, str]]:
+        """The three (text, type) pairs in order."""
+        return [
+            (self.question_1_text, self.question_1_type),
+            (self.question_2_text, self.question_2_type),
+            (self.question_3_text, self.question_3_type),
+        ]
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED)

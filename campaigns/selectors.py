@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from campaigns.models import Campaign
+from contacts.models import ContactState
+
+
+def campaign_list_with_counts() -> QuerySet[Campaign]:
+    """Campaigns with their key contact counts, in one query."""
+    return Campaign.objects.annotate(
+        contacts_total=Count("contacts"),
+        contacts_attempted=Count("contacts", filter=Q(contacts__attempts_count__gt=0)),
+        contacts_completed=Count("contacts", filter=Q(contacts__state=ContactState.COMPLETED)),
+        contacts_refused=Count("contacts", filter=Q(contacts__state=ContactState.REFUSED)),
+        contacts_not_reached=Count("contacts", filter=Q(contacts__state=ContactState.NOT_REACHED)),
+    ).order_by("-created_at")

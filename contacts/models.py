@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from calls.models import CallOutcome
+
+
+class ContactState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    REFUSED = "refused", "Refused"
+    NOT_REACHED = "not_reached", "Not reached"
+    EXCLUDED = "excluded", "Excluded"
+
+
+# States a contact can still be dialled from (DESIGN §5; not_reached only with attempts left).
+DIALABLE_STATES = (ContactState.PENDING, ContactState.NOT_REACHED)
+TERMINAL_STATES = (
+    ContactState.COMPLETED,
+    ContactState.REFUSED,
+    ContactState.NOT_REACHED,
+    ContactState.EXCLUDED,
+)
+
+
+class PreferredLanguage(models.TextChoices):
+    EN = "en", "English"
+    IT = "it", "Italian"
+    AUTO = "auto", "Campaign's language"
+
+
+class Contact(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of its own: the composite indexes below all lead with campaign.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="contacts", db_index=False
+    )
+    external_contact_id = models.CharField(max_length=255, blank=True)
+    phone_number = models.CharField(max_length=16, help_text="E.164, e.g. +393331234567")
+    email = models.EmailField(max_length=254, blank=True)
+    preferred_language = models.CharField(
+        max_length=4, choices=PreferredLanguage.choices, default=PreferredLanguage.AUTO
+    )
+    timezone = models.CharField(
+        max_length=64, help_text="From the number when it fixes one, else the campaign's."
+    )
+    has_prior_consent = models.BooleanField(default=False)
+    do_not_call = models.BooleanField(default=False)
+    state = models.CharField(
+        max_length=20, choices=ContactState.choices, default=ContactState.PENDING
+    )
+    attempts_count = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=20, choices=CallOutcome.choices, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "phone_number"],
+                name="contact_unique_phone_per_campaign",
+                violation_error_message="This phone number is already in the campaign.",
+            ),
+            models.CheckConstraint(
+                name="contact_e164_phone",
+                condition=Q(phone_number__startswith="+"),
+                violation_error_message="Phone numbers are stored in E.164 (+ and digits).",
+            ),
+        ]
+        indexes = [
+            # The scheduler's pick: dialable contacts of one campaign whose zone is open, oldest
+            # due first. Partial, so it stays as small as the set of contacts left to dial.
+            models.Index(
+                fields=["campaign", "timezone", "next_attempt_at"],
+                name="contact_dialable_idx",
+                condition=Q(state__in=DIALABLE_STATES, do_not_call=False),
+            ),
+            # Counts per state (stats, campaign list) and the export's terminal-state scan.
+            models.Index(fields=["campaign", "state"], name="contact_campaign_state_idx"),
+            # Exclusion matching and GDPR deletion look numbers up across campaigns.
+            models.Index(fields=["phone_number"], name="contact_phone_idx"),
+            models.Index(fields=["campaign", "last_outcome"], name="contact_campaign_outcome_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"contact {self.pk}"
+
+
+class ExclusionSource(models.TextChoices):
+    IMPORT = "import", "Import"
+    API = "api", "API"
+    MANUAL = "manual", "Manual"
+
+
+class ExclusionEntry(models.Model):
+    """A number that must never be dialled, in any campaign."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    phone_number = models.CharField(max_length=16, unique=True)
+    reason = models.CharField(max_length=255, blank=True)
+    source = models.CharField(
+        max_length=10, choices=ExclusionSource.choices, default=ExclusionSource.MANUAL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "exclusion entries"
+        constraints = [
+            models.CheckConstraint(
+                name="exclusion_e164_phone",
+                condition=Q(phone_number__startswith="+"),
+                violation_error_message="Phone numbers are stored in E.164 (+ and digits).",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"exclusion {self.pk}"

@@ -1,0 +1,579 @@
+"""Statistics for the dashboards (DESIGN §8): one campaign's figures, and the system's.
+
+Every figure is an aggregate computed by the database, in a fixed number of queries whatever
+the size of the data: never a Python loop over rows the database could count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Ceil, Coalesce, TruncHour
+from django.utils import timezone
+from django_q.conf import Conf as TaskQueueConf
+from django_q.status import Stat
+
+from calls.models import (
+    CallAttempt,
+    CallOutcome,
+    EmailNotification,
+    EmailStatus,
+    Provider,
+    ProviderConfig,
+    SchedulerRun,
+    SurveyResponse,
+)
+from campaigns.models import Campaign, CampaignStatus
+from campaigns.services import DIALABLE_CONTACT
+from contacts.models import Contact, ContactState
+
+logger = logging.getLogger(__name__)
+
+# Bounds of the stats API's query parameters (DESIGN §8).
+TIME_SERIES_HOURS_RANGE = (1, 168)
+TIME_SERIES_DAYS_RANGE = (1, 90)
+DEFAULT_TIME_SERIES_HOURS = 24
+DEFAULT_TIME_SERIES_DAYS = 30
+
+_HOUR = dt.timedelta(hours=1)
+_UTC = dt.UTC
+
+# Attempts whose call did not reach the person: the "not_reached" of a time-series bucket.
+NOT_REACHED_OUTCOMES = (CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.FAILED)
+ANSWERED_OUTCOMES = (CallOutcome.COMPLETED, CallOutcome.REFUSED)
+
+
+class DurationSeconds(Func):
+    """A duration expression (e.g. `F("ended_at") - F("answered_at")`) as seconds, a float.
+    Django subtracts datetimes into an interval on PostgreSQL and into integer microseconds on
+    SQLite; this reads either as seconds."""
+
+    output_field = FloatField()
+
+    def __init__(self, expression, **extra):
+        super().__init__(ExpressionWrapper(expression, output_field=DurationField()), **extra)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s) / 1000000.0", **extra_context
+        )
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="EXTRACT(EPOCH FROM %(expressions)s)::double precision",
+            **extra_context,
+        )
+
+
+# A call's talk time: answered → ended. Calls never answered or still in flight have none (the
+# comparison with a null is not true), and neither do calls whose provider clock ran backwards.
+_TALK = ExpressionWrapper(F("ended_at") - F("answered_at"), output_field=DurationField())
+_HAS_TALK = Q(ended_at__gte=F("answered_at"))
+
+
+class _HourStart(Func):
+    """The start of the hour that holds a moment, for hours that begin `shift` past each UTC
+    hour: the moment's local hour in a zone whose offset is `shift` modulo one hour. Null stays
+    null. PostgreSQL bins with `date_bin` (integer arithmetic, no time-zone lookup: a third
+    faster than `date_trunc(... AT TIME ZONE ...)` over 300k rows); elsewhere TruncHour in UTC
+    of the moment moved by `shift`, moved back."""
+
+    output_field = DateTimeField()
+
+    def __init__(self, expression, *, shift: dt.timedelta):
+        super().__init__(expression)
+        self.shift = shift
+
+    def as_sql(self, compiler, connection, **extra_context):
+        moment = self.source_expressions[0]
+        if self.shift:
+            moment = ExpressionWrapper(moment + self.shift, output_field=DateTimeField())
+        hour = TruncHour(moment, tzinfo=_UTC)
+        if self.shift:
+            hour = ExpressionWrapper(hour - self.shift, output_field=DateTimeField())
+        return compiler.compile(hour.resolve_expression(compiler.query))
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        moment_sql, params = compiler.compile(self.source_expressions[0])
+        origin = dt.datetime(2000, 1, 1, tzinfo=_UTC) + self.shift
+        return f"date_bin('1 hour', {moment_sql}, %s)", (*params, origin)
+
+
+def _rows(filter: Q | None = None) -> Count:
+    """COUNT(*), or COUNT(1) FILTER (WHERE …): counting rows rather than a column lets
+    PostgreSQL answer from an index alone (Count("pk") needs the primary key, which the
+    (campaign, state) and (campaign, outcome) indexes do not hold). Django refuses "*" with a
+    filter, hence the constant."""
+    return Count("*") if filter is None else Count(Value(1), filter=filter)
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 2) if whole else 0.0
+
+
+def _seconds(value: float | dt.timedelta | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.timedelta):
+        value = value.total_seconds()
+    return round(float(value), 2)
+
+
+# --- one campaign -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Buckets:
+    """The buckets of a campaign's time series, in its time zone.
+
+    Hourly buckets are real hours that start on a local hour boundary, so a day with a DST
+    change has 23 or 25 of them. The database groups attempts by `_HourStart(started_at,
+    shift)`, where `shift` is the zone's offset modulo one hour (30 min for India, 45 for Nepal,
+    0 for most zones): one cheap binning that lands exactly on local hour boundaries. Daily
+    buckets are local calendar days, assembled from those hours in Python (each such hour lies
+    within one local day). Zones whose sub-hour offset itself changes with DST (Lord Howe
+    Island) would see their hours labelled half an hour off after the change: accepted.
+    """
+
+    zone: zoneinfo.ZoneInfo
+    shift: dt.timedelta
+    hours: list[dt.datetime]  # start of each hourly bucket, aware in the campaign's zone
+    days: list[dt.date]
+    start: dt.datetime  # the earliest instant either series covers
+
+    @classmethod
+    def build(cls, *, zone: zoneinfo.ZoneInfo, now: dt.datetime, hours: int, days: int):
+        shift = now.astimezone(zone).utcoffset() % _HOUR
+        # The current local hour: truncate in the shifted frame, then shift back. (Arithmetic
+        # in UTC: on zoned datetimes it is wall-clock arithmetic, which loses a repeated hour.)
+        current = (now.astimezone(_UTC) + shift).replace(minute=0, second=0, microsecond=0)
+        current -= shift
+        hour_starts = [(current - i * _HOUR).astimezone(zone) for i in range(hours - 1, -1, -1)]
+        today = now.astimezone(zone).date()
+        day_list = [today - dt.timedelta(days=i) for i in range(days - 1, -1, -1)]
+        return cls(
+            zone=zone,
+            shift=shift,
+            hours=hour_starts,
+            days=day_list,
+            start=min(hour_starts[0], _day_start(day_list[0], zone)),
+        )
+
+    def local_date(self, hour_start: dt.datetime) -> dt.date:
+        return hour_start.astimezone(self.zone).date()
+
+
+def _day_start(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    """The first instant of a local day (midnight, or later where midnight is skipped by DST)."""
+    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+    return midnight.astimezone(_UTC).astimezone(zone)
+
+
+# Per group of attempts: how many, and their talk time.
+_ATTEMPT_AGGREGATES = {
+    "attempts": _rows(),
+    "talk_count": _rows(filter=_HAS_TALK),
+    "talk_total": Sum(_TALK, filter=_HAS_TALK),
+    "talk_min": Min(_TALK, filter=_HAS_TALK),
+    "talk_max": Max(_TALK, filter=_HAS_TALK),
+}
+
+
+def campaign_stats(
+    *,
+    campaign: Campaign,
+    include_time_series: bool = True,
+    time_series_hours: int = DEFAULT_TIME_SERIES_HOURS,
+    time_series_days: int = DEFAULT_TIME_SERIES_DAYS,
+    now: dt.datetime | None = None,
+) -> dict:
+    """The figures of DESIGN §8 "Campaign stats", in two queries: contacts per state, and
+    attempts per outcome with talk time, grouped by hour when a time series is asked for.
+
+    Rates are percentages with two decimals: completion, refusal and not-reached over all
+    contacts; answer rate = answered (completed + refused) attempts over finished attempts.
+    Durations run from answer to end, in seconds (a 0-second call counts as 0; no call, null).
+    A time-series bucket counts the attempts *started* in it and how they ended; `not_reached`
+    there is the attempts that did not reach the person (no answer, busy, failed)."""
+    now = now or timezone.now()
+
+    contacts = dict.fromkeys(ContactState.values, 0)
+    for row in (
+        Contact.objects.filter(campaign=campaign).order_by().values("state").annotate(n=_rows())
+    ):
+        contacts[row["state"]] = row["n"]
+    contacts_total = sum(contacts.values())
+
+    # Attempts grouped by outcome (null: in flight) and, for a time series, by hour: a few
+    # thousand rows at most, summed up below.
+    attempts = CallAttempt.objects.filter(campaign=campaign).order_by()
+    buckets = None
+    if include_time_series:
+        buckets = _Buckets.build(
+            zone=zoneinfo.ZoneInfo(campaign.timezone),
+            now=now,
+            hours=time_series_hours,
+            days=time_series_days,
+        )
+        # Attempts before both series share one null hour: they only count in the totals.
+        in_series = Case(
+            When(started_at__gte=buckets.start, then=F("started_at")),
+            default=None,
+            output_field=DateTimeField(),
+        )
+        attempts = attempts.annotate(hour=_HourStart(in_series, shift=buckets.shift))
+        rows = list(attempts.values("hour", "outcome").annotate(**_ATTEMPT_AGGREGATES))
+    else:
+        rows = list(attempts.values("outcome").annotate(**_ATTEMPT_AGGREGATES))
+
+    per_outcome = dict.fromkeys(CallOutcome.values, 0)
+    total_attempts = talk_count = 0
+    talk_total = dt.timedelta(0)
+    talk_min = talk_max = None
+    for row in rows:
+        total_attempts += row["attempts"]
+        if row["outcome"] is not None:
+            per_outcome[row["outcome"]] += row["attempts"]
+        if row["talk_count"]:
+            talk_count += row["talk_count"]
+            talk_total += row["talk_total"]
+            talk_min = row["talk_min"] if talk_min is None else min(talk_min, row["talk_min"])
+            talk_max = row["talk_max"] if talk_max is None else max(talk_max, row["talk_max"])
+    finished = sum(per_outcome.values())
+    answered = per_outcome[CallOutcome.COMPLETED] + per_outcome[CallOutcome.REFUSED]
+
+    stats = {
+        "campaign_id": str(campaign.pk),
+        "campaign_name": campaign.name,
+        "campaign_status": campaign.status,
+        "contacts": {"total": contacts_total, **contacts},
+        "call_outcomes": {"total_attempts": total_attempts, **per_outcome},
+        "rates": {
+            "completion_rate": _percent(contacts[ContactState.COMPLETED], contacts_total),
+            "refusal_rate": _percent(contacts[ContactState.REFUSED], contacts_total),
+            "not_reached_rate": _percent(contacts[ContactState.NOT_REACHED], contacts_total),
+            "answer_rate": _percent(answered, finished),
+        },
+        "duration_stats": {
+            "average_duration_seconds": (
+                _seconds(talk_total.total_seconds() / talk_count) if talk_count else None
+            ),
+            "min_duration_seconds": _seconds(talk_min),
+            "max_duration_seconds": _seconds(talk_max),
+            "total_duration_seconds": _seconds(talk_total) if talk_count else None,
+        },
+        "time_series_hourly": [],
+        "time_series_daily": [],
+        "generated_at": now,
+    }
+    if buckets is not None:
+        stats["time_series_hourly"], stats["time_series_daily"] = _series(buckets, rows)
+    return stats
+
+
+def _empty_point(timestamp: dt.datetime) -> dict:
+    return {"timestamp": timestamp, "attempts": 0, "completed": 0, "refused": 0, "not_reached": 0}
+
+
+def _series(buckets: _Buckets, rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    # Keyed by UTC instants: zoned datetimes of one zone compare by wall time, so the two
+    # 02:00s of an autumn night would be one key.
+    hourly = {start.astimezone(_UTC): _empty_point(start) for start in buckets.hours}
+    daily = {day: _empty_point(_day_start(day, buckets.zone)) for day in buckets.days}
+    counted = {
+        CallOutcome.COMPLETED: "completed",
+        CallOutcome.REFUSED: "refused",
+        **dict.fromkeys(NOT_REACHED_OUTCOMES, "not_reached"),
+    }
+    for row in rows:
+        if row["hour"] is None:
+            continue  # before both series
+        hour = row["hour"].astimezone(_UTC)
+        for point in (hourly.get(hour), daily.get(buckets.local_date(hour))):
+            if point is not None:
+                point["attempts"] += row["attempts"]
+                if row["outcome"] in counted:
+                    point[counted[row["outcome"]]] += row["attempts"]
+    return list(hourly.values()), list(daily.values())
+
+
+# --- the system ---------------------------------------------------------------------------------
+
+
+def _one_row(querysets: dict[str, QuerySet]) -> dict[str, float | int | None]:
+    """Run several one-row aggregate querysets as a single statement, a cross join of one-row
+    subqueries: one round trip, each part still written with the ORM. `querysets` maps a
+    prefix to `Model.objects.filter(...).values(<aggregates>)`-style querysets built by
+    `_aggregate`; columns come back as "<prefix>__<name>", numbers only."""
+    parts, params = [], []
+    for index, qs in enumerate(querysets.values()):
+        sql, part_params = qs.query.sql_with_params()
+        parts.append(f"({sql}) AS part_{index}")
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM " + " CROSS JOIN ".join(parts), params)
+        values = cursor.fetchone()
+    names = [
+        f"{prefix}__{name}"
+        for prefix, qs in querysets.items()
+        for name in qs.query.annotation_select
+    ]
+    return dict(zip(names, values, strict=True))
+
+
+def _aggregate(queryset: QuerySet, **aggregates) -> QuerySet:
+    """`queryset.aggregate(**aggregates)`, but lazy: grouping by a constant, which Django drops,
+    leaves a plain one-row aggregate query to run later (see `_one_row`)."""
+    return (
+        queryset.order_by()
+        .annotate(_all=Value(1))
+        .values("_all")
+        .annotate(**aggregates)
+        .values(*aggregates)
+    )
+
+
+def _provider_config_value(field: str) -> QuerySet:
+    return _aggregate(ProviderConfig.objects.filter(pk=ProviderConfig.SINGLETON_ID), v=Max(field))
+
+
+def _provider_config_default(field: str):
+    return ProviderConfig._meta.get_field(field).get_default()
+
+
+def system_overview() -> dict:
+    """Totals across all campaigns, in one query."""
+    row = _one_row(
+        {
+            "campaigns": _aggregate(
+                Campaign.objects.all(),
+                total=_rows(),
+                scheduled=_rows(filter=Q(status=CampaignStatus.SCHEDULED)),
+            ),
+            "contacts": _aggregate(
+                Contact.objects.all(),
+                total=_rows(),
+                pending=_rows(filter=Q(state=ContactState.PENDING)),
+            ),
+            "attempts": _aggregate(
+                CallAttempt.objects.all(),
+                total=_rows(),
+                in_flight=_rows(filter=Q(outcome__isnull=True)),
+                failed=_rows(filter=Q(outcome=CallOutcome.FAILED)),
+            ),
+            "responses": _aggregate(SurveyResponse.objects.all(), total=_rows()),
+            "emails": _aggregate(
+                EmailNotification.objects.all(),
+                sent=_rows(filter=Q(status=EmailStatus.SENT)),
+                failed=_rows(filter=Q(status=EmailStatus.FAILED)),
+            ),
+        }
+    )
+    return {
+        "total_campaigns": row["campaigns__total"],
+        "total_contacts": row["contacts__total"],
+        "total_call_attempts": row["attempts__total"],
+        "total_responses": row["responses__total"],
+        "pending_contacts": row["contacts__pending"],
+        "in_progress_calls": row["attempts__in_flight"],
+        "failed_calls": row["attempts__failed"],
+        "emails_sent": row["emails__sent"],
+        "emails_failed": row["emails__failed"],
+        "scheduled_campaigns": row["campaigns__scheduled"],
+    }
+
+
+def dial_queue_contacts(*, now: dt.datetime) -> QuerySet[Contact]:
+    """Contacts the scheduler may dial now, calling windows aside: in a running campaign, in a
+    dialable state with attempts left, due, and not flagged do-not-call."""
+    return Contact.objects.filter(
+        DIALABLE_CONTACT,
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        campaign__status=CampaignStatus.RUNNING,
+        attempts_count__lt=F("campaign__max_attempts"),
+        do_not_call=False,
+    )
+
+
+def system_queue(*, now: dt.datetime | None = None) -> dict:
+    """The dial queue, in one query: contacts due (whatever their calling window — whether a
+    zone is open is the scheduler's decision each tick), calls in flight, finished attempts."""
+    now = now or timezone.now()
+    waiting = DurationSeconds(
+        Value(now, output_field=DateTimeField()) - Min(Coalesce("next_attempt_at", "created_at"))
+    )
+    finished = Q(ended_at__isnull=False, outcome__isnull=False)
+    row = _one_row(
+        {
+            "queue": _aggregate(dial_queue_contacts(now=now), due=_rows(), oldest=waiting),
+            "attempts": _aggregate(
+                CallAttempt.objects.all(),
+                in_flight=_rows(filter=Q(outcome__isnull=True)),
+                completed=_rows(filter=Q(outcome=CallOutcome.COMPLETED)),
+                failed=_rows(filter=Q(outcome=CallOutcome.FAILED)),
+                # An average as sum / count: one interval sum converted once is much cheaper
+                # than converting every row's duration to seconds (3M rows: 0.7 s vs 1 s).
+                run_total=DurationSeconds(Sum(F("ended_at") - F("started_at"), filter=finished)),
+                run_count=_rows(filter=finished),
+            ),
+        }
+    )
+    run_count = row["attempts__run_count"]
+    processing = row["attempts__run_total"] / run_count if run_count else None
+    oldest = row["queue__oldest"]
+    return {
+        "pending": row["queue__due"],
+        "processing": row["attempts__in_flight"],
+        "success": row["attempts__completed"],
+        "failed": row["attempts__failed"],
+        "avg_processing_time_ms": None if processing is None else round(processing * 1000, 2),
+        "oldest_pending_age_seconds": None if oldest is None else max(0, round(oldest)),
+    }
+
+
+def task_cluster_count() -> int | None:
+    """The django-q clusters alive now, as they report themselves to the broker every few
+    seconds (django-q2's `Stat`: Redis keys that expire after 3 s with the Redis broker, the
+    Django cache with the ORM broker). None when the broker cannot be asked."""
+    try:
+        return sum(1 for stat in Stat.get_all() if stat.status != TaskQueueConf.STOPPED)
+    except Exception as exc:  # a broker outage must not break the dashboard
+        logger.warning("task broker unavailable for cluster stats: %s", type(exc).__name__)
+        return None
+
+
+def system_orchestrator(*, now: dt.datetime | None = None) -> dict:
+    """The scheduler, in two queries: its last tick, then the calls it placed in 24 hours with
+    the calls in flight against the concurrency limit; and the live task clusters."""
+    now = now or timezone.now()
+    last_run = SchedulerRun.objects.order_by("-started_at").values("started_at", "calls_placed")
+    last_run = last_run.first()
+    row = _one_row(
+        {
+            "runs": _aggregate(
+                SchedulerRun.objects.filter(started_at__gte=now - dt.timedelta(hours=24)),
+                placed=Coalesce(Sum("calls_placed"), 0),
+            ),
+            "attempts": _aggregate(
+                CallAttempt.objects.filter(outcome__isnull=True), in_flight=_rows()
+            ),
+            "config": _provider_config_value("max_concurrent_calls"),
+        }
+    )
+    max_concurrent = row["config__v"] or _provider_config_default("max_concurrent_calls")
+    return {
+        "last_run_at": last_run["started_at"] if last_run else None,
+        "actions_last_run": last_run["calls_placed"] if last_run else 0,
+        "actions_last_24h": int(row["runs__placed"]),
+        "queue_saturation": round(min(1.0, row["attempts__in_flight"] / max_concurrent), 4),
+        "active_workers": task_cluster_count(),
+    }
+
+
+def system_platforms() -> dict:
+    """Per telephony provider, in one query; every provider present, zero when unused."""
+    rows = (
+        CallAttempt.objects.order_by()
+        .values("provider")
+        .annotate(
+            placed=_rows(),
+            completed=_rows(filter=Q(outcome=CallOutcome.COMPLETED)),
+            failed=_rows(filter=Q(outcome=CallOutcome.FAILED)),
+            answered=_rows(filter=Q(outcome__in=ANSWERED_OUTCOMES)),
+            finished=_rows(filter=Q(outcome__isnull=False)),
+            talk_total=DurationSeconds(Sum(_TALK, filter=_HAS_TALK)),
+            talk_count=_rows(filter=_HAS_TALK),
+        )
+    )
+    platforms = {
+        provider: {
+            "calls_placed": 0,
+            "calls_completed": 0,
+            "calls_failed": 0,
+            "answer_rate": 0.0,
+            "avg_duration_seconds": None,
+        }
+        for provider in Provider.values
+    }
+    for row in rows:
+        platforms[row["provider"]] = {
+            "calls_placed": row["placed"],
+            "calls_completed": row["completed"],
+            "calls_failed": row["failed"],
+            "answer_rate": _percent(row["answered"], row["finished"]),
+            "avg_duration_seconds": (
+                _seconds(row["talk_total"] / row["talk_count"]) if row["talk_count"] else None
+            ),
+        }
+    return platforms
+
+
+def system_campaigns() -> dict:
+    """Campaigns per status and the money spent, in one query. Calls are billed per started
+    minute of talk time (answer → end) at the configured cost per minute."""
+    row = _one_row(
+        {
+            "campaigns": _aggregate(
+                Campaign.objects.all(),
+                **{s: _rows(filter=Q(status=s)) for s in CampaignStatus.values},
+            ),
+            "attempts": _aggregate(
+                CallAttempt.objects.filter(_HAS_TALK),
+                minutes=Coalesce(Sum(Ceil(DurationSeconds(_TALK) / 60.0)), 0.0),
+            ),
+            "config": _provider_config_value("cost_per_minute"),
+        }
+    )
+    cost = row["config__v"]
+    if cost is None:
+        cost = _provider_config_default("cost_per_minute")
+    minutes = int(row["attempts__minutes"])
+    return {
+        "by_status": {s: row[f"campaigns__{s}"] for s in CampaignStatus.values},
+        "total_campaigns": sum(row[f"campaigns__{s}"] for s in CampaignStatus.values),
+        "billed_minutes": minutes,
+        "total_budget_spent": round(float(cost) * minutes, 2),
+    }
+
+
+def scheduler_calls_per_hour(*, hours: int = 24, now: dt.datetime | None = None) -> list[dict]:
+    """Calls the scheduler placed in each of the last `hours` UTC hours (oldest first), from
+    its SchedulerRun rows: one query."""
+    now = now or timezone.now()
+    current = now.astimezone(_UTC).replace(minute=0, second=0, microsecond=0)
+    starts = [current - i * _HOUR for i in range(hours - 1, -1, -1)]
+    placed = dict.fromkeys(starts, 0)
+    rows = (
+        SchedulerRun.objects.filter(started_at__gte=starts[0])
+        .order_by()
+        .annotate(hour=TruncHour("started_at", tzinfo=_UTC))
+        .values("hour")
+        .annotate(placed=Sum("calls_placed"))
+    )
+    for row in rows:
+        if row["hour"] in placed:
+            placed[row["hour"]] = row["placed"]
+    return [{"hour": hour, "calls_placed": count} for hour, count in placed.items()]

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from dashboard import views
+
+urlpatterns = [
+    path("dashboard/system", views.system_dashboard, name="system_dashboard"),
+    path("dashboard/system/panel", views.system_dashboard_panel, name="system_dashboard_panel"),
+    path(
+        "campaigns/<uuid:campaign_id>/stats-panel",
+        views.campaign_stats_panel,
+        name="campaign_stats_panel",
+    ),
+]

@@ -1,0 +1,145 @@
+"""Export API (DESIGN §8). Admins and campaign managers only: viewers get 403, anonymous
+callers 401, unknown campaigns and jobs 404. Download links are made fresh on every read."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campaigns.models import Campaign
+from exports.models import ExportJob, ExportStatus
+from exports.selectors import export_job_list
+from exports.services import export_start
+from exports.storage import export_download_link
+from voicesurvey.permissions import CanExport
+
+
+class ExportStartOutputSerializer(serializers.Serializer):
+    job_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=ExportStatus.choices)
+    message = serializers.CharField()
+
+
+class ExportJobOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    campaign_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=ExportStatus.choices)
+    download_url = serializers.URLField(
+        allow_null=True, help_text="Made fresh on each read; null unless completed."
+    )
+    url_expires_at = serializers.DateTimeField(allow_null=True)
+    total_records = serializers.IntegerField(allow_null=True)
+    error_message = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportListInputSerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+
+def export_job_data(job: ExportJob, request: Request) -> dict:
+    link = export_download_link(job=job, request=request)
+    return ExportJobOutputSerializer(
+        {
+            "id": job.id,
+            "campaign_id": job.campaign_id,
+            "status": job.status,
+            "download_url": link.url if link else None,
+            "url_expires_at": link.expires_at if link else None,
+            "total_records": job.total_records,
+            "error_message": job.error_message,
+            "created_at": job.created_at,
+            "completed_at": job.completed_at,
+        }
+    ).data
+
+
+def _start_export(request: Request, campaign_id) -> Response:
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    job, created = export_start(campaign=campaign, actor=request.user)
+    if created:
+        message = f"Export started. Poll GET /api/exports/{job.pk} for its download link."
+    else:
+        message = f"An export of this campaign is already {job.status}; this is that export."
+    return Response(
+        ExportStartOutputSerializer(
+            {"job_id": job.id, "status": job.status, "message": message}
+        ).data,
+        status=status.HTTP_202_ACCEPTED,
+    )
+
+
+_START_DESCRIPTION = (
+    "Starts a CSV export of the campaign's contacts in a final state. When an export of the "
+    "campaign is already pending or processing, that one is returned instead of a new one."
+)
+
+
+class CampaignExportStartApi(APIView):
+    """`GET /api/campaigns/{id}/export`: the seed's contract for starting an export."""
+
+    permission_classes = [CanExport]
+
+    @extend_schema(responses={202: ExportStartOutputSerializer}, description=_START_DESCRIPTION)
+    def get(self, request, campaign_id):
+        return _start_export(request, campaign_id)
+
+
+class CampaignExportsApi(APIView):
+    """`GET /api/campaigns/{id}/exports?limit=`: the latest exports, newest first;
+    `POST` starts one (as `GET …/export` does)."""
+
+    permission_classes = [CanExport]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("limit", int, description="How many exports, 1–100 (default 20).")
+        ],
+        responses=ExportJobOutputSerializer(many=True),
+    )
+    def get(self, request, campaign_id):
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        params = ExportListInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        jobs = export_job_list(campaign=campaign, limit=params.validated_data["limit"])
+        return Response([export_job_data(job, request) for job in jobs])
+
+    @extend_schema(
+        request=None,
+        responses={202: ExportStartOutputSerializer},
+        description=_START_DESCRIPTION,
+    )
+    def post(self, request, campaign_id):
+        return _start_export(request, campaign_id)
+
+
+class ExportJobApi(APIView):
+    """`GET /api/exports/{job_id}`: the job, with a freshly signed download link when done."""
+
+    permission_classes = [CanExport]
+
+    @extend_schema(responses=ExportJobOutputSerializer)
+    def get(self, request, job_id):
+        job = get_object_or_404(ExportJob, pk=job_id)
+        return Response(export_job_data(job, request))
+
+
+class ExportRefreshUrlApi(APIView):
+    """`POST /api/exports/{job_id}/refresh-url`: a new download link for a completed job."""
+
+    permission_classes = [CanExport]
+
+    @extend_schema(request=None, responses=ExportJobOutputSerializer)
+    def post(self, request, job_id):
+        job = get_object_or_404(ExportJob, pk=job_id)
+        if job.status != ExportStatus.COMPLETED:
+            return Response(
+                {"detail": f"The export is {job.status}; only a completed export has a link."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(export_job_data(job, request))

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+IN_FLIGHT_EXPORT_STATUSES = (ExportStatus.PENDING, ExportStatus.PROCESSING)
+
+
+class ExportJob(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+        db_index=False,  # (campaign, -created_at) below
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        max_length=20, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    file_name = models.CharField(max_length=255, blank=True)
+    file_key = models.CharField(max_length=512, blank=True)
+    total_records = models.PositiveIntegerField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    # How many times generation has started; the reaper re-queues an interrupted job only once.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the job was last handed over for generation (the reaper re-queues lost ones).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # At most one export in flight per campaign, even when two requests race.
+            models.UniqueConstraint(
+                fields=["campaign"],
+                condition=Q(status__in=IN_FLIGHT_EXPORT_STATUSES),
+                name="exportjob_one_in_flight_per_campaign",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "-created_at"], name="exportjob_campaign_created_idx"),
+            models.Index(
+                fields=["status", "started_at"],
+                name="exportjob_in_flight_idx",
+                condition=Q(status__in=IN_FLIGHT_EXPORT_STATUSES),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.status})"

@@ -1,0 +1,274 @@
+"""Writes for exports: start a job, generate its file, and reap jobs a dead worker left behind.
+
+A job's life: pending (queued) → processing (a worker claimed it) → completed | failed.
+At most one job per campaign is pending or processing (a partial unique constraint), so two
+clicks, or two API clients racing, share one job. Any error during generation ends the job
+failed with its message; a job whose worker died is re-queued or failed by `export_reap_stale`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from campaigns.models import Campaign
+from exports.models import IN_FLIGHT_EXPORT_STATUSES, ExportJob, ExportStatus
+from exports.storage import export_file_key, export_file_name
+from exports.writer import Progress, export_csv_write
+from voicesurvey.models import User
+from voicesurvey.services import audit_log_record
+
+logger = logging.getLogger(__name__)
+
+# An interrupted job is generated again this many times in all before it is failed.
+EXPORT_MAX_ATTEMPTS = 2
+# A pending job not picked up this long after it was queued is queued again (its message may
+# have been lost, e.g. the broker was down when the job was created) …
+EXPORT_REQUEUE_PENDING_AFTER = dt.timedelta(minutes=5)
+# … and failed once it is this old, rather than waiting for ever (no task cluster running).
+EXPORT_PENDING_GIVE_UP_AFTER = dt.timedelta(hours=1)
+_ERROR_MESSAGE_MAX = 2000
+
+
+def _processing_stale_after() -> dt.timedelta:
+    """django-q stops a task that runs longer than its timeout, so a job processing for longer
+    than that (plus a margin) has no worker left."""
+    return dt.timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
+
+
+def _export_enqueue(job_id) -> None:
+    from django_q.tasks import async_task
+
+    async_task("exports.tasks.export_generate_task", str(job_id))
+
+
+def _export_enqueue_on_commit(job: ExportJob) -> None:
+    # robust: a broker outage must not turn the request that created the job into an error.
+    # The job stays pending and export_reap_stale queues it again.
+    transaction.on_commit(functools.partial(_export_enqueue, job.pk), robust=True)
+
+
+def _in_flight_job(campaign: Campaign) -> ExportJob | None:
+    return (
+        ExportJob.objects.filter(campaign=campaign, status__in=IN_FLIGHT_EXPORT_STATUSES)
+        .select_related("campaign")
+        .first()
+    )
+
+
+def export_start(
+    *, campaign: Campaign, actor: User | None, enqueue: bool = True
+) -> tuple[ExportJob, bool]:
+    """Start exporting `campaign`: returns (job, created). When a job for the campaign is
+    already pending or processing, that job is returned and nothing new starts. A new job is
+    queued for a worker once the transaction commits (with `enqueue=False` the caller runs
+    `export_generate` itself, as the export_campaign command does)."""
+    # Two requests may both see no job in flight; the partial unique constraint lets only one
+    # insert, and the loser then finds the winner's job. Looping covers the rare case where
+    # that job finished in between.
+    for _ in range(3):
+        existing = _in_flight_job(campaign)
+        if existing is not None:
+            return existing, False
+        job = ExportJob(
+            campaign=campaign,
+            requested_by=actor if actor is not None and actor.is_authenticated else None,
+            status=ExportStatus.PENDING,
+            queued_at=timezone.now(),
+        )
+        # The one-in-flight constraint is left to the database, the only place that sees
+        # concurrent inserts.
+        job.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                job.save()
+        except IntegrityError:
+            continue
+        audit_log_record(
+            actor=actor, action="export.start", obj=job, details={"campaign_id": str(campaign.pk)}
+        )
+        if enqueue:
+            _export_enqueue_on_commit(job)
+        return job, True
+    raise RuntimeError(f"Could not start an export of campaign {campaign.pk}; try again.")
+
+
+def _export_finish(
+    job: ExportJob,
+    *,
+    status: ExportStatus,
+    total_records: int | None = None,
+    error_message: str = "",
+    actor: User | None = None,
+) -> ExportJob:
+    job.status = status
+    job.total_records = total_records
+    job.error_message = error_message[:_ERROR_MESSAGE_MAX]
+    job.completed_at = timezone.now()
+    if status == ExportStatus.FAILED:
+        job.file_key = job.file_name = ""
+    job.full_clean()
+    job.save(
+        update_fields=[
+            "status",
+            "total_records",
+            "error_message",
+            "completed_at",
+            "file_key",
+            "file_name",
+        ]
+    )
+    action = "export.complete" if status == ExportStatus.COMPLETED else "export.fail"
+    details = {"total_records": total_records} if total_records is not None else {}
+    if error_message:
+        details["error"] = job.error_message
+    audit_log_record(actor=actor, action=action, obj=job, details=details)
+    return job
+
+
+def _delete_file_quietly(key: str) -> None:
+    if not key:
+        return
+    try:
+        default_storage.delete(key)
+    except Exception:  # the job's outcome matters more than an orphan file
+        logger.warning("export file %s could not be deleted", key, exc_info=True)
+
+
+def export_generate(*, job: ExportJob, progress: Progress | None = None) -> ExportJob:
+    """Write the job's CSV to storage and complete it, or fail it with the error's message.
+    Only a pending job is generated: the claim is one conditional UPDATE, so a task delivered
+    twice runs once. `progress(n)` hears of every n rows written."""
+    claimed = ExportJob.objects.filter(pk=job.pk, status=ExportStatus.PENDING).update(
+        status=ExportStatus.PROCESSING, started_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    job.refresh_from_db()
+    if not claimed:
+        return job
+
+    try:
+        # save() reserves a unique name (and creates the folders of a local storage); open()
+        # then streams into it, which S3 receives as a multipart upload.
+        job.file_key = default_storage.save(export_file_key(job), ContentFile(b""))
+        job.file_name = export_file_name(job)
+        job.save(update_fields=["file_key", "file_name"])
+        with default_storage.open(job.file_key, "wb") as out:
+            total = export_csv_write(campaign=job.campaign, out=out, progress=progress)
+    except Exception as exc:  # whatever went wrong, the job must end failed, not processing
+        logger.exception("export %s failed", job.pk)
+        _delete_file_quietly(job.file_key)
+        return _export_finish(
+            job, status=ExportStatus.FAILED, error_message=f"{type(exc).__name__}: {exc}"
+        )
+    return _export_finish(job, status=ExportStatus.COMPLETED, total_records=total)
+
+
+def export_write_file(
+    *, campaign: Campaign, path: Path, actor: User | None = None, progress: Progress | None = None
+) -> int:
+    """Write the campaign's export straight to a file (the export_campaign command's
+    --output), without a job or storage. The file appears complete or not at all: it is
+    written beside its final name and renamed at the end. Returns the number of rows."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("wb") as out:
+            total = export_csv_write(campaign=campaign, out=out, progress=progress)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    audit_log_record(
+        actor=actor,
+        action="export.file",
+        obj=campaign,
+        details={"total_records": total, "file": path.name},
+    )
+    return total
+
+
+@dataclass
+class ReapResult:
+    requeued: int = 0
+    failed: int = 0
+
+
+def _reap_fail(job: ExportJob, unchanged: QuerySet[ExportJob], message: str) -> bool:
+    """Fail `job` if it is still as the reaper read it (`unchanged` finds it then)."""
+    if not unchanged.select_for_update().exists():
+        return False
+    partial_key = job.file_key  # _export_finish clears it
+    _export_finish(job, status=ExportStatus.FAILED, error_message=message)
+    transaction.on_commit(functools.partial(_delete_file_quietly, partial_key))
+    return True
+
+
+def export_reap_stale(*, now: dt.datetime | None = None) -> ReapResult:
+    """Settle jobs no worker is looking after (run periodically by export_reap_stale_task):
+
+    - processing for longer than the task timeout: the worker was killed. Back to pending and
+      queued again, or failed once it has been tried EXPORT_MAX_ATTEMPTS times;
+    - pending and queued more than EXPORT_REQUEUE_PENDING_AFTER ago: queued again, or failed
+      once the job is older than EXPORT_PENDING_GIVE_UP_AFTER.
+
+    Each change is conditional on the job being as it was read, so a job that a worker
+    finishes meanwhile is left alone.
+    """
+    now = now or timezone.now()
+    result = ReapResult()
+    stale_processing = ExportJob.objects.filter(
+        status=ExportStatus.PROCESSING, started_at__lt=now - _processing_stale_after()
+    )
+    for job in stale_processing.select_related("campaign"):
+        unchanged = ExportJob.objects.filter(
+            pk=job.pk, status=ExportStatus.PROCESSING, started_at=job.started_at
+        )
+        with transaction.atomic():
+            if job.attempts >= EXPORT_MAX_ATTEMPTS:
+                message = (
+                    f"The export was interrupted {job.attempts} times (its worker stopped "
+                    "before finishing). Start a new export."
+                )
+                if _reap_fail(job, unchanged, message):
+                    result.failed += 1
+            elif unchanged.update(
+                status=ExportStatus.PENDING, queued_at=now, file_key="", file_name=""
+            ):
+                audit_log_record(
+                    actor=None,
+                    action="export.requeue",
+                    obj=job,
+                    details={"reason": "worker stopped", "attempts": job.attempts},
+                )
+                # The dead run's partial file goes first, so the new run can take its key.
+                transaction.on_commit(functools.partial(_delete_file_quietly, job.file_key))
+                _export_enqueue_on_commit(job)
+                result.requeued += 1
+
+    stale_pending = ExportJob.objects.filter(
+        status=ExportStatus.PENDING, queued_at__lt=now - EXPORT_REQUEUE_PENDING_AFTER
+    )
+    for job in stale_pending.select_related("campaign"):
+        unchanged = ExportJob.objects.filter(
+            pk=job.pk, status=ExportStatus.PENDING, queued_at=job.queued_at
+        )
+        with transaction.atomic():
+            if job.created_at < now - EXPORT_PENDING_GIVE_UP_AFTER:
+                message = (
+                    "No task worker picked the export up within an hour. Is the task "
+                    "cluster (manage.py qcluster) running? Start a new export."
+                )
+                if _reap_fail(job, unchanged, message):
+                    result.failed += 1
+            elif unchanged.update(queued_at=now):
+                _export_enqueue_on_commit(job)
+                result.requeued += 1
+    return result

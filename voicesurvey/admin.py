@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+
+from voicesurvey.models import AuditLog, User
+from voicesurvey.services import audit_log_record
+
+
+class ReadOnlyAdminMixin:
+    """For history: staff may look, nobody may add, edit or delete through the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class VoicesurveyUserCreationForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email", "name", "role")
+
+
+class VoicesurveyUserChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = VoicesurveyUserChangeForm
+    add_form = VoicesurveyUserCreationForm
+    list_display = ("username", "name", "email", "role", "is_active", "last_login", "date_joined")
+    list_filter = ("role", "is_active")
+    search_fields = ("username", "name", "email")
+    ordering = ("username",)
+    readonly_fields = ("last_login", "date_joined", "is_staff", "is_superuser")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Profile", {"fields": ("name", "email")}),
+        (
+            "Access",
+            {
+                "fields": ("role", "is_active", "oidc_sub", "is_staff", "is_superuser"),
+                "description": "The role decides access; admins are staff, other roles are not.",
+            },
+        ),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username",
+                    "name",
+                    "email",
+                    "role",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+
+    def save_model(self, request, obj, form, change):
+        previous_role = (
+            User.objects.filter(pk=obj.pk).values_list("role", flat=True).first()
+            if change
+            else None
+        )
+        obj.assign_role(obj.role)
+        super().save_model(request, obj, form, change)
+        if not change:
+            audit_log_record(
+                actor=request.user,
+                action="user.create",
+                obj=obj,
+                details={"role": obj.role, "via": "admin"},
+            )
+        elif previous_role != obj.role:
+            audit_log_record(
+                actor=request.user,
+                action="user.role_change",
+                obj=obj,
+                details={"from": previous_role, "to": obj.role, "via": "admin"},
+            )
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "actor_username", "action", "object_type", "object_id")
+    list_filter = ("action", "object_type")
+    search_fields = ("=actor_username", "=object_id", "action")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "created_at",
+        "actor",
+        "actor_username",
+        "action",
+        "object_type",
+        "object_id",
+        "details",
+    )
+    show_full_result_count = False

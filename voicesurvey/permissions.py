@@ -1,0 +1,141 @@
+"""The role matrix of DESIGN §7, in one place, for pages and API alike.
+
+A capability names a row of the matrix; a role holds a set of capabilities. Pages use
+`require_capability`, the API uses the permission classes below, templates read `caps`
+(see `context_processors.capabilities`). Denied attempts by signed-in users are audit-logged.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Callable
+
+import phonenumbers
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from rest_framework.permissions import BasePermission
+
+from voicesurvey.models import Role
+
+
+class Capability(enum.StrEnum):
+    # read campaigns, contacts, stats, call details, system dashboard
+    VIEW = "view"
+    # create/edit/activate/pause/resume/cancel campaigns, upload contacts
+    MANAGE_CAMPAIGNS = "manage_campaigns"
+    # export results, download exports
+    EXPORT = "export"
+    # add to and import into the exclusion list
+    MANAGE_EXCLUSIONS = "manage_exclusions"
+    # remove exclusions, invalidate stats cache, provider config, users, delete a contact (GDPR)
+    ADMINISTER = "administer"
+    # see phone numbers unmasked
+    SEE_PHONE_NUMBERS = "see_phone_numbers"
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.ADMIN: frozenset(Capability),
+    Role.CAMPAIGN_MANAGER: frozenset(
+        {
+            Capability.VIEW,
+            Capability.MANAGE_CAMPAIGNS,
+            Capability.EXPORT,
+            Capability.MANAGE_EXCLUSIONS,
+            Capability.SEE_PHONE_NUMBERS,
+        }
+    ),
+    Role.VIEWER: frozenset({Capability.VIEW}),
+}
+
+
+def user_capabilities(user) -> frozenset[Capability]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    return ROLE_CAPABILITIES.get(user.role, frozenset())
+
+
+def user_has_capability(user, capability: Capability) -> bool:
+    return capability in user_capabilities(user)
+
+
+def mask_phone_number(phone_number: str) -> str:
+    """'+393331234567' -> '+39 *** *** 4567'. Keeps the country code and the last four digits."""
+    if not phone_number:
+        return ""
+    try:
+        country_code = phonenumbers.parse(phone_number).country_code
+    except phonenumbers.NumberParseException:
+        return "*** *** " + phone_number[-4:]
+    return f"+{country_code} *** *** {phone_number[-4:]}"
+
+
+def phone_number_for(user, phone_number: str) -> str:
+    """The phone number as this user may see it."""
+    if user_has_capability(user, Capability.SEE_PHONE_NUMBERS):
+        return phone_number
+    return mask_phone_number(phone_number)
+
+
+def _record_denial(request: HttpRequest, capability: Capability) -> None:
+    from voicesurvey.services import audit_log_record
+
+    audit_log_record(
+        actor=request.user,
+        action="access.denied",
+        details={"capability": str(capability), "method": request.method, "path": request.path},
+    )
+
+
+def require_capability(capability: Capability) -> Callable:
+    """Page decorator: anonymous users go to the login page, users without the role get 403."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user_has_capability(request.user, capability):
+                _record_denial(request, capability)
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class CapabilityPermission(BasePermission):
+    """DRF permission for one capability. Anonymous → 401 (see REST_FRAMEWORK's
+    authentication order), signed in without the capability → 403 (audit-logged)."""
+
+    capability: Capability = Capability.VIEW
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if user_has_capability(request.user, self.capability):
+            return True
+        _record_denial(request, self.capability)
+        return False
+
+
+class CanView(CapabilityPermission):
+    capability = Capability.VIEW
+
+
+class CanManageCampaigns(CapabilityPermission):
+    capability = Capability.MANAGE_CAMPAIGNS
+
+
+class CanExport(CapabilityPermission):
+    capability = Capability.EXPORT
+
+
+class CanManageExclusions(CapabilityPermission):
+    capability = Capability.MANAGE_EXCLUSIONS
+
+
+class CanAdminister(CapabilityPermission):
+    capability = Capability.ADMINISTER

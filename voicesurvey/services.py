@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from voicesurvey.models import AuditLog, Role, User
+
+
+def audit_log_record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: str = "",
+    details: dict | None = None,
+) -> AuditLog:
+    """Append one line to the audit log. `obj` fills object type and id from a model instance."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    return AuditLog.objects.create(
+        actor=actor,
+        actor_username=actor.username if actor else "",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        details=details or {},
+    )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    role: str = Role.VIEWER,
+    email: str = "",
+    name: str = "",
+    password: str | None = None,
+    oidc_sub: str | None = None,
+    actor: User | None = None,
+) -> User:
+    user = User(username=username, email=email, name=name, oidc_sub=oidc_sub)
+    user.assign_role(role)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    audit_log_record(actor=actor, action="user.create", obj=user, details={"role": role})
+    return user
+
+
+@transaction.atomic
+def user_set_role(*, user: User, role: str, actor: User | None = None) -> User:
+    """Change a user's role; admin implies staff and superuser, other roles neither."""
+    previous = user.role
+    user.assign_role(role)
+    user.full_clean()
+    user.save(update_fields=["role", "is_staff", "is_superuser"])
+    if previous != role:
+        audit_log_record(
+            actor=actor,
+            action="user.role_change",
+            obj=user,
+            details={"from": previous, "to": role},
+        )
+    return user

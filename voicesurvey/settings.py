@@ -1,0 +1,375 @@
+"""Settings for voicesurvey.
+
+Everything comes from the environment (django-environ). With nothing set, the product runs
+on its embedded defaults (SQLite, local-memory cache, django-q2 ORM broker, local file storage,
+console email, simulator telephony). Each production switch is one variable; the README has
+the full table. With DEBUG off, a missing SECRET_KEY or ALLOWED_HOSTS stops start-up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if env.bool("READ_DOT_ENV_FILE", default=True) and (BASE_DIR / ".env").is_file():
+    # Values already in the environment win over the file.
+    environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DEBUG", default=False)
+
+# --- Secrets and hosts: no permissive default outside DEBUG ---------------------------------
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set SECRET_KEY (a long random string) in the environment, "
+            "or DEBUG=true for local development."
+        )
+    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-true"  # noqa: S105
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+if not ALLOWED_HOSTS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS is not set. Set ALLOWED_HOSTS to the comma-separated host names this "
+            "site is served under, or DEBUG=true for local development."
+        )
+    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Applications ------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "mozilla_django_oidc",
+    "django_q",
+    "voicesurvey",
+    "campaigns",
+    "contacts",
+    "calls",
+    "dashboard",
+    "exports",
+]
+
+MIDDLEWARE = [
+    "voicesurvey.logging.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "voicesurvey.urls"
+WSGI_APPLICATION = "voicesurvey.wsgi.application"
+AUTH_USER_MODEL = "voicesurvey.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "voicesurvey.context_processors.capabilities",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite file by default, PostgreSQL (psycopg 3) through DATABASE_URL -------------
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server and the task cluster read while one of them writes; IMMEDIATE
+    # transactions take the write lock up front, so two writers queue instead of failing with
+    # "database is locked" half-way through a transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# --- Cache and task broker: local memory / ORM by default, Redis through REDIS_URL -------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "vs",
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # A Redis outage becomes a cache miss, never an error (DESIGN §8).
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+            },
+        }
+    }
+    DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "voicesurvey",
+        },
+        # django-q2 keeps its clusters' heartbeats in a cache; with the ORM broker it must be one
+        # every process shares, or the system dashboard sees no live cluster.
+        "task_stats": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(BASE_DIR / "var" / "cache" / "django_q"),
+        },
+    }
+
+_q_timeout = env.int("Q_TIMEOUT_SECONDS", default=600)
+Q_CLUSTER = {
+    "name": "voicesurvey",
+    "workers": env.int("Q_WORKERS", default=2),
+    # An export of a million contacts takes seconds; the limit is for a stuck task. django-q2
+    # needs "retry" above "timeout", or a slow task is handed to a second worker.
+    "timeout": _q_timeout,
+    "retry": _q_timeout + 60,
+    "max_attempts": 3,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 250,
+    "label": "Background tasks",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["cache"] = "task_stats"
+    Q_CLUSTER["poll"] = 0.5
+if env.bool("Q_SYNC", default=False):
+    Q_CLUSTER["sync"] = True
+
+# --- Files: local folder by default, S3 (or S3-compatible) through AWS_STORAGE_BUCKET_NAME -----
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+EXPORT_URL_EXPIRY_SECONDS = env.int("EXPORT_URL_EXPIRY_SECONDS", default=3600)
+
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            # Credentials fall back to boto3's own chain (instance role, ~/.aws) when unset.
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            "signature_version": "s3v4",
+            "querystring_auth": True,
+            "querystring_expire": EXPORT_URL_EXPIRY_SECONDS,
+            "file_overwrite": False,
+            "default_acl": None,
+            "location": env.str("AWS_LOCATION", default=""),
+        },
+    }
+else:
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
+    }
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {
+        "BACKEND": env.str(
+            "STATICFILES_STORAGE",
+            default=(
+                "django.contrib.staticfiles.storage.StaticFilesStorage"
+                if DEBUG
+                else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            ),
+        ),
+    },
+}
+
+# --- Email: console by default, SMTP through EMAIL_URL ------------------------------------------
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="voicesurvey <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Login: local accounts always; OIDC when OIDC_RP_CLIENT_ID is set --------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"  # mozilla-django-oidc
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if OIDC_ENABLED:
+    OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+    OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+    OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+    OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="") or None
+    # When set, ID tokens must carry exactly this issuer (`iss`).
+    OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+    OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+    OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+    OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)
+    AUTHENTICATION_BACKENDS.append("voicesurvey.oidc.RoleMappingOIDCBackend")
+# Which claim carries the user's roles or groups, and how its values map onto our roles,
+# e.g. OIDC_ROLE_MAP="vs-admins=admin,vs-managers=campaign_manager,vs-viewers=viewer".
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="roles")
+OIDC_ROLE_MAP = env.dict("OIDC_ROLE_MAP", default={})
+# The API's OIDC bearer authentication asks the IdP's userinfo endpoint once per token per TTL.
+OIDC_USERINFO_CACHE_SECONDS = env.int("OIDC_USERINFO_CACHE_SECONDS", default=60)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- API ----------------------------------------------------------------------------------------
+_api_authentication = [
+    # Token first: DRF takes the WWW-Authenticate header of the first class, and only with
+    # one does it answer anonymous requests with 401 rather than 403 (DESIGN §7).
+    "rest_framework.authentication.TokenAuthentication",
+]
+if OIDC_ENABLED:
+    _api_authentication.append("voicesurvey.oidc.BearerTokenAuthentication")
+_api_authentication.append("rest_framework.authentication.SessionAuthentication")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": _api_authentication,
+    "DEFAULT_PERMISSION_CLASSES": ["voicesurvey.permissions.CanView"],
+    "DEFAULT_PAGINATION_CLASS": "voicesurvey.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "voicesurvey.api.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "voicesurvey API",
+    "DESCRIPTION": "Outbound automated phone-survey campaigns.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Product settings ---------------------------------------------------------------------------
+# Region used to read national numbers (no +country prefix) in uploads, ISO 3166 alpha-2.
+DEFAULT_PHONE_REGION = env.str("DEFAULT_PHONE_REGION", default="IT")
+DEFAULT_CAMPAIGN_TIMEZONE = env.str("DEFAULT_CAMPAIGN_TIMEZONE", default="Europe/Rome")
+MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=50)
+# Uploads bigger than this go to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+STATS_CACHE_TTL_SECONDS = env.int("STATS_CACHE_TTL_SECONDS", default=60)
+CALL_ATTEMPT_TIMEOUT_MINUTES = env.int("CALL_ATTEMPT_TIMEOUT_MINUTES", default=15)
+SCHEDULER_TICK_SECONDS = env.int("SCHEDULER_TICK_SECONDS", default=60)
+PROVIDER_OUTAGE_BACKOFF_SECONDS = env.int("PROVIDER_OUTAGE_BACKOFF_SECONDS", default=300)
+# The simulator signs its webhooks with HMAC-SHA256; unset, a key is derived from SECRET_KEY.
+SIMULATOR_WEBHOOK_SECRET = env.str("SIMULATOR_WEBHOOK_SECRET", default="")
+# Time compression for the simulator's fake callee (1.0 = realistic delays, 0 = none).
+SIMULATOR_DELAY_SCALE = env.float("SIMULATOR_DELAY_SCALE", default=1.0)
+
+# Twilio (used when ProviderConfig.provider is "twilio").
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+# The address the provider reaches us at, e.g. https://surveys.example.com (no trailing slash).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
+# Honour X-Forwarded-Proto/Host from a reverse proxy in front of the app.
+TRUST_PROXY_HEADERS = env.bool("TRUST_PROXY_HEADERS", default=False)
+if TRUST_PROXY_HEADERS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+
+# Optional bearer token for /metrics (Prometheus); without it only admins may read metrics.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# --- HTTPS hardening: on unless DEBUG; HTTPS=false only where no TLS sits in front -------------
+HTTPS = env.bool("HTTPS", default=not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
+# Health checks come from load balancers over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- Internationalisation -----------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging: JSON lines with a correlation id; phone numbers are redacted ----------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "voicesurvey.logging.RequestIdFilter"},
+        "redact_phone_numbers": {"()": "voicesurvey.logging.RedactPhoneNumbersFilter"},
+    },
+    "formatters": {
+        "json": {"()": "voicesurvey.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact_phone_numbers"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+    },
+}

@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from voicesurvey import views
+from voicesurvey.api import MeApi
+
+api_patterns = [
+    path("me", MeApi.as_view(), name="me"),
+    path("", include("campaigns.api_urls")),
+    path("", include("contacts.api_urls")),
+    path("", include("calls.api_urls")),
+    path("", include("dashboard.api_urls")),
+    path("", include("exports.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("", include("campaigns.urls")),
+    path("", include("contacts.urls")),
+    path("", include("calls.urls")),
+    path("", include("dashboard.urls")),
+    path("", include("exports.urls")),
+    path("api/", include((api_patterns, "api"))),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", views.healthz, name="healthz"),
+    path("metrics", views.metrics, name="metrics"),
+]
+
+if settings.OIDC_ENABLED:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
+
+admin.site.site_header = "voicesurvey administration"
+admin.site.site_title = "voicesurvey admin"
+admin.site.index_title = "Staff"
+
+handler404 = "voicesurvey.views.page_not_found"
+handler500 = "voicesurvey.views.server_error"

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import hmac
+import logging
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from voicesurvey.permissions import Capability, user_has_capability
+
+logger = logging.getLogger(__name__)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 while the database answers; the cache is reported, not required."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # any driver error means "not healthy", whatever its class
+        logger.error("health check: database unavailable: %s", type(exc).__name__)
+        checks["database"] = "unavailable"
+    try:
+        cache.set("healthz", "1", 5)
+        checks["cache"] = "ok" if cache.get("healthz") == "1" else "unavailable"
+    except Exception as exc:
+        logger.warning("health check: cache unavailable: %s", type(exc).__name__)
+        checks["cache"] = "unavailable"
+    healthy = checks["database"] == "ok"
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics: for the METRICS_TOKEN bearer, or a signed-in admin."""
+    auth = request.headers.get("Authorization", "")
+    token_ok = bool(settings.METRICS_TOKEN) and hmac.compare_digest(
+        auth.encode(), f"Bearer {settings.METRICS_TOKEN}".encode()
+    )
+    if not token_ok and not user_has_capability(request.user, Capability.ADMINISTER):
+        status = 403 if request.user.is_authenticated else 401
+        response = HttpResponse(
+            "Metrics need the METRICS_TOKEN bearer or an admin session.\n",
+            status=status,
+            content_type="text/plain",
+        )
+        if status == 401:
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith(("/api/", "/webhooks/"))
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """404: JSON under /api/ and /webhooks/ (a malformed id in the path never matches a URL
+    pattern, so DRF never sees it), the site's page elsewhere."""
+    if _wants_json(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"detail": "Internal server error."}, status=500)
+    return render(request, "500.html", status=500)
