@@ -8,7 +8,9 @@ any non-final ─cancel─▶ cancelled
 
 from __future__ import annotations
 
-from campaigns.models import CampaignStatus
+import zoneinfo
+
+from campaigns.models import MAX_ATTEMPTS_LIMIT, CampaignStatus
 
 S = CampaignStatus
 
@@ -29,6 +31,10 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 }
 
 FINAL_STATUSES = frozenset({S.COMPLETED, S.CANCELLED})
+
+# What people (pages, API, admin) may ask for; "schedule", "start" and "complete" are the
+# system's (activation with a future start, the scheduler, the last call ending).
+USER_ACTIONS = ("activate", "pause", "resume", "cancel")
 
 # What may be edited in each status (DESIGN §5): draft everything; running/paused a few
 # fields; scheduled like draft (it has not dialled anyone yet); final nothing.
@@ -67,3 +73,46 @@ def editable_fields(status: str) -> frozenset[str] | None:
     if status in (S.RUNNING, S.PAUSED):
         return EDITABLE_WHILE_LIVE
     return frozenset()
+
+
+def allowed_actions(status: str) -> list[str]:
+    """The user actions open to a campaign in this status, in display order."""
+    return [action for action in USER_ACTIONS if status in TRANSITIONS[action]]
+
+
+def activation_problems(campaign, *, has_dialable_contact: bool) -> dict[str, list[str]]:
+    """Everything that stops `campaign` from being activated, field by field (DESIGN §5);
+    empty when it may go. Pure: the caller says whether a contact can be dialled."""
+    problems: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    if not has_dialable_contact:
+        add(
+            "contacts",
+            "No contact can be dialled: upload contacts first (excluded and do-not-call "
+            "numbers are never dialled).",
+        )
+    if not (campaign.intro_script or "").strip():
+        add(
+            "intro_script",
+            "The introduction is empty: say who is calling, why, how long it takes and how "
+            "to opt out.",
+        )
+    for number in (1, 2, 3):
+        if not (getattr(campaign, f"question_{number}_text") or "").strip():
+            add(f"question_{number}_text", f"Question {number} is empty.")
+    attempts = campaign.max_attempts
+    if attempts is None or not 1 <= attempts <= MAX_ATTEMPTS_LIMIT:
+        add("max_attempts", f"Max attempts must be between 1 and {MAX_ATTEMPTS_LIMIT}.")
+    start, end = campaign.call_window_start, campaign.call_window_end
+    if start is None or end is None or start >= end:
+        add("call_window_end", "The call window must end after it starts.")
+    if not campaign.call_days:
+        add("call_days", "Choose at least one day on which calls may be placed.")
+    try:
+        zoneinfo.ZoneInfo(campaign.timezone or "")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        add("timezone", f"Unknown time zone {campaign.timezone!r}: use an IANA name.")
+    return problems

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
+import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -40,8 +43,33 @@ class OutcomeType(models.TextChoices):
 WEEKDAYS = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun")]
 
 
+MAX_ATTEMPTS_LIMIT = 5
+_MAX_ATTEMPTS_MESSAGE = f"Max attempts must be between 1 and {MAX_ATTEMPTS_LIMIT}."
+
+
 def default_call_days() -> list[int]:
     return [1, 2, 3, 4, 5, 6]
+
+
+def validate_call_days(value) -> None:
+    """A list of distinct ISO weekdays (1 = Monday … 7 = Sunday); empty is allowed in a draft
+    (activation asks for at least one)."""
+    if not isinstance(value, list) or not all(
+        isinstance(day, int) and not isinstance(day, bool) and 1 <= day <= 7 for day in value
+    ):
+        raise ValidationError("Call days are ISO weekdays: 1 = Monday … 7 = Sunday.")
+    if len(set(value)) != len(value):
+        raise ValidationError("A call day is listed twice.")
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            "Unknown time zone %(value)s: use an IANA name such as Europe/Rome.",
+            params={"value": repr(value)},
+        ) from exc
 
 
 def default_timezone() -> str:
@@ -80,6 +108,7 @@ class Campaign(models.Model):
     timezone = models.CharField(
         max_length=64,
         default=default_timezone,
+        validators=[validate_timezone],
         help_text="IANA time zone used for contacts whose number does not fix one.",
     )
     intro_script = models.TextField(
@@ -97,13 +126,25 @@ class Campaign(models.Model):
     question_3_type = models.CharField(
         max_length=20, choices=QuestionType.choices, default=QuestionType.FREE_TEXT
     )
-    max_attempts = models.PositiveSmallIntegerField(default=3)
-    retry_interval_minutes = models.PositiveIntegerField(default=60)
+    max_attempts = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[
+            MinValueValidator(1, message=_MAX_ATTEMPTS_MESSAGE),
+            MaxValueValidator(MAX_ATTEMPTS_LIMIT, message=_MAX_ATTEMPTS_MESSAGE),
+        ],
+    )
+    retry_interval_minutes = models.PositiveIntegerField(
+        default=60,
+        validators=[
+            MinValueValidator(1, message="The retry interval must be at least one minute.")
+        ],
+    )
     call_window_start = models.TimeField(default=datetime.time(9, 0))
     call_window_end = models.TimeField(default=datetime.time(20, 0))
     call_days = models.JSONField(
         default=default_call_days,
         blank=True,
+        validators=[validate_call_days],
         help_text="ISO weekdays on which calls may be placed: 1 = Monday … 7 = Sunday.",
     )
     starts_at = models.DateTimeField(null=True, blank=True)
@@ -177,6 +218,17 @@ class Campaign(models.Model):
             (self.question_2_text, self.question_2_type),
             (self.question_3_text, self.question_3_type),
         ]
+
+    @property
+    def call_days_label(self) -> str:
+        """'Mon–Sat', 'Mon, Wed, Fri', or 'none'."""
+        names = dict(WEEKDAYS)
+        days = sorted(set(self.call_days or []) & set(names))
+        if not days:
+            return "none"
+        if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+            return f"{names[days[0]]}–{names[days[-1]]}"
+        return ", ".join(names[day] for day in days)
 
     @property
     def is_final(self) -> bool:

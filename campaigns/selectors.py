@@ -8,10 +8,19 @@ from contacts.models import ContactState
 
 def campaign_list_with_counts() -> QuerySet[Campaign]:
     """Campaigns with their key contact counts, in one query."""
-    return Campaign.objects.annotate(
+    return _with_counts(Campaign.objects.all()).order_by("-created_at")
+
+
+def campaign_get_with_counts(*, pk) -> Campaign:
+    """One campaign with the counts of `campaign_list_with_counts`; Campaign.DoesNotExist."""
+    return _with_counts(Campaign.objects.filter(pk=pk)).select_related("created_by").get()
+
+
+def _with_counts(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
+    return campaigns.annotate(
         contacts_total=Count("contacts"),
         contacts_attempted=Count("contacts", filter=Q(contacts__attempts_count__gt=0)),
         contacts_completed=Count("contacts", filter=Q(contacts__state=ContactState.COMPLETED)),
         contacts_refused=Count("contacts", filter=Q(contacts__state=ContactState.REFUSED)),
         contacts_not_reached=Count("contacts", filter=Q(contacts__state=ContactState.NOT_REACHED)),
-    ).order_by("-created_at")
+    )

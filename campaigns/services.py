@@ -1,10 +1,20 @@
-"""Writes to campaigns. Every status change goes through `_campaign_transition`, which applies
-the lifecycle table (campaigns/lifecycle.py), saves and audit-logs."""
+"""Writes to campaigns: create, update (limited by status), and the lifecycle actions. Every
+status change goes through `_campaign_transition`, which applies the lifecycle table
+(campaigns/lifecycle.py) to the locked row, saves and audit-logs. Pages, API, admin and commands
+all call these; none writes a campaign itself.
+
+Errors: `django.core.exceptions.ValidationError` by field (bad values, fields the status does
+not let change, activation problems), `lifecycle.TransitionError` (a ValueError) for an action
+the status does not allow. The API turns the first into 400 `{field: [...]}`, the second into
+400 `{"detail": ...}`."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -14,6 +24,30 @@ from campaigns.models import Campaign, CampaignStatus
 from contacts.models import ContactState
 from voicesurvey.models import User
 from voicesurvey.services import audit_log_record
+
+# Everything a person may set on a campaign; status and history are the system's.
+CAMPAIGN_FIELDS = (
+    "name",
+    "description",
+    "language",
+    "timezone",
+    "intro_script",
+    "question_1_text",
+    "question_1_type",
+    "question_2_text",
+    "question_2_type",
+    "question_3_text",
+    "question_3_type",
+    "max_attempts",
+    "retry_interval_minutes",
+    "call_window_start",
+    "call_window_end",
+    "call_days",
+    "starts_at",
+    "completed_email_template",
+    "refused_email_template",
+    "not_reached_email_template",
+)
 
 
 def _campaign_transition(
@@ -33,6 +67,152 @@ def _campaign_transition(
     )
     campaign.status, campaign.updated_at = locked.status, locked.updated_at
     return campaign
+
+
+def _campaign_validate(campaign: Campaign) -> None:
+    """Every field problem at once, by field. The window's order is checked here rather than
+    left to the table constraint, whose error Django reports for no field in particular."""
+    errors: dict[str, list[str]] = {}
+    try:
+        campaign.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        errors = exc.message_dict
+    start, end = campaign.call_window_start, campaign.call_window_end
+    if (
+        "call_window_start" not in errors
+        and "call_window_end" not in errors
+        and start is not None
+        and end is not None
+        and start >= end
+    ):
+        errors["call_window_end"] = ["The call window must end after it starts."]
+    if errors:
+        raise ValidationError(errors)
+    campaign.validate_constraints()
+
+
+def _unknown_fields(fields: Mapping[str, Any]) -> None:
+    unknown = sorted(set(fields) - set(CAMPAIGN_FIELDS))
+    if unknown:
+        raise ValidationError({name: ["This field cannot be set."] for name in unknown})
+
+
+def _audit_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return str(value.pk)
+    return value
+
+
+@transaction.atomic
+def campaign_create(*, actor: User | None, fields: Mapping[str, Any]) -> Campaign:
+    """A new draft campaign from `fields` (names of CAMPAIGN_FIELDS; the rest keep their
+    defaults)."""
+    _unknown_fields(fields)
+    campaign = Campaign(**fields, created_by=actor if actor and actor.is_authenticated else None)
+    _campaign_validate(campaign)
+    campaign.save()
+    audit_log_record(
+        actor=actor, action="campaign.create", obj=campaign, details={"name": campaign.name}
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(
+    *, campaign: Campaign, actor: User | None, fields: Mapping[str, Any]
+) -> Campaign:
+    """Change `fields` of the campaign, as far as its status allows (DESIGN §5: a draft or a
+    scheduled campaign everything; a running or paused one its name, description, window and
+    retry policy; a final one nothing). A field given with its current value is no change, so
+    a full representation of a running campaign may be sent back as it was read."""
+    _unknown_fields(fields)
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    changed = {
+        name: value
+        for name, value in fields.items()
+        if getattr(locked, name if not name.endswith("_template") else f"{name}_id")
+        != (value.pk if hasattr(value, "pk") else value)
+    }
+    editable = lifecycle.editable_fields(locked.status)
+    if editable is not None:
+        frozen = sorted(name for name in changed if name not in editable)
+        if frozen:
+            reason = (
+                f"A {locked.status} campaign cannot change."
+                if not editable
+                else f"Cannot be changed while the campaign is {locked.status}."
+            )
+            raise ValidationError({name: [reason] for name in frozen})
+    if not changed:
+        return locked
+    for name, value in changed.items():
+        setattr(locked, name, value)
+    _campaign_validate(locked)
+    locked.save(update_fields=[*changed, "updated_at"])
+    for name in (*changed, "updated_at"):
+        setattr(campaign, name, getattr(locked, name))
+    audit_log_record(
+        actor=actor,
+        action="campaign.update",
+        obj=locked,
+        details={"changed": {name: _audit_value(value) for name, value in changed.items()}},
+    )
+    return locked
+
+
+def campaign_has_dialable_contact(campaign: Campaign) -> bool:
+    return campaign.contacts.filter(DIALABLE_CONTACT, do_not_call=False).exists()
+
+
+def campaign_activation_problems(*, campaign: Campaign) -> dict[str, list[str]]:
+    """What stops the campaign from being activated, field by field; empty when nothing."""
+    return lifecycle.activation_problems(
+        campaign, has_dialable_contact=campaign_has_dialable_contact(campaign)
+    )
+
+
+@transaction.atomic
+def campaign_activate(
+    *, campaign: Campaign, actor: User | None, now: dt.datetime | None = None
+) -> Campaign:
+    """Draft → running, or → scheduled when `starts_at` is still to come. Checks everything
+    first and raises a ValidationError listing every problem by field."""
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    lifecycle.next_status(locked.status, "activate")  # the status allows it at all
+    problems = campaign_activation_problems(campaign=locked)
+    if problems:
+        raise ValidationError(problems)
+    now = now or timezone.now()
+    action = "schedule" if locked.starts_at and locked.starts_at > now else "activate"
+    return _campaign_transition(campaign=campaign, action=action, actor=actor)
+
+
+def campaign_pause(*, campaign: Campaign, actor: User | None) -> Campaign:
+    """Running → paused: no new attempts; calls in flight finish."""
+    with transaction.atomic():
+        return _campaign_transition(campaign=campaign, action="pause", actor=actor)
+
+
+def campaign_resume(*, campaign: Campaign, actor: User | None) -> Campaign:
+    with transaction.atomic():
+        return _campaign_transition(campaign=campaign, action="resume", actor=actor)
+
+
+def campaign_cancel(*, campaign: Campaign, actor: User | None) -> Campaign:
+    """Any status but a final one → cancelled (the API's DELETE). Calls in flight finish; no
+    new ones start."""
+    with transaction.atomic():
+        return _campaign_transition(campaign=campaign, action="cancel", actor=actor)
+
+
+CAMPAIGN_ACTIONS = {
+    "activate": campaign_activate,
+    "pause": campaign_pause,
+    "resume": campaign_resume,
+    "cancel": campaign_cancel,
+}
 
 
 def campaign_start_due(*, now: dt.datetime | None = None) -> list[Campaign]:

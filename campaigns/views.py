@@ -1,13 +1,143 @@
+"""Campaign pages: the list, the create and edit forms, the campaign page (configuration,
+lifecycle actions, contacts upload, statistics, contacts, exports) and the lifecycle actions.
+Thin: the services do the work; their errors become field errors or messages."""
+
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.shortcuts import render
+import zoneinfo
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from campaigns import lifecycle
+from campaigns.forms import CampaignForm, campaign_zone
+from campaigns.models import Campaign, CampaignStatus, QuestionType
 from campaigns.selectors import campaign_list_with_counts
+from campaigns.services import CAMPAIGN_ACTIONS, campaign_create, campaign_update
 from voicesurvey.permissions import Capability, require_capability
+
+_ACTION_DONE = {
+    "activate": "The campaign is {status}.",
+    "pause": "The campaign is paused: no new calls start; calls in flight finish.",
+    "resume": "The campaign is running again.",
+    "cancel": "The campaign is cancelled.",
+}
 
 
 @require_capability(Capability.VIEW)
 def campaign_list(request):
-    page = Paginator(campaign_list_with_counts(), 50).get_page(request.GET.get("page"))
-    return render(request, "campaigns/campaign_list.html", {"page": page})
+    status = request.GET.get("status", "")
+    campaigns = campaign_list_with_counts()
+    if status in CampaignStatus.values:
+        campaigns = campaigns.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(campaigns, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "campaigns/campaign_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": CampaignStatus.choices,
+            "query": f"status={status}" if status else "",
+        },
+    )
+
+
+def _form_page(request, *, form, campaign=None, status=200):
+    return render(
+        request,
+        "campaigns/campaign_form.html",
+        {"form": form, "campaign": campaign, "timezones": _TIMEZONES},
+        status=status,
+    )
+
+
+@require_capability(Capability.MANAGE_CAMPAIGNS)
+def campaign_new(request):
+    if request.method != "POST":
+        return _form_page(request, form=CampaignForm())
+    with timezone.override(campaign_zone(request.POST, None)):
+        form = CampaignForm(request.POST)
+        if form.is_valid():
+            try:
+                campaign = campaign_create(actor=request.user, fields=form.changed_fields())
+            except ValidationError as exc:
+                form.put_errors(exc)
+            else:
+                messages.success(request, "Campaign created as a draft.")
+                return redirect("campaign_detail", campaign_id=campaign.pk)
+        return _form_page(request, form=form, status=400)
+
+
+@require_capability(Capability.MANAGE_CAMPAIGNS)
+def campaign_edit(request, campaign_id):
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    if campaign.is_final:
+        messages.error(request, f"A {campaign.status} campaign cannot be edited.")
+        return redirect("campaign_detail", campaign_id=campaign.pk)
+    with timezone.override(campaign_zone(request.POST, campaign)):
+        if request.method != "POST":
+            return _form_page(request, form=CampaignForm(campaign=campaign), campaign=campaign)
+        form = CampaignForm(request.POST, campaign=campaign)
+        if form.is_valid():
+            try:
+                campaign_update(campaign=campaign, actor=request.user, fields=form.changed_fields())
+            except ValidationError as exc:
+                form.put_errors(exc)
+            else:
+                messages.success(request, "Campaign saved.")
+                return redirect("campaign_detail", campaign_id=campaign.pk)
+        return _form_page(request, form=form, campaign=campaign, status=400)
+
+
+@require_capability(Capability.VIEW)
+def campaign_detail(request, campaign_id):
+    campaign = get_object_or_404(Campaign.objects.select_related("created_by"), pk=campaign_id)
+    zone = campaign_zone(None, campaign)
+    return render(
+        request,
+        "campaigns/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "actions": lifecycle.allowed_actions(campaign.status),
+            "editable": not campaign.is_final,
+            "starts_at_local": campaign.starts_at.astimezone(zone) if campaign.starts_at else None,
+            "questions": [(text, QuestionType(kind).label) for text, kind in campaign.questions],
+        },
+    )
+
+
+@require_POST
+@require_capability(Capability.MANAGE_CAMPAIGNS)
+def campaign_action(request, campaign_id, action):
+    service = CAMPAIGN_ACTIONS[action]
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    try:
+        service(campaign=campaign, actor=request.user)
+    except lifecycle.TransitionError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        labels = _field_labels()
+        messages.error(request, "The campaign cannot be activated yet:")
+        for field, problems in exc.message_dict.items():
+            for problem in problems:
+                messages.warning(request, f"{labels.get(field, field)}: {problem}")
+    else:
+        messages.success(request, _ACTION_DONE[action].format(status=campaign.status))
+    return redirect("campaign_detail", campaign_id=campaign.pk)
+
+
+def _field_labels() -> dict[str, str]:
+    labels = {name: str(field.label) for name, field in CampaignForm().fields.items()}
+    labels["contacts"] = "Contacts"
+    return labels
+
+
+# Offered to the time-zone field as suggestions (any IANA name is accepted).
+_TIMEZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})

@@ -294,6 +294,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set, where several serializers use the same one.
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignStatusEnum": "campaigns.models.CampaignStatus",
+        "QuestionTypeEnum": "campaigns.models.QuestionType",
+        "ExportStatusEnum": "exports.models.ExportStatus",
+    },
 }
 
 # --- Product settings ---------------------------------------------------------------------------

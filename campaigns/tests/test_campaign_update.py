@@ -1,0 +1,109 @@
+"""campaign_update: what each status lets change (DESIGN §5), the checks, the audit log."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from campaigns.services import campaign_update
+from campaigns.tests.factories import CampaignFactory
+from voicesurvey.models import AuditLog
+
+pytestmark = pytest.mark.django_db
+
+LIVE_CHANGES = {
+    "name": "Renamed",
+    "description": "New words.",
+    "call_window_start": dt.time(10),
+    "call_window_end": dt.time(18),
+    "call_days": [1, 2],
+    "max_attempts": 5,
+    "retry_interval_minutes": 30,
+}
+SCRIPT_CHANGES = {
+    "intro_script": "Another intro.",
+    "question_1_text": "Another question?",
+    "question_1_type": "numeric",
+    "language": "it",
+    "timezone": "America/New_York",
+}
+
+
+@pytest.mark.parametrize("status", ["draft", "scheduled"])
+def test_a_campaign_that_has_not_dialled_changes_in_everything(manager_user, status):
+    campaign = CampaignFactory(status=status)
+    campaign_update(
+        campaign=campaign, actor=manager_user, fields={**LIVE_CHANGES, **SCRIPT_CHANGES}
+    )
+    campaign.refresh_from_db()
+    for name, value in {**LIVE_CHANGES, **SCRIPT_CHANGES}.items():
+        assert getattr(campaign, name) == value
+
+
+@pytest.mark.parametrize("status", ["running", "paused"])
+def test_a_live_campaign_changes_its_name_window_and_retries_only(manager_user, status):
+    campaign = CampaignFactory(status=status)
+    campaign_update(campaign=campaign, actor=manager_user, fields=LIVE_CHANGES)
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.max_attempts, campaign.call_days) == ("Renamed", 5, [1, 2])
+    with pytest.raises(ValidationError) as excinfo:
+        campaign_update(campaign=campaign, actor=manager_user, fields=SCRIPT_CHANGES)
+    assert set(excinfo.value.message_dict) == set(SCRIPT_CHANGES)
+    assert excinfo.value.message_dict["language"] == [
+        f"Cannot be changed while the campaign is {status}."
+    ]
+    campaign.refresh_from_db()
+    assert campaign.intro_script != "Another intro."
+
+
+@pytest.mark.parametrize("status", ["completed", "cancelled"])
+def test_a_final_campaign_changes_in_nothing(manager_user, status):
+    campaign = CampaignFactory(status=status)
+    with pytest.raises(ValidationError) as excinfo:
+        campaign_update(campaign=campaign, actor=manager_user, fields={"name": "New"})
+    assert excinfo.value.message_dict == {"name": [f"A {status} campaign cannot change."]}
+
+
+def test_unchanged_values_of_frozen_fields_are_no_change(manager_user):
+    # An API client sends back what it read (PUT): only what differs counts.
+    campaign = CampaignFactory(status="running")
+    campaign_update(
+        campaign=campaign,
+        actor=manager_user,
+        fields={"name": "Renamed", "intro_script": campaign.intro_script, "language": "en"},
+    )
+    campaign.refresh_from_db()
+    assert campaign.name == "Renamed"
+    log = AuditLog.objects.get(action="campaign.update")
+    assert log.details == {"changed": {"name": "Renamed"}}
+
+
+def test_no_change_writes_nothing(manager_user):
+    campaign = CampaignFactory()
+    campaign_update(campaign=campaign, actor=manager_user, fields={"name": campaign.name})
+    assert not AuditLog.objects.filter(action="campaign.update").exists()
+
+
+def test_the_same_checks_as_creation(manager_user):
+    campaign = CampaignFactory(status="running")
+    with pytest.raises(ValidationError) as excinfo:
+        campaign_update(
+            campaign=campaign,
+            actor=manager_user,
+            fields={"call_window_start": dt.time(20), "call_window_end": dt.time(9)},
+        )
+    assert list(excinfo.value.message_dict) == ["call_window_end"]
+    campaign.refresh_from_db()
+    assert campaign.call_window_start == dt.time(9)
+
+
+def test_the_audit_log_names_each_change(manager_user):
+    campaign = CampaignFactory()
+    campaign_update(
+        campaign=campaign,
+        actor=manager_user,
+        fields={"call_window_end": dt.time(19, 30), "starts_at": None, "max_attempts": 2},
+    )
+    log = AuditLog.objects.get(action="campaign.update")
+    assert log.actor == manager_user
+    assert log.details == {"changed": {"call_window_end": "19:30:00", "max_attempts": 2}}

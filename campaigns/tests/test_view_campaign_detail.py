@@ -1,0 +1,117 @@
+"""The campaign page and its lifecycle buttons."""
+
+import pytest
+from django.urls import reverse
+
+from campaigns.tests.factories import CampaignFactory
+from contacts.tests.factories import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "persona,status",
+    [("admin", 200), ("manager", 200), ("viewer", 200), ("anonymous", 302)],
+    indirect=["persona"],
+)
+def test_role_matrix(persona_client, persona, status):
+    campaign = CampaignFactory(status="running")
+    response = persona_client.get(reverse("campaign_detail", args=[campaign.pk]))
+    assert response.status_code == status
+    if status == 200:
+        shows_actions = persona.role != "viewer"
+        assert (b"data-actions" in response.content) == shows_actions
+        assert (reverse("campaign_pause", args=[campaign.pk]).encode() in response.content) == (
+            shows_actions
+        )
+
+
+@pytest.mark.parametrize(
+    "status,buttons",
+    [
+        ("draft", ["activate", "cancel"]),
+        ("scheduled", ["cancel"]),
+        ("running", ["pause", "cancel"]),
+        ("paused", ["resume", "cancel"]),
+        ("completed", []),
+    ],
+)
+def test_only_the_actions_the_status_allows(client, manager_user, status, buttons):
+    campaign = CampaignFactory(status=status)
+    client.force_login(manager_user)
+    content = client.get(reverse("campaign_detail", args=[campaign.pk])).content.decode()
+    for action in ("activate", "pause", "resume", "cancel"):
+        assert (reverse(f"campaign_{action}", args=[campaign.pk]) in content) == (action in buttons)
+    assert (reverse("campaign_edit", args=[campaign.pk]) in content) == (status != "completed")
+
+
+def test_shows_the_configuration_and_script(client, viewer_user):
+    campaign = CampaignFactory(call_days=[1, 3, 5], question_2_text="")
+    client.force_login(viewer_user)
+    response = client.get(reverse("campaign_detail", args=[campaign.pk]))
+    assert b"Mon, Wed, Fri" in response.content
+    assert b"How satisfied are you, from 1 to 10?" in response.content
+    assert b"Scale 1" in response.content
+    assert b'<em class="error">missing</em>' in response.content  # question 2
+
+
+def test_activation_problems_are_listed_by_field(client, manager_user):
+    campaign = CampaignFactory(intro_script="", call_days=[])
+    client.force_login(manager_user)
+    response = client.post(reverse("campaign_activate", args=[campaign.pk]), follow=True)
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages[0] == "The campaign cannot be activated yet:"
+    assert "Contacts: No contact can be dialled" in messages[1]
+    assert any(
+        m.startswith("Introduction and consent question: The introduction") for m in messages
+    )
+    assert any(m.startswith("Call days: Choose at least one day") for m in messages)
+    campaign.refresh_from_db()
+    assert campaign.status == "draft"
+
+
+def test_activate_pause_resume_cancel(client, manager_user):
+    campaign = CampaignFactory()
+    ContactFactory(campaign=campaign)
+    client.force_login(manager_user)
+    for action, status in [
+        ("activate", "running"),
+        ("pause", "paused"),
+        ("resume", "running"),
+        ("cancel", "cancelled"),
+    ]:
+        response = client.post(reverse(f"campaign_{action}", args=[campaign.pk]), follow=True)
+        campaign.refresh_from_db()
+        assert campaign.status == status
+        assert response.redirect_chain[-1][0] == reverse("campaign_detail", args=[campaign.pk])
+
+
+def test_a_refused_transition_says_why(client, manager_user):
+    campaign = CampaignFactory(status="completed")
+    client.force_login(manager_user)
+    response = client.post(reverse("campaign_resume", args=[campaign.pk]), follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "The campaign is completed; a completed campaign cannot change."
+    ]
+
+
+@pytest.mark.parametrize(
+    "persona,status", [("viewer", 403), ("anonymous", 302)], indirect=["persona"]
+)
+def test_viewers_and_anonymous_cannot_act(persona_client, persona, status):
+    campaign = CampaignFactory(status="running")
+    response = persona_client.post(reverse("campaign_pause", args=[campaign.pk]))
+    assert response.status_code == status
+    campaign.refresh_from_db()
+    assert campaign.status == "running"
+
+
+def test_actions_are_post_only(client, manager_user):
+    campaign = CampaignFactory(status="running")
+    client.force_login(manager_user)
+    assert client.get(reverse("campaign_pause", args=[campaign.pk])).status_code == 405
+
+
+def test_an_unknown_campaign_is_a_404(client, viewer_user):
+    client.force_login(viewer_user)
+    assert client.get("/campaigns/0b5a1f1e-2a4c-4c4e-9a65-6c3f5b0e1d2a").status_code == 404

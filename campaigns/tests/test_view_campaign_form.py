@@ -1,0 +1,121 @@
+"""The create and edit pages: the services' checks, shown on the fields."""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.urls import reverse
+
+from campaigns.models import Campaign
+from campaigns.tests.factories import CampaignFactory
+from voicesurvey.models import AuditLog
+
+pytestmark = pytest.mark.django_db
+
+FORM = {
+    "name": "Spring survey",
+    "description": "",
+    "language": "en",
+    "timezone": "America/New_York",
+    "intro_script": "Hello.",
+    "question_1_text": "One?",
+    "question_1_type": "scale",
+    "question_2_text": "Two?",
+    "question_2_type": "numeric",
+    "question_3_text": "Three?",
+    "question_3_type": "free_text",
+    "max_attempts": "3",
+    "retry_interval_minutes": "60",
+    "call_window_start": "09:00",
+    "call_window_end": "20:00",
+    "call_days": ["1", "2", "3"],
+    "starts_at": "",
+    "completed_email_template": "",
+    "refused_email_template": "",
+    "not_reached_email_template": "",
+}
+
+
+@pytest.mark.parametrize(
+    "persona,status",
+    [("admin", 200), ("manager", 200), ("viewer", 403), ("anonymous", 302)],
+    indirect=["persona"],
+)
+def test_role_matrix(persona_client, persona, status):
+    campaign = CampaignFactory()
+    assert persona_client.get(reverse("campaign_new")).status_code == status
+    assert persona_client.get(reverse("campaign_edit", args=[campaign.pk])).status_code == status
+    response = persona_client.post(reverse("campaign_new"), FORM)
+    assert response.status_code == (302 if status == 200 else status)
+    assert Campaign.objects.filter(name="Spring survey").exists() == (status == 200)
+
+
+def test_create_then_land_on_the_campaign_page(client, manager_user):
+    client.force_login(manager_user)
+    response = client.post(reverse("campaign_new"), {**FORM, "starts_at": "2027-03-01T08:30"})
+    campaign = Campaign.objects.get(name="Spring survey")
+    assert response["Location"] == reverse("campaign_detail", args=[campaign.pk])
+    assert campaign.call_days == [1, 2, 3] and campaign.created_by == manager_user
+    # starts_at is read in the campaign's own time zone (New York, UTC−5 in March before DST).
+    assert campaign.starts_at == dt.datetime(
+        2027, 3, 1, 8, 30, tzinfo=zoneinfo.ZoneInfo("America/New_York")
+    )
+    assert AuditLog.objects.filter(action="campaign.create", actor=manager_user).exists()
+
+
+def test_errors_are_shown_on_their_fields(client, manager_user):
+    client.force_login(manager_user)
+    response = client.post(
+        reverse("campaign_new"),
+        {
+            **FORM,
+            "name": "",
+            "timezone": "Mars/Base",
+            "call_window_start": "20:00",
+            "call_window_end": "09:00",
+            "max_attempts": "9",
+        },
+    )
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert set(form.errors) == {"name", "timezone", "max_attempts"}
+    assert not Campaign.objects.exists()
+    # Once the field errors are fixed, the window's order is reported on its end.
+    response = client.post(
+        reverse("campaign_new"), {**FORM, "call_window_start": "20:00", "call_window_end": "09:00"}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "call_window_end": ["The call window must end after it starts."]
+    }
+    assert b"The call window must end after it starts." in response.content
+
+
+def test_a_running_campaign_shows_frozen_fields_disabled_and_saves_the_rest(client, manager_user):
+    campaign = CampaignFactory(status="running")
+    client.force_login(manager_user)
+    page = client.get(reverse("campaign_edit", args=[campaign.pk]))
+    form = page.context["form"]
+    assert form.fields["question_1_text"].disabled and not form.fields["name"].disabled
+    response = client.post(
+        reverse("campaign_edit", args=[campaign.pk]),
+        {**FORM, "name": "Renamed", "question_1_text": "Sneaky change?"},
+    )
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.name == "Renamed"
+    assert campaign.question_1_text == "How satisfied are you, from 1 to 10?"
+    assert campaign.timezone == "Europe/Rome"  # disabled: the posted value is not taken
+
+
+def test_a_final_campaign_is_not_edited(client, manager_user):
+    campaign = CampaignFactory(status="cancelled")
+    client.force_login(manager_user)
+    response = client.get(reverse("campaign_edit", args=[campaign.pk]))
+    assert response["Location"] == reverse("campaign_detail", args=[campaign.pk])
+
+
+def test_an_unknown_campaign_is_a_404(client, manager_user):
+    client.force_login(manager_user)
+    missing = "0b5a1f1e-2a4c-4c4e-9a65-6c3f5b0e1d2a"
+    assert client.get(f"/campaigns/{missing}/edit").status_code == 404

@@ -1,0 +1,48 @@
+"""The campaign list page: key counts in one query, status badges and filter, role-aware."""
+
+import pytest
+from django.urls import reverse
+
+from campaigns.tests.factories import CampaignFactory
+from contacts.models import ContactState
+from contacts.tests.factories import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_counts_in_one_query(client, manager_user, django_assert_num_queries):
+    campaign = CampaignFactory(name="Counted", status="running")
+    ContactFactory(campaign=campaign, state=ContactState.COMPLETED, attempts_count=1)
+    ContactFactory(campaign=campaign, state=ContactState.NOT_REACHED, attempts_count=3)
+    ContactFactory(campaign=campaign)
+    for _ in range(4):
+        CampaignFactory()
+    client.force_login(manager_user)
+    with django_assert_num_queries(4):
+        # 1. session  2. user  3. pagination count  4. the page of campaigns with counts
+        response = client.get("/")
+    assert response.status_code == 200
+    row = next(c for c in response.context["page"].object_list if c.name == "Counted")
+    assert (row.contacts_total, row.contacts_attempted, row.contacts_completed) == (3, 2, 1)
+    assert row.contacts_not_reached == 1
+    assert b'<span class="badge badge-running">Running</span>' in response.content
+    assert reverse("campaign_detail", args=[campaign.pk]).encode() in response.content
+
+
+def test_filters_by_status(client, viewer_user):
+    CampaignFactory(name="A running one", status="running")
+    CampaignFactory(name="A draft one")
+    client.force_login(viewer_user)
+    response = client.get("/?status=running")
+    assert b"A running one" in response.content and b"A draft one" not in response.content
+    # An unknown status shows everything rather than failing.
+    response = client.get("/?status=nonsense")
+    assert b"A running one" in response.content and b"A draft one" in response.content
+
+
+def test_the_new_campaign_button_is_for_those_who_manage(client, manager_user, viewer_user):
+    new = reverse("campaign_new").encode()
+    client.force_login(manager_user)
+    assert new in client.get("/").content
+    client.force_login(viewer_user)
+    assert new not in client.get("/").content
