@@ -475,8 +475,11 @@ class _Generator:
                 elif is_last and state == ContactState.REFUSED:
                     outcome = CallOutcome.REFUSED
                 elif is_last and state == ContactState.IN_PROGRESS:
+                    # A call no provider will ever end: started longer ago than the
+                    # simulator's call timeout, so the first reconciliation of `make run`
+                    # closes it (as a timeout) instead of it holding a dialling slot.
                     outcome = None
-                    started = self.now_ts - 10 - rng.random() * 110
+                    started = self.now_ts - 210 - rng.random() * 150
                 else:
                     outcome = _FAILURES[_pick(rng, _FAILURE_CUMULATIVE)]
 
