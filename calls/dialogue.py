@@ -6,7 +6,8 @@
             a second one ends the call                               (failed)
 
 `start` gives the first prompt, `advance` takes the callee's reply to the prompt awaiting one,
-`prompt` re-renders the current prompt (a provider's retried request). No database, no clock,
+`prompt` re-renders the current prompt (a provider's retried request); `machine_turn` is what
+an answering machine hears instead. No database, no clock,
 no provider: the caller stores `State.to_dict()` with the call and turns the `Turn` into speech
 (TwiML, the simulator's JSON). English and Italian.
 """
@@ -337,6 +338,10 @@ _TEXT = {
         REFUSED: "No problem, thank you for your time. Goodbye.",
         "do_not_call": "Understood: we will not call you again. Goodbye.",
         FAILED: "Sorry, we could not understand you. We may call again another time. Goodbye.",
+        "voicemail": (
+            "Hello, this is an automated call inviting you to a short survey. We will try to "
+            "reach you again another time. Thank you, goodbye."
+        ),
     },
     "it": {
         "consent_again": (
@@ -352,6 +357,10 @@ _TEXT = {
         "do_not_call": "Va bene: non la chiameremo più. Arrivederci.",
         FAILED: "Mi scusi, non riusciamo a capirla. Potremmo richiamarla un'altra volta. "
         "Arrivederci.",
+        "voicemail": (
+            "Buongiorno, questa è una chiamata automatica per invitarla a un breve sondaggio. "
+            "Proveremo a richiamarla un'altra volta. Grazie, arrivederci."
+        ),
     },
 }
 
@@ -559,6 +568,13 @@ def prompt(script: Script, state: State) -> Turn:
     if state.reasked:
         say = f"{text['sorry']} {say}"
     return Turn(state.turn, say, script.language, expect=question_type)
+
+
+def machine_turn(script: Script, *, leave_message: bool) -> Turn:
+    """The only turn an answering machine gets: a short message after its beep, or nothing;
+    then the call hangs up. The survey never starts."""
+    say = _TEXT[script.language]["voicemail"] if leave_message else ""
+    return Turn(1, say, script.language, expect="", hangup=True)
 
 
 def start(script: Script) -> tuple[State, Turn]:

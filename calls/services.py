@@ -31,6 +31,7 @@ from calls.models import (
 )
 from calls.telephony.base import (
     FINAL_STATUSES,
+    MACHINE_LEFT_MESSAGE,
     STATUS_RANK,
     CallStatus,
     DialogueReply,
@@ -192,7 +193,9 @@ def call_dialogue_reply(
     """Take the callee's reply to a prompt and give the next prompt (turn 0: the call was just
     answered). Idempotent: a repeated request gets the current prompt again, a reply to a
     prompt that is no longer current is ignored. When the dialogue ends, the attempt closes
-    with its outcome and answers; "do not call me" puts the number on the exclusion list."""
+    with its outcome and answers; "do not call me" puts the number on the exclusion list.
+    A call the provider says a machine answered (`reply.machine`, turn 0) closes at once as
+    no_answer, with that ending as its error code, and gets `dialogue.machine_turn`."""
     now = timezone.now()
     with transaction.atomic():
         attempt = _attempt_locked(call_id=call_id, provider=provider, related=True)
@@ -211,6 +214,8 @@ def call_dialogue_reply(
             return dialogue.prompt(script, state) if state else dialogue.start(script)[1]
 
         occurred = reply.occurred_at or now
+        if state is None and reply.machine:
+            return _machine_answered(attempt=attempt, script=script, reply=reply, at=occurred)
         metadata = dict(attempt.metadata)
         lines = []
         if state is None:
@@ -251,6 +256,22 @@ def call_dialogue_reply(
                 consent_at=dt.datetime.fromisoformat(consent_at) if consent_at else None,
             )
         return turn
+
+
+def _machine_answered(
+    *, attempt: CallAttempt, script: dialogue.Script, reply: DialogueReply, at: dt.datetime
+) -> dialogue.Turn:
+    """A machine took the call: no survey, and the outcome of a call nobody picked up
+    (DESIGN §4 has no other for it), so the contact is retried; the error code tells a machine
+    hung up on, a message left and a fax apart."""
+    turn = dialogue.machine_turn(script, leave_message=reply.machine == MACHINE_LEFT_MESSAGE)
+    line = f"{reply.machine.replace('_', ' ')}: {turn.say or '(hung up)'}"
+    transcript = "\n".join(filter(None, [attempt.transcript, line]))
+    CallAttempt.objects.filter(pk=attempt.pk).update(transcript=transcript[:TRANSCRIPT_MAX])
+    outcomes.call_attempt_close(
+        attempt=attempt, outcome=CallOutcome.NO_ANSWER, error_code=reply.machine, ended_at=at
+    )
+    return turn
 
 
 def call_attempts_reconcile(*, now: dt.datetime | None = None, limit: int = 1000) -> int:

@@ -1,10 +1,13 @@
 """Provider webhooks: `POST /webhooks/telephony/<provider>/<call_id>/status` and `…/dialogue`.
 
 Authenticated by the provider's signature only — no session, no CSRF token. In order:
-unknown provider → 404; bad or missing signature → 403 (before anything else, so an unsigned
-request learns nothing); unknown call → 404; unreadable content → 400; otherwise 200, also for
-replays and late events (stored, changing nothing). `webhook_receive` is the whole handling,
-independent of Django's request: the HTTP views below call it, and so does the simulator.
+unknown provider, or one not configured here (Twilio without its credentials) → 404; bad or
+missing signature → 403 (before anything else, so an unsigned request learns nothing); unknown
+call → 404; unreadable content → 400; otherwise 200, also for replays and late events (stored,
+changing nothing). `webhook_receive` is the whole handling, independent of Django's request:
+the HTTP views below call it, and so does the simulator. What differs between providers (JSON
+or Twilio's form posts, JSON or TwiML answers, how a signature is checked) is in their
+`TelephonyProvider` methods.
 """
 
 from __future__ import annotations

@@ -319,10 +319,26 @@ SIMULATOR_WEBHOOK_SECRET = env.str("SIMULATOR_WEBHOOK_SECRET", default="")
 # Time compression for the simulator's fake callee (1.0 = realistic delays, 0 = none).
 SIMULATOR_DELAY_SCALE = env.float("SIMULATOR_DELAY_SCALE", default=1.0)
 
-# Twilio (used when ProviderConfig.provider is "twilio").
+# Twilio (used when ProviderConfig.provider is "twilio"; the system checks say what is missing).
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+# Answering-machine detection: off, Enable (know at once) or DetectMessageEnd (wait for the
+# beep, needed to leave a message). What a machine answer becomes: no_answer (hang up) or
+# left_message (say a short message, then hang up); both are no_answer outcomes, retried.
+TWILIO_MACHINE_DETECTION = env.str("TWILIO_MACHINE_DETECTION", default="off")
+TWILIO_MACHINE_OUTCOME = env.str("TWILIO_MACHINE_OUTCOME", default="no_answer")
+# Seconds a call rings before it counts as no answer (Twilio allows 5-600).
+TWILIO_CALL_TIMEOUT_SECONDS = env.int("TWILIO_CALL_TIMEOUT_SECONDS", default=30)
+# Seconds each question waits for the callee to start answering, and the pause that ends a
+# spoken answer ("auto", or whole seconds).
+TWILIO_GATHER_TIMEOUT_SECONDS = env.int("TWILIO_GATHER_TIMEOUT_SECONDS", default=5)
+TWILIO_SPEECH_TIMEOUT = env.str("TWILIO_SPEECH_TIMEOUT", default="auto")
+# Seconds the REST API may take to answer a create-call request (never retried).
+TWILIO_HTTP_TIMEOUT_SECONDS = env.float("TWILIO_HTTP_TIMEOUT_SECONDS", default=10.0)
+# Text-to-speech voices per survey language (empty: Twilio's default voice).
+TWILIO_VOICE_EN = env.str("TWILIO_VOICE_EN", default="Polly.Joanna")
+TWILIO_VOICE_IT = env.str("TWILIO_VOICE_IT", default="Polly.Bianca")
 # The address the provider reaches us at, e.g. https://surveys.example.com (no trailing slash).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
 # Honour X-Forwarded-Proto/Host from a reverse proxy in front of the app.
@@ -377,5 +393,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # twilio's HTTP client logs each request (URL with the account id, headers) at INFO.
+        "twilio.http_client": {"level": "WARNING"},
     },
 }

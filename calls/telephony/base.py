@@ -12,10 +12,15 @@ A provider does three things for the domain code:
 - `render_turn` (dialogue-capable providers, e.g. TwiML for Twilio) and `render_status_ack`:
   the HTTP answer the provider expects.
 
+A provider that detects answering machines says so on the first dialogue request
+(`DialogueReply.machine`): the survey does not start, and the call ends as no_answer.
+
 Every provider's webhooks arrive at `/webhooks/telephony/<provider>/<call_id>/status` and
 `…/dialogue` (see `status_url` / `dialogue_url`); our `call_id` in the path finds the attempt
-even before `start_call` has returned the provider's id. Domain code imports only this module;
-provider modules (twilio) are imported here, lazily, by name.
+even before `start_call` has returned the provider's id (or when it never does: a create
+request that timed out may still have placed the call). Domain code imports only this module;
+provider modules are imported here, lazily, by name; only `twilio.py` imports the `twilio`
+package.
 """
 
 from __future__ import annotations
@@ -93,6 +98,14 @@ class ProviderNotConfigured(Exception):
     """The provider is unknown, or not usable in this installation (missing settings)."""
 
 
+# How a call answered by a machine ends (the error code of its no_answer outcome, DESIGN §4 has
+# no outcome of its own for it): hung up on an answering machine, a message left on one after
+# its beep, or a fax machine. Each is retried like any call nobody answered.
+MACHINE_HUNG_UP = "answering_machine"
+MACHINE_LEFT_MESSAGE = "left_message"
+MACHINE_FAX = "fax"
+
+
 class WebhookPayloadError(ValueError):
     """A signed webhook whose content we cannot read; the message says what is wrong (400)."""
 
@@ -167,6 +180,9 @@ class DialogueReply:
     provider_call_id: str = ""
     occurred_at: dt.datetime | None = None
     payload: Mapping = dataclasses.field(default_factory=dict)
+    # "" when a person (or nobody the provider could tell) answered; otherwise MACHINE_HUNG_UP,
+    # MACHINE_LEFT_MESSAGE or MACHINE_FAX, on the turn-0 request only: no survey is run.
+    machine: str = ""
 
 
 class TelephonyProvider:
@@ -250,15 +266,19 @@ def provider_class(name: str) -> type[TelephonyProvider]:
         return SimulatorProvider
     if name == Provider.TWILIO:
         try:
-            from calls.telephony.twilio import TwilioProvider  # type: ignore[import-not-found]
-        except ImportError as exc:
-            raise ProviderNotConfigured("The Twilio provider is not available yet.") from exc
+            from calls.telephony.twilio import TwilioProvider
+        except ImportError as exc:  # the twilio package is missing from this installation
+            raise ProviderNotConfigured(
+                "The twilio package is not installed (pip install -r requirements.txt)."
+            ) from exc
         return TwilioProvider
     raise ProviderNotConfigured(f"Unknown telephony provider {name!r}.")
 
 
 def provider_get(name: str | None = None, *, config: ProviderConfig | None = None):
-    """A provider by name, or the one `ProviderConfig` selects when no name is given."""
+    """A provider by name, or the one `ProviderConfig` selects when no name is given.
+    ProviderNotConfigured, saying what is missing, when it cannot work here (Twilio without
+    its credentials)."""
     if name is None:
         if config is None:
             from calls.selectors import provider_config_get

@@ -344,14 +344,24 @@ def test_a_live_tick_reads_the_clock(network, provider_config, open_campaign):
     assert run.started_at >= before and run.calls_placed == 1
 
 
-def test_a_provider_not_available_dials_nobody_and_says_why(provider_config, open_campaign):
-    provider_config.provider = "twilio"  # selected, but not installed in this build
+def test_a_provider_not_available_dials_nobody_and_says_why(
+    provider_config, open_campaign, settings
+):
+    provider_config.provider = "twilio"  # selected, but its credentials are missing
     provider_config.save()
-    ContactFactory(campaign=open_campaign)
+    settings.TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+    settings.TWILIO_AUTH_TOKEN = ""
+    settings.TWILIO_FROM_NUMBER = "+15005550006"
+    settings.PUBLIC_BASE_URL = ""
+    contact = ContactFactory(campaign=open_campaign)
     run = scheduler_tick(now=MONDAY_15_UTC)
     assert (run.calls_placed, run.errors) == (0, 1)
-    assert run.details["provider"] == "The Twilio provider is not available yet."
+    assert run.details["provider"].startswith(
+        "Twilio is selected but not configured: TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL are not set."
+    )
     assert not CallAttempt.objects.exists()
+    contact.refresh_from_db()
+    assert (contact.state, contact.attempts_count) == (ContactState.PENDING, 0)
 
 
 def test_a_provider_fault_is_treated_as_an_outage(provider_config, open_campaign, caplog):

@@ -9,15 +9,17 @@ def ids(messages):
     return [m.id for m in messages]
 
 
-def test_clean_by_default():
+def test_clean_by_default(db):
     for check in (
         checks.check_oidc,
         checks.check_role_map,
         checks.check_regional_defaults,
         checks.check_twilio,
+        checks.check_twilio_options,
         checks.check_s3,
     ):
         assert check(None) == []
+    assert checks.check_twilio_selected(None, databases=["default"]) == []
 
 
 def test_oidc_without_endpoints(settings):
