@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from calls.models import (
@@ -9,8 +10,24 @@ from calls.models import (
     SurveyEvent,
     SurveyResponse,
 )
+from calls.services import (
+    PROVIDER_CONFIG_FIELDS,
+    provider_config_update,
+    provider_unusable_reason,
+)
 from voicesurvey.admin import ReadOnlyAdminMixin
-from voicesurvey.services import audit_log_record
+
+
+class ProviderConfigForm(forms.ModelForm):
+    class Meta:
+        model = ProviderConfig
+        fields = PROVIDER_CONFIG_FIELDS
+
+    def clean_provider(self):
+        provider = self.cleaned_data["provider"]
+        if "provider" in self.changed_data and (reason := provider_unusable_reason(provider)):
+            raise forms.ValidationError(reason)
+        return provider
 
 
 @admin.register(ProviderConfig)
@@ -60,13 +77,13 @@ class ProviderConfigAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    form = ProviderConfigForm
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        audit_log_record(
+        # Through the service, like the API: the same checks and the audit log.
+        provider_config_update(
             actor=request.user,
-            action="provider_config.update",
-            obj=obj,
-            details={"changed": form.changed_data},
+            fields={name: form.cleaned_data[name] for name in form.changed_data},
         )
 
 

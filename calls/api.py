@@ -1,4 +1,5 @@
-"""API of the calls engine: `GET /api/calls/{call_id}`."""
+"""API of the calls engine: `GET /api/calls/{call_id}`, and the provider configuration
+(`/api/config/provider`, admins only)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,20 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calls.models import CallAttempt
-from calls.selectors import call_attempt_answers, call_attempt_events, call_attempt_get
-from voicesurvey.permissions import Capability, CapabilityPermission, phone_number_for
+from calls.models import CallAttempt, ProviderConfig
+from calls.selectors import (
+    call_attempt_answers,
+    call_attempt_events,
+    call_attempt_get,
+    provider_config_get,
+)
+from calls.services import PROVIDER_CONFIG_FIELDS, provider_config_update
+from voicesurvey.permissions import (
+    CanAdminister,
+    Capability,
+    CapabilityPermission,
+    phone_number_for,
+)
 
 
 class CanReadCallDetails(CapabilityPermission):
@@ -109,3 +121,36 @@ class CallDetailApi(APIView):
             ),
         }
         return Response(CallDetailOutputSerializer(data).data)
+
+
+class ProviderConfigSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProviderConfig
+        fields = (*PROVIDER_CONFIG_FIELDS, "updated_at")
+        read_only_fields = ("updated_at",)
+
+
+class ProviderConfigApi(APIView):
+    """`GET/PUT/PATCH /api/config/provider`: the telephony settings (admins only). Choosing a
+    provider this installation cannot use (Twilio without its settings) is a 400 on
+    `provider`, saying what is missing."""
+
+    permission_classes = [CanAdminister]
+
+    @extend_schema(responses=ProviderConfigSerializer)
+    def get(self, request):
+        return Response(ProviderConfigSerializer(provider_config_get()).data)
+
+    def _update(self, request, *, partial: bool) -> Response:
+        data = ProviderConfigSerializer(provider_config_get(), data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        config = provider_config_update(actor=request.user, fields=data.validated_data)
+        return Response(ProviderConfigSerializer(config).data)
+
+    @extend_schema(request=ProviderConfigSerializer, responses=ProviderConfigSerializer)
+    def put(self, request):
+        return self._update(request, partial=False)
+
+    @extend_schema(request=ProviderConfigSerializer, responses=ProviderConfigSerializer)
+    def patch(self, request):
+        return self._update(request, partial=True)

@@ -12,6 +12,7 @@ import logging
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, make_msgid
 from django.db import connection, transaction
 from django.db.models import Q
@@ -26,6 +27,7 @@ from calls.models import (
     EmailNotification,
     EmailStatus,
     Provider,
+    ProviderConfig,
     SurveyEvent,
     SurveyEventType,
 )
@@ -42,6 +44,7 @@ from calls.telephony.base import (
 from campaigns.models import Campaign, EmailTemplate
 from contacts.models import Contact, ExclusionSource
 from contacts.services import exclusion_add
+from voicesurvey.services import audit_log_record
 
 logger = logging.getLogger(__name__)
 
@@ -462,3 +465,62 @@ def notifications_drain(*, now: dt.datetime | None = None, batch_size: int = 100
                 summary.sent += 1
             else:
                 summary.failed += 1
+
+
+# --- Provider configuration ---------------------------------------------------------------------
+
+# What people may set on the provider configuration (the admin, `PUT /api/config/provider`).
+PROVIDER_CONFIG_FIELDS = (
+    "provider",
+    "outbound_number",
+    "max_concurrent_calls",
+    "calls_per_second",
+    "cost_per_minute",
+    "recording_retention_days",
+    "transcript_retention_days",
+    "sim_answer_rate",
+    "sim_busy_rate",
+    "sim_no_answer_rate",
+    "sim_failure_rate",
+    "sim_consent_rate",
+    "sim_seed",
+    "sim_unavailable",
+    "dialling_paused_until",
+)
+
+
+def provider_unusable_reason(name: str) -> str:
+    """Why the provider `name` cannot place calls in this installation ("" when it can):
+    Twilio without its settings, say. Checked before it is chosen, so that choosing it never
+    stops dialling."""
+    try:
+        provider_class(name)(None)
+    except ProviderNotConfigured as exc:
+        return str(exc)
+    return ""
+
+
+@transaction.atomic
+def provider_config_update(*, actor, fields: dict) -> ProviderConfig:
+    """Change the provider configuration (ValidationError by field), audit-logged with the
+    names of the fields that changed."""
+    from calls.selectors import provider_config_get
+
+    unknown = sorted(set(fields) - set(PROVIDER_CONFIG_FIELDS))
+    if unknown:
+        raise ValidationError({name: ["This field cannot be set."] for name in unknown})
+    provider_config_get()  # the row exists
+    config = ProviderConfig.objects.select_for_update().get(pk=ProviderConfig.SINGLETON_ID)
+    changed = sorted(name for name, value in fields.items() if getattr(config, name) != value)
+    if not changed:
+        return config
+    for name in changed:
+        setattr(config, name, fields[name])
+    config.full_clean()
+    if "provider" in changed and (reason := provider_unusable_reason(config.provider)):
+        raise ValidationError({"provider": [reason]})
+    config.save()
+    audit_log_record(
+        actor=actor, action="provider_config.update", obj=config, details={"changed": changed}
+    )
+    return config

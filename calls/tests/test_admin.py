@@ -70,3 +70,14 @@ def test_managers_cannot_reach_the_admin(client, manager_user):
     client.force_login(manager_user)
     response = client.get(reverse("admin:calls_providerconfig_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_twilio_without_its_settings_is_refused_with_the_reason(client, admin_user, settings):
+    settings.TWILIO_ACCOUNT_SID = settings.TWILIO_AUTH_TOKEN = ""
+    config = provider_config_get()
+    client.force_login(admin_user)
+    url = reverse("admin:calls_providerconfig_change", args=[config.pk])
+    response = client.post(url, form_data(config, provider="twilio"))
+    assert response.status_code == 200
+    assert "Twilio is selected but not configured: TWILIO_ACCOUNT_SID" in response.content.decode()
+    assert ProviderConfig.objects.get().provider == "simulator"
