@@ -1,12 +1,16 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 
-from contacts.models import Contact, ExclusionEntry
+from contacts.models import Contact, ExclusionEntry, ExclusionSource
+from contacts.phones import InvalidPhoneNumber, phone_normalize
+from contacts.services import exclusion_add, exclusion_remove
 
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
     list_display = (
         "phone_number",
+        "external_contact_id",
         "campaign",
         "state",
         "attempts_count",
@@ -14,7 +18,14 @@ class ContactAdmin(admin.ModelAdmin):
         "last_attempt_at",
         "next_attempt_at",
     )
-    list_filter = ("state", "last_outcome", "do_not_call", "preferred_language", "campaign")
+    list_filter = (
+        "state",
+        "last_outcome",
+        "do_not_call",
+        "has_prior_consent",
+        "preferred_language",
+        "campaign",
+    )
     # Exact matches: these columns are indexed, and a contains-search would scan a million rows.
     search_fields = ("=phone_number", "=external_contact_id", "=email")
     list_select_related = ("campaign",)
@@ -32,9 +43,62 @@ class ContactAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
+class ExclusionAddForm(forms.ModelForm):
+    """Any notation; exclusion_add stores it in E.164 (and says why a number is not one)."""
+
+    class Meta:
+        model = ExclusionEntry
+        fields = ("phone_number", "reason")
+
+    phone_number = forms.CharField(max_length=40, help_text="Any notation, e.g. +39 347 123 4567.")
+
+    def clean_phone_number(self):
+        try:
+            return phone_normalize(self.cleaned_data["phone_number"])
+        except InvalidPhoneNumber as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
 @admin.register(ExclusionEntry)
 class ExclusionEntryAdmin(admin.ModelAdmin):
+    """Entries are added with exclusion_add (the contacts that could be called with the number
+    are excluded) and deleted with exclusion_remove (audit-logged); they are not edited."""
+
     list_display = ("phone_number", "reason", "source", "created_at")
     list_filter = ("source", "created_at")
-    search_fields = ("=phone_number", "reason")
-    readonly_fields = ("created_at",)
+    search_fields = ("=phone_number",)
+    show_full_result_count = False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ExclusionAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("phone_number", "reason", "source", "created_at") if obj else ()
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        entry, created, excluded = exclusion_add(
+            phone_number=obj.phone_number,
+            reason=obj.reason,
+            source=ExclusionSource.MANUAL,
+            actor=request.user,
+        )
+        obj.pk, obj.source, obj.created_at = entry.pk, entry.source, entry.created_at
+        obj._state.adding = False
+        if created:
+            self.message_user(
+                request, f"{excluded} contact(s) that could still be called are now excluded."
+            )
+        else:
+            self.message_user(request, "The number was already on the list.", messages.WARNING)
+
+    def delete_model(self, request, obj):
+        exclusion_remove(entry=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            exclusion_remove(entry=entry, actor=request.user)

@@ -1,3 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from contacts import api
+
+urlpatterns = [
+    path(
+        "campaigns/<uuid:campaign_id>/contacts/upload",
+        api.CampaignContactsUploadApi.as_view(),
+        name="campaign-contacts-upload",
+    ),
+    path(
+        "campaigns/<uuid:campaign_id>/contacts",
+        api.CampaignContactsApi.as_view(),
+        name="campaign-contacts",
+    ),
+    path("exclusions", api.ExclusionListApi.as_view(), name="exclusion-list"),
+    path("exclusions/import", api.ExclusionImportApi.as_view(), name="exclusion-import"),
+    path("exclusions/<uuid:entry_id>", api.ExclusionDetailApi.as_view(), name="exclusion-detail"),
+]

@@ -87,6 +87,14 @@ class Contact(models.Model):
             # Exclusion matching and GDPR deletion look numbers up across campaigns.
             models.Index(fields=["phone_number"], name="contact_phone_idx"),
             models.Index(fields=["campaign", "last_outcome"], name="contact_campaign_outcome_idx"),
+            # The contacts table: a campaign's contacts in upload order, a page at a time, and
+            # its search by external id (by phone, the unique constraint's index serves).
+            models.Index(
+                fields=["campaign", "created_at", "id"], name="contact_campaign_order_idx"
+            ),
+            models.Index(
+                fields=["campaign", "external_contact_id"], name="contact_campaign_ext_id_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,6 +128,8 @@ class ExclusionEntry(models.Model):
                 violation_error_message="Phone numbers are stored in E.164 (+ and digits).",
             ),
         ]
+        # The exclusion list page and API: newest first, a page at a time.
+        indexes = [models.Index(fields=["created_at", "id"], name="exclusion_created_idx")]
 
     def __str__(self) -> str:
         return f"exclusion {self.pk}"

@@ -1,4 +1,5 @@
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from campaigns.tests.factories import CampaignFactory
 from contacts.models import Contact, ContactState, ExclusionEntry, ExclusionSource
@@ -26,3 +27,11 @@ class ExclusionEntryFactory(factory.django.DjangoModelFactory):
     phone_number = factory.Sequence(lambda n: f"+39348{n:07d}")
     reason = "Asked not to be called"
     source = ExclusionSource.MANUAL
+
+
+def csv_upload(
+    content: str | bytes, *, name: str = "contacts.csv", encoding: str = "utf-8"
+) -> SimpleUploadedFile:
+    """An uploaded CSV file, as views and services receive one."""
+    data = content.encode(encoding) if isinstance(content, str) else content
+    return SimpleUploadedFile(name, data, content_type="text/csv")

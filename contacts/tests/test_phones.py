@@ -2,7 +2,7 @@ import phonenumbers
 import pytest
 from phonenumbers import timezone as phonenumbers_timezone
 
-from contacts.phones import InvalidPhoneNumber, phone_normalize, phone_time_zone
+from contacts.phones import InvalidPhoneNumber, _e164_fast, phone_normalize, phone_time_zone
 
 
 @pytest.mark.parametrize(
@@ -76,3 +76,77 @@ def test_time_zone_agrees_with_phonenumbers_when_it_names_one_zone(number):
     zones = phonenumbers_timezone.time_zones_for_number(phonenumbers.parse(number))
     if len(zones) == 1:
         assert phone_time_zone(number, default="CAMPAIGN") == zones[0]
+
+
+def _parsed(text: str, region: str) -> str | None:
+    """What phonenumbers itself says: E.164 of a valid number, else None."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _example_numbers():
+    types = [
+        getattr(phonenumbers.PhoneNumberType, name)
+        for name in dir(phonenumbers.PhoneNumberType)
+        if name.isupper() and name != "UNKNOWN"
+    ]
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for number_type in types:
+            number = phonenumbers.example_number_for_type(region, number_type)
+            if number is not None:
+                yield region, number
+    for country_code in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS):
+        number = phonenumbers.example_number_for_non_geo_entity(country_code)
+        if number is not None:
+            yield "001", number
+
+
+def _notations(number) -> set[str]:
+    """The number in every notation, and near misses: a digit changed, one more, one less."""
+    nsn = phonenumbers.national_significant_number(number)
+    cc = number.country_code
+    texts = {
+        phonenumbers.format_number(number, style)
+        for style in (
+            phonenumbers.PhoneNumberFormat.E164,
+            phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+            phonenumbers.PhoneNumberFormat.NATIONAL,
+        )
+    }
+    last = int(nsn[-1])
+    for digits in {nsn, nsn[:-1] + str((last + 1) % 10), nsn[:-1] + str((last + 5) % 10)} | {
+        nsn + "1",
+        nsn[:-1],
+    }:
+        texts |= {f"+{cc}{digits}", f"+{cc} {digits}", f"00{cc}{digits}", digits, "0" + digits}
+    return texts
+
+
+def test_phone_normalize_agrees_with_phonenumbers_for_every_region_and_notation():
+    """phone_normalize decides most numbers without phonenumbers' parser (contacts/phones.py,
+    "the fast path"); whatever it decides must be what the parser says, in every region, for
+    every kind of number, in every notation, valid or nearly so."""
+    checked = fast = 0
+    for region, number in _example_numbers():
+        for text in _notations(number):
+            # phone_normalize reads a leading 00 as "+", whatever the region (tested above).
+            international = "+" + text[2:] if text.startswith("00") else text
+            for default_region in {region if region != "001" else "US", "IT"}:
+                expected = _parsed(international, default_region)
+                try:
+                    got = phone_normalize(text, region=default_region)
+                except InvalidPhoneNumber:
+                    got = None
+                assert got == expected, (text, default_region)
+                checked += 1
+                fast += (
+                    _e164_fast("+" + text[2:] if text.startswith("00") else text, default_region)
+                    is not None
+                )
+    assert checked > 50_000
+    assert fast > checked // 3  # the fast path does take most valid numbers

@@ -1,0 +1,378 @@
+"""Contacts and exclusion list API (DESIGN §8, "the rest of the API").
+
+- `POST /api/campaigns/{id}/contacts/upload`: a CSV file of contacts (admins, managers);
+- `GET /api/campaigns/{id}/contacts`: a campaign's contacts, filtered (every role; phone
+  numbers and emails masked for viewers);
+- `GET, POST /api/exclusions`, `POST /api/exclusions/import`: the exclusion list, read and
+  added to by admins and managers (DESIGN §7 "manage exclusion list"; its numbers are those of
+  people who asked not to be called, so viewers, who see no numbers, do not read it either);
+- `DELETE /api/exclusions/{id}`: admins only.
+
+Views translate and call one service or selector; file-level import problems are 400 with
+`{"detail": …}` (413 over the size limit), never a 500.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from calls.models import CallOutcome
+from campaigns.models import Campaign
+from contacts.csv_import import CsvImportError, upload_size_error
+from contacts.models import (
+    Contact,
+    ContactState,
+    ExclusionEntry,
+    ExclusionSource,
+    PreferredLanguage,
+)
+from contacts.selectors import contact_list, exclusion_list
+from contacts.services import contact_import, exclusion_add, exclusion_import, exclusion_remove
+from voicesurvey.permissions import (
+    CanAdminister,
+    CanManageCampaigns,
+    CanManageExclusions,
+    Capability,
+    phone_number_for,
+    user_has_capability,
+)
+
+# --- imports ------------------------------------------------------------------------------------
+
+
+class CsvUploadInputSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True,  # the import says what is wrong with an empty file
+        help_text="A CSV file: comma, semicolon or tab separated; UTF-8 (with or without BOM), "
+        "else Windows-1252/latin-1; at most MAX_UPLOAD_MB.",
+    )
+
+
+class RowErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="Line in the file; the header is line 1.")
+    field = serializers.CharField(help_text='The column concerned ("" for the whole row).')
+    code = serializers.CharField(
+        help_text="missing_phone, invalid_phone, unclosed_quote, invalid_email, "
+        "unknown_language, invalid_boolean, too_long, duplicate_in_file, already_in_campaign."
+    )
+    reason = serializers.CharField()
+
+
+def _errors_field():
+    return RowErrorSerializer(
+        many=True, help_text="The first 1,000 rejected rows, by line (all are counted)."
+    )
+
+
+def _rejected_by_code_field():
+    return serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Every rejected row counted by its code, commonest first.",
+    )
+
+
+def _encoding_field():
+    return serializers.CharField(help_text="utf-8, utf-8-sig, cp1252 or latin-1.")
+
+
+def _delimiter_field():
+    return serializers.ChoiceField(choices=["comma", "semicolon", "tab"])
+
+
+def _ignored_columns_field():
+    return serializers.ListField(
+        child=serializers.CharField(), help_text="Header cells that name no known column."
+    )
+
+
+class ContactImportReportSerializer(serializers.Serializer):
+    rows = serializers.IntegerField(help_text="Data rows read (blank lines are not counted).")
+    accepted = serializers.IntegerField(
+        help_text="Contacts created, the excluded ones included: accepted + rejected = rows."
+    )
+    rejected = serializers.IntegerField()
+    excluded = serializers.IntegerField(
+        help_text="Of the accepted, those stored as excluded (on the exclusion list, or "
+        "do_not_call): never dialled."
+    )
+    rejected_by_code = _rejected_by_code_field()
+    errors_not_listed = serializers.IntegerField()
+    errors = _errors_field()
+    encoding = _encoding_field()
+    delimiter = _delimiter_field()
+    ignored_columns = _ignored_columns_field()
+
+
+class ExclusionImportReportSerializer(serializers.Serializer):
+    rows = serializers.IntegerField(help_text="Data rows read (blank lines are not counted).")
+    added = serializers.IntegerField()
+    already_listed = serializers.IntegerField(
+        help_text="Numbers already on the list, or earlier in the same file."
+    )
+    rejected = serializers.IntegerField()
+    contacts_excluded = serializers.IntegerField(
+        help_text="Contacts (of any campaign) that could still be dialled, now excluded."
+    )
+    rejected_by_code = _rejected_by_code_field()
+    errors_not_listed = serializers.IntegerField()
+    errors = _errors_field()
+    encoding = _encoding_field()
+    delimiter = _delimiter_field()
+    ignored_columns = _ignored_columns_field()
+
+
+def _import_error(exc: CsvImportError) -> Response:
+    code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if exc.code == "too_large" else 400
+    return Response({"detail": exc.message}, status=code)
+
+
+def _uploaded_file(request):
+    """The `file` of a multipart request, or the Response refusing the request: over the size
+    limit before the body is read, when the client says so; no file."""
+    too_large = upload_size_error(request.META.get("CONTENT_LENGTH"))
+    if too_large is not None:
+        return None, _import_error(too_large)
+    data = CsvUploadInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    return data.validated_data["file"], None
+
+
+_UPLOAD_RESPONSES = {
+    400: OpenApiResponse(
+        description='A file-level problem: `{"detail": …}`; no file: `{"file": […]}`.'
+    ),
+    413: OpenApiResponse(description="Over MAX_UPLOAD_MB."),
+}
+
+
+class CampaignContactsUploadApi(APIView):
+    """`POST /api/campaigns/{id}/contacts/upload` (multipart, field `file`): every valid row
+    becomes a contact, every other row is reported with its line and reason. All or nothing:
+    a file that fails part-way imports nothing. 201 when contacts were created, else 200."""
+
+    permission_classes = [CanManageCampaigns]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": CsvUploadInputSerializer},
+        responses={
+            201: ContactImportReportSerializer,
+            200: ContactImportReportSerializer,
+            **_UPLOAD_RESPONSES,
+        },
+    )
+    def post(self, request, campaign_id):
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        file, refused = _uploaded_file(request)
+        if refused:
+            return refused
+        try:
+            report = contact_import(campaign=campaign, file=file, actor=request.user)
+        except CsvImportError as exc:
+            return _import_error(exc)
+        return Response(
+            ContactImportReportSerializer(report).data,
+            status=status.HTTP_201_CREATED if report.accepted else status.HTTP_200_OK,
+        )
+
+
+# --- contacts -----------------------------------------------------------------------------------
+
+
+class ContactListInputSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=ContactState.choices, required=False)
+    last_outcome = serializers.ChoiceField(choices=CallOutcome.choices, required=False)
+    search = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=255,
+        help_text="A phone number in any notation, or an external id: matched exactly.",
+    )
+
+
+class ContactOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    campaign_id = serializers.UUIDField()
+    external_contact_id = serializers.CharField()
+    phone_number = serializers.CharField(help_text="E.164; masked (+39 *** *** 4567) for viewers.")
+    email = serializers.CharField(allow_null=True, help_text="null for viewers.")
+    preferred_language = serializers.ChoiceField(choices=PreferredLanguage.choices)
+    timezone = serializers.CharField()
+    has_prior_consent = serializers.BooleanField()
+    do_not_call = serializers.BooleanField()
+    state = serializers.ChoiceField(choices=ContactState.choices)
+    attempts_count = serializers.IntegerField()
+    last_attempt_at = serializers.DateTimeField(allow_null=True)
+    last_outcome = serializers.ChoiceField(choices=CallOutcome.choices, allow_null=True)
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+def _contact_data(contact: Contact, user, personal: bool) -> dict:
+    return {
+        "id": contact.id,
+        "campaign_id": contact.campaign_id,
+        "external_contact_id": contact.external_contact_id,
+        "phone_number": phone_number_for(user, contact.phone_number),
+        "email": contact.email if personal else None,
+        "preferred_language": contact.preferred_language,
+        "timezone": contact.timezone,
+        "has_prior_consent": contact.has_prior_consent,
+        "do_not_call": contact.do_not_call,
+        "state": contact.state,
+        "attempts_count": contact.attempts_count,
+        "last_attempt_at": contact.last_attempt_at,
+        "last_outcome": contact.last_outcome or None,
+        "next_attempt_at": contact.next_attempt_at,
+        "created_at": contact.created_at,
+    }
+
+
+class CampaignContactsApi(generics.ListAPIView):
+    """`GET /api/campaigns/{id}/contacts?state=&last_outcome=&search=&page=&page_size=`:
+    the campaign's contacts in upload order, paginated."""
+
+    serializer_class = ContactOutputSerializer
+    filter_backends: list = []  # filtered by the selector, from the checked query below
+
+    def get_queryset(self):
+        campaign = get_object_or_404(Campaign, pk=self.kwargs["campaign_id"])
+        query = ContactListInputSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return contact_list(campaign=campaign, **query.validated_data)
+
+    @extend_schema(parameters=[ContactListInputSerializer])
+    def get(self, request, campaign_id):
+        page = self.paginate_queryset(self.get_queryset())
+        personal = user_has_capability(request.user, Capability.SEE_PHONE_NUMBERS)
+        rows = [_contact_data(contact, request.user, personal) for contact in page]
+        return self.get_paginated_response(ContactOutputSerializer(rows, many=True).data)
+
+
+# --- exclusions ---------------------------------------------------------------------------------
+
+
+class ExclusionOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    phone_number = serializers.CharField()
+    reason = serializers.CharField()
+    source = serializers.ChoiceField(choices=ExclusionSource.choices)
+    created_at = serializers.DateTimeField()
+
+
+class ExclusionAddInputSerializer(serializers.Serializer):
+    phone_number = serializers.CharField(max_length=40, help_text="Any notation; stored E.164.")
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class ExclusionAddOutputSerializer(ExclusionOutputSerializer):
+    created = serializers.BooleanField(help_text="false: the number was already listed.")
+    contacts_excluded = serializers.IntegerField()
+
+
+class _SearchInputSerializer(serializers.Serializer):
+    search = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=255,
+        help_text="A phone number in any notation, matched exactly.",
+    )
+
+
+def _exclusion_data(entry: ExclusionEntry, user) -> dict:
+    return {
+        "id": entry.id,
+        "phone_number": phone_number_for(user, entry.phone_number),
+        "reason": entry.reason,
+        "source": entry.source,
+        "created_at": entry.created_at,
+    }
+
+
+class ExclusionListApi(generics.ListAPIView):
+    """`GET /api/exclusions?search=` (newest first, paginated) and `POST /api/exclusions`
+    `{phone_number, reason}`: 201 when added, 200 when it was already listed."""
+
+    permission_classes = [CanManageExclusions]
+    serializer_class = ExclusionOutputSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        query = _SearchInputSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return exclusion_list(search=query.validated_data.get("search", ""))
+
+    @extend_schema(parameters=[_SearchInputSerializer])
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        rows = [_exclusion_data(entry, request.user) for entry in page]
+        return self.get_paginated_response(ExclusionOutputSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=ExclusionAddInputSerializer,
+        responses={201: ExclusionAddOutputSerializer, 200: ExclusionAddOutputSerializer},
+    )
+    def post(self, request):
+        data = ExclusionAddInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry, created, excluded = exclusion_add(
+            **data.validated_data, source=ExclusionSource.API, actor=request.user
+        )
+        return Response(
+            ExclusionAddOutputSerializer(
+                {
+                    **_exclusion_data(entry, request.user),
+                    "created": created,
+                    "contacts_excluded": excluded,
+                }
+            ).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class ExclusionImportApi(APIView):
+    """`POST /api/exclusions/import` (multipart, field `file`: a phone column, optionally a
+    reason): adds every valid number, excludes the contacts that could still be dialled with
+    them in every campaign. 201 when numbers were added, else 200."""
+
+    permission_classes = [CanManageExclusions]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": CsvUploadInputSerializer},
+        responses={
+            201: ExclusionImportReportSerializer,
+            200: ExclusionImportReportSerializer,
+            **_UPLOAD_RESPONSES,
+        },
+    )
+    def post(self, request):
+        file, refused = _uploaded_file(request)
+        if refused:
+            return refused
+        try:
+            report = exclusion_import(file=file, actor=request.user)
+        except CsvImportError as exc:
+            return _import_error(exc)
+        return Response(
+            ExclusionImportReportSerializer(report).data,
+            status=status.HTTP_201_CREATED if report.added else status.HTTP_200_OK,
+        )
+
+
+class ExclusionDetailApi(APIView):
+    """`DELETE /api/exclusions/{id}`: take the number off the list (admins). Contacts it
+    excluded stay excluded."""
+
+    permission_classes = [CanAdminister]
+
+    @extend_schema(responses={204: OpenApiResponse(description="Removed.")})
+    def delete(self, request, entry_id):
+        entry = get_object_or_404(ExclusionEntry, pk=entry_id)
+        exclusion_remove(entry=entry, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,352 @@
+"""Reading an uploaded CSV file row by row, for the contact and the exclusion imports (DESIGN §6.1).
+
+`csv_open` checks the file as a whole first (size, text or binary, encoding, header), so that
+a file-level problem is one `CsvImportError` before anything is written; then `CsvTable.rows()`
+streams the records. Nothing here holds the file in memory: the encoding is decided by one
+streamed pass over the bytes (UTF-8, with or without BOM, is strict all the way through, else
+the file is Windows-1252 or latin-1), then the same file is decoded as it is read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from contacts.phones import InvalidPhoneNumber, phone_normalize
+
+MAX_LISTED_ERRORS = 1000
+_CHUNK = 1024 * 1024
+_HEAD = 64 * 1024
+
+# Bytes Windows-1252 leaves undefined: a non-UTF-8 file containing one is read as latin-1.
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
+# C0 control characters that have no business in a text file (tab, CR, LF, FF are fine).
+_CONTROL_BYTES = bytes([*range(1, 9), 11, *range(14, 32)])
+_SIGNATURES = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or a ZIP archive"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+)
+_DELIMITERS = ("\t", ";", ",")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_QUOTED = re.compile(r'"[^"]*"')
+_HEADER_SEPARATORS = re.compile(r"[\s\-.]+")
+
+
+class CsvImportError(Exception):
+    """The file as a whole cannot be imported; nothing was. `message` is for people, `code`
+    for programs: empty, no_rows, too_large, binary, encoding, no_header, no_phone_column,
+    ambiguous_columns, campaign_final."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# The codes of rejected rows, as people read them.
+REJECTION_LABELS = {
+    "missing_phone": "no phone number",
+    "invalid_phone": "invalid phone number",
+    "unclosed_quote": "unclosed quote",
+    "invalid_email": "invalid email",
+    "unknown_language": "unknown language",
+    "invalid_boolean": "not yes or no",
+    "too_long": "too long",
+    "duplicate_in_file": "duplicate in the file",
+    "already_in_campaign": "already in the campaign",
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One rejected row: its line in the file (the header is line 1), the column concerned
+    ("" for the row as a whole), a code and a sentence."""
+
+    line: int
+    field: str
+    code: str
+    reason: str
+
+
+@dataclass
+class RowErrors:
+    """Rejected rows: every one counted, the first MAX_LISTED_ERRORS kept. Rows are read in
+    file order, so the kept ones are the first by line."""
+
+    count: int = 0
+    listed: list[RowError] = field(default_factory=list)
+    by_code: Counter = field(default_factory=Counter)
+
+    def add(self, line: int, field_name: str, code: str, reason: str) -> None:
+        self.count += 1
+        self.by_code[code] += 1
+        if len(self.listed) < MAX_LISTED_ERRORS:
+            self.listed.append(RowError(line, field_name, code, reason))
+
+
+def header_key(name: str) -> str:
+    """A header cell as compared with the aliases: "E-mail " → "e_mail", "Phone Number" →
+    "phone_number"."""
+    return _HEADER_SEPARATORS.sub("_", name.strip().strip('"').strip().lower()).strip("_")
+
+
+@dataclass
+class CsvTable:
+    """An open, checked CSV file. `rows()` yields (line, values): the values of the wanted
+    fields in the order they were asked for, "" for a column the file does not have."""
+
+    encoding: str
+    delimiter: str
+    columns: dict[str, str]  # field → the header cell that gives it
+    ignored_columns: list[str]
+    total_lines: int  # roughly: newlines in the file, for progress bars
+    _reader: Iterator[list[str]]
+    _positions: list[int | None]
+    _line_offset: int  # blank lines before the header, which the reader did not see
+
+    @property
+    def delimiter_name(self) -> str:
+        return _DELIMITER_NAMES[self.delimiter]
+
+    def rows(self, errors: RowErrors) -> Iterator[tuple[int, list[str]]]:
+        """Records that are not blank, stripped. A record the csv module cannot read (a field
+        over its 128 KB limit) is added to `errors` and skipped."""
+        reader = self._reader
+        positions = self._positions
+        offset = self._line_offset
+        last_line = reader.line_num + offset
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                errors.add(
+                    last_line + 1, "", "too_long", "A field of this row is far too long to read."
+                )
+                last_line = reader.line_num + offset
+                continue
+            line, last_line = last_line + 1, reader.line_num + offset
+            width = len(record)
+            values = [record[p].strip() if p is not None and p < width else "" for p in positions]
+            if any(values) or any(cell.strip() for cell in record):
+                yield line, values
+
+
+@contextlib.contextmanager
+def csv_open(
+    *, file, fields: dict[str, tuple[str, ...]], required: str, label: str
+) -> Iterator[CsvTable]:
+    """Check `file` (a binary file object: an upload or an open file) and open it as a table
+    of `fields` (field → header aliases, the field's own name first). `required` must have a
+    column; `label` names it in messages ("phone number"). Raises CsvImportError."""
+    size = _size(file)
+    if size > settings.MAX_UPLOAD_MB * 1024 * 1024:
+        raise _too_large(size)
+    encoding, total_lines = _scan(file)
+    file.seek(0)
+    text = io.TextIOWrapper(file, encoding=encoding, newline="")
+    try:
+        yield _open_table(text, encoding, total_lines, fields, required, label)
+    finally:
+        # Give the file back to its owner open: closing the wrapper would close it.
+        with contextlib.suppress(ValueError):
+            text.detach()
+
+
+def _too_large(size: int) -> CsvImportError:
+    limit_mb = settings.MAX_UPLOAD_MB
+    return CsvImportError(
+        f"The file is {size / 1024 / 1024:.1f} MB; the limit is {limit_mb} MB. "
+        "Split it into smaller files.",
+        code="too_large",
+    )
+
+
+# Room for the multipart envelope (boundaries, headers, the CSRF field) around the file.
+_MULTIPART_ALLOWANCE = 64 * 1024
+
+
+def upload_size_error(content_length: str | int | None) -> CsvImportError | None:
+    """For views, before they read a request's body: the error `csv_open` would raise, when
+    the request's Content-Length already says the file is over MAX_UPLOAD_MB."""
+    try:
+        length = int(content_length or 0)
+    except ValueError:
+        return None
+    if length > settings.MAX_UPLOAD_MB * 1024 * 1024 + _MULTIPART_ALLOWANCE:
+        return _too_large(length)
+    return None
+
+
+def _size(stream) -> int:
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def _scan(stream) -> tuple[str, int]:
+    """One streamed pass over the bytes: is this text, and in which encoding (decided for the
+    whole file, not its first kilobytes)? Returns (encoding, newline count)."""
+    head = stream.read(_HEAD)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise CsvImportError(
+            'The file is UTF-16 text. Save it as "CSV UTF-8" (or plain CSV) and upload it again.',
+            code="encoding",
+        )
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            raise CsvImportError(
+                f"This is {kind}, not a CSV file. Save the sheet as CSV (comma- or "
+                "semicolon-separated) and upload that.",
+                code="binary",
+            )
+    bom = head.startswith(codecs.BOM_UTF8)
+    controls = sum(head.count(byte) for byte in _CONTROL_BYTES)
+    if controls > max(8, len(head) // 100):
+        raise _not_text()
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    utf8, cp1252 = True, True
+    newlines = carriage_returns = 0
+    blank = True
+    chunk = head[len(codecs.BOM_UTF8) :] if bom else head
+    while chunk:
+        if b"\x00" in chunk:
+            raise _not_text()
+        blank = blank and chunk.isspace()
+        newlines += chunk.count(b"\n")
+        carriage_returns += chunk.count(b"\r")
+        if utf8:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                utf8 = False
+        if cp1252 and any(byte in chunk for byte in _CP1252_UNDEFINED):
+            cp1252 = False
+        chunk = stream.read(_CHUNK)
+    if blank:
+        raise CsvImportError("The file is empty.", code="empty")
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    if utf8:
+        return ("utf-8-sig" if bom else "utf-8"), newlines or carriage_returns
+    # What Excel writes on Western-European Windows; latin-1 reads any byte.
+    return ("cp1252" if cp1252 else "latin-1"), newlines or carriage_returns
+
+
+def _not_text() -> CsvImportError:
+    return CsvImportError(
+        "This is not a text file (it contains binary data). Upload a CSV file.", code="binary"
+    )
+
+
+def _open_table(
+    text: io.TextIOWrapper,
+    encoding: str,
+    total_lines: int,
+    fields: dict[str, tuple[str, ...]],
+    required: str,
+    label: str,
+) -> CsvTable:
+    # Blank lines before the header are counted, not kept, so that line numbers stay the
+    # file's (the reader counts from the header on).
+    blank_lines, header_text = 0, ""
+    for raw in text:
+        if raw.strip():
+            header_text = raw
+            break
+        blank_lines += 1
+    delimiter = _sniff_delimiter(header_text)
+    reader = csv.reader(
+        itertools.chain([header_text], text), delimiter=delimiter, quotechar='"', strict=False
+    )
+    try:
+        header = next(cells for cells in reader if any(c.strip() for c in cells))
+    except StopIteration as exc:
+        raise CsvImportError("The file is empty.", code="empty") from exc
+    except csv.Error as exc:
+        raise CsvImportError(
+            "The first line cannot be read as a header row.", code="no_header"
+        ) from exc
+    aliases = {
+        header_key(alias): name for name, names in fields.items() for alias in (name, *names)
+    }
+    columns: dict[str, int] = {}
+    ignored: list[str] = []
+    for position, cell in enumerate(header):
+        name = aliases.get(header_key(cell))
+        if name is None:
+            if cell.strip():
+                ignored.append(cell.strip()[:60])
+            continue
+        if name in columns:
+            first = header[columns[name]].strip()
+            if header_key(first) == name:  # the field's own name wins over an alias
+                ignored.append(cell.strip()[:60])
+                continue
+            if header_key(cell) != name:
+                raise CsvImportError(
+                    f"Two columns could be the {name.replace('_', ' ')}: {first!r} and "
+                    f"{cell.strip()!r}. Rename or remove one of them.",
+                    code="ambiguous_columns",
+                )
+            ignored.append(first[:60])
+        columns[name] = position
+    if required not in columns:
+        raise _no_required_column(header, fields[required], required, label)
+    return CsvTable(
+        encoding=encoding,
+        delimiter=delimiter,
+        columns={name: header[position].strip() for name, position in columns.items()},
+        ignored_columns=ignored,
+        total_lines=total_lines,
+        _reader=reader,
+        _positions=[columns.get(name) for name in fields],
+        _line_offset=blank_lines,
+    )
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    """The delimiter is the header's: the header's cells are names, which contain none of
+    them, where data rows may (a comma inside an address, a semicolon in a note)."""
+    unquoted = _QUOTED.sub("", header_line)
+    counts = {d: unquoted.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])  # ties: tab, then semicolon
+    return best if counts[best] else ","
+
+
+def _no_required_column(header, aliases, required: str, label: str) -> CsvImportError:
+    cells = [c.strip() for c in header if c.strip()]
+    for cell in cells:
+        try:
+            phone_normalize(cell)
+        except InvalidPhoneNumber:
+            continue
+        return CsvImportError(
+            "The first line looks like data, not a header. The file must start with a header "
+            f"row naming its columns, with one for the {label} ({required}).",
+            code="no_header",
+        )
+    found = ", ".join(repr(c[:40]) for c in cells[:20]) or "none"
+    names = ", ".join((required, *aliases[:4]))
+    return CsvImportError(
+        f"No {label} column. Name it {names} (any case). Columns found: {found}.",
+        code="no_phone_column",
+    )

@@ -1,0 +1,199 @@
+"""Contact pages: the CSV upload and its row report, the campaign page's contacts table, and
+the exclusion list. Every form works as a plain POST or GET without JavaScript; with htmx the
+upload and the table's filters swap only their part of the page.
+
+Who sees what: the contacts table is for every role (phone numbers masked for viewers);
+uploads are for those who manage campaigns; the exclusion list is read, added to and imported
+into by admins and managers (DESIGN §7 "manage exclusion list"; viewers do not see it at all,
+as it is nothing but phone numbers), and only admins remove from it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from campaigns.models import Campaign
+from contacts.csv_import import CsvImportError, upload_size_error
+from contacts.forms import CsvUploadForm, ExclusionAddForm
+from contacts.models import ContactState, ExclusionEntry, ExclusionSource
+from contacts.selectors import contact_list, exclusion_list
+from contacts.services import contact_import, exclusion_add, exclusion_import, exclusion_remove
+from voicesurvey.permissions import Capability, phone_number_for, require_capability
+
+CONTACTS_PAGE_SIZE = 50
+EXCLUSIONS_PAGE_SIZE = 50
+TABLE_TEMPLATE = "contacts/_contacts_table.html"
+REPORT_TEMPLATE = "contacts/_import_report.html"
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- the contacts table -------------------------------------------------------------------------
+
+
+def contacts_table_context(*, request: HttpRequest, campaign: Campaign) -> dict:
+    """What `contacts/_contacts_table.html` shows (two queries: the count, the page), read from
+    the request's `state`, `q` and `page`. Keys are prefixed `contacts_` so that they can join
+    a page's own context."""
+    state = request.GET.get("state", "")
+    if state not in ContactState.values:
+        state = ""
+    search = request.GET.get("q", "").strip()[:255]
+    page = Paginator(
+        contact_list(campaign=campaign, state=state, search=search), CONTACTS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    user = request.user
+    return {
+        "campaign": campaign,
+        "contacts_page": page,
+        "contacts_rows": [
+            (contact, phone_number_for(user, contact.phone_number)) for contact in page.object_list
+        ],
+        "contacts_state": state,
+        "contacts_q": search,
+        "contacts_query": urlencode({k: v for k, v in (("state", state), ("q", search)) if v}),
+        "contacts_states": ContactState.choices,
+    }
+
+
+@require_GET
+@require_capability(Capability.VIEW)
+def contacts_table(request, campaign_id):
+    """The table alone for htmx; without it, a page around the table, so that its filter form
+    and page links work without JavaScript."""
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    context = contacts_table_context(request=request, campaign=campaign)
+    template = TABLE_TEMPLATE if _is_htmx(request) else "contacts/contacts_page.html"
+    return render(request, template, context)
+
+
+# --- the upload ---------------------------------------------------------------------------------
+
+
+@require_POST
+@require_capability(Capability.MANAGE_CAMPAIGNS)
+def contacts_upload(request, campaign_id):
+    """Import the posted CSV into the campaign and show its row report: the report alone for
+    htmx (with the contacts table refreshed out of band), a page around it otherwise.
+    File-level problems are a message and a 400."""
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    report, error = None, None
+    refused = upload_size_error(request.META.get("CONTENT_LENGTH"))
+    if refused is not None:
+        error = refused.message
+    else:
+        form = CsvUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            error = form.errors["file"][0]
+        else:
+            try:
+                report = contact_import(
+                    campaign=campaign, file=form.cleaned_data["file"], actor=request.user
+                )
+            except CsvImportError as exc:
+                error = exc.message
+    context = {"campaign": campaign, "report": report, "error": error}
+    status = 400 if error else 200
+    if not _is_htmx(request):
+        return render(request, "contacts/import_report.html", context, status=status)
+    if report is not None and report.accepted:
+        context |= contacts_table_context(request=request, campaign=campaign)
+        context["contacts_table_oob"] = True
+    return render(request, REPORT_TEMPLATE, context, status=status)
+
+
+# --- the exclusion list -------------------------------------------------------------------------
+
+
+def _exclusion_page(request, *, add_form=None, import_report=None, import_error=None, status=200):
+    search = request.GET.get("q", "").strip()[:255]
+    page = Paginator(exclusion_list(search=search), EXCLUSIONS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    user = request.user
+    return render(
+        request,
+        "contacts/exclusion_list.html",
+        {
+            "page": page,
+            "entries": [(entry, phone_number_for(user, entry.phone_number)) for entry in page],
+            "q": search,
+            "query": urlencode({"q": search}) if search else "",
+            "add_form": add_form or ExclusionAddForm(),
+            "import_report": import_report,
+            "import_error": import_error,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@require_capability(Capability.MANAGE_EXCLUSIONS)
+def exclusion_list_view(request):
+    return _exclusion_page(request)
+
+
+@require_POST
+@require_capability(Capability.MANAGE_EXCLUSIONS)
+def exclusion_add_view(request):
+    form = ExclusionAddForm(request.POST)
+    if form.is_valid():
+        try:
+            entry, created, excluded = exclusion_add(
+                **form.cleaned_data, source=ExclusionSource.MANUAL, actor=request.user
+            )
+        except ValidationError as exc:
+            for field, problems in exc.message_dict.items():
+                for problem in problems:
+                    form.add_error(field, problem)
+        else:
+            shown = phone_number_for(request.user, entry.phone_number)
+            if created:
+                messages.success(
+                    request,
+                    f"{shown} is on the exclusion list; {excluded} contact"
+                    f"{'' if excluded == 1 else 's'} will not be called.",
+                )
+            else:
+                messages.info(request, f"{shown} was already on the exclusion list.")
+            return redirect("contacts:exclusion_list")
+    return _exclusion_page(request, add_form=form, status=400)
+
+
+@require_POST
+@require_capability(Capability.MANAGE_EXCLUSIONS)
+def exclusion_import_view(request):
+    refused = upload_size_error(request.META.get("CONTENT_LENGTH"))
+    if refused is not None:
+        return _exclusion_page(request, import_error=refused.message, status=400)
+    form = CsvUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _exclusion_page(request, import_error=form.errors["file"][0], status=400)
+    try:
+        report = exclusion_import(file=form.cleaned_data["file"], actor=request.user)
+    except CsvImportError as exc:
+        return _exclusion_page(request, import_error=exc.message, status=400)
+    return _exclusion_page(request, import_report=report)
+
+
+@require_POST
+@require_capability(Capability.ADMINISTER)
+def exclusion_remove_view(request, entry_id):
+    entry = get_object_or_404(ExclusionEntry, pk=entry_id)
+    shown = phone_number_for(request.user, entry.phone_number)
+    exclusion_remove(entry=entry, actor=request.user)
+    messages.success(
+        request,
+        f"{shown} is off the exclusion list. Contacts it excluded stay excluded; "
+        "new uploads will include the number.",
+    )
+    return redirect("contacts:exclusion_list")
