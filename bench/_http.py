@@ -1,5 +1,6 @@
 """Shared plumbing of the HTTP benchmarks: Django against the benchmark database, demo data,
-an API token, a real gunicorn server, timed requests, and raw-SQL baselines.
+an API token, a real gunicorn server, timed requests, raw-SQL baselines, and the CPU time they
+cost (which, unlike wall time, a busy shared machine barely changes).
 
 Benchmarks are run by hand, never by the test suite. They need PostgreSQL (DATABASE_URL) and
 use Redis (REDIS_URL, default redis://127.0.0.1:6379/6) for the cache, as production does.
@@ -173,19 +174,71 @@ def interleaved(cases: dict[str, Callable[[], float]], *, repeat: int) -> dict[s
     return results
 
 
-def raw_sql_timer(sql: str, params: tuple = ()) -> Callable[[], float]:
+def raw_sql_timer(
+    sql: str, params: tuple = (), *, cpu: list[float] | None = None
+) -> Callable[[], float]:
     """A baseline: the same aggregates as hand-written SQL, on a psycopg connection of its own
-    (no Django), fetching every row."""
+    (no Django), fetching every row. With `cpu`, the CPU milliseconds its PostgreSQL backend
+    spent on each run are appended there."""
     import psycopg
 
     connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+    backend = connection.info.backend_pid
 
     def run() -> float:
+        before = cpu_ns(backend)
         started = time.perf_counter()
         connection.execute(sql, params).fetchall()
-        return (time.perf_counter() - started) * 1000
+        elapsed = (time.perf_counter() - started) * 1000
+        if cpu is not None:
+            cpu.append((cpu_ns(backend) - before) / 1e6)
+        return elapsed
 
     return run
+
+
+def cpu_ns(pid: int) -> int:
+    """CPU time a process has used, in nanoseconds (the scheduler's own account, precise where
+    /proc/<pid>/stat counts 10 ms ticks); 0 once it has exited."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as stat:
+            return int(stat.read().split()[0])
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+
+
+class ServerCpu:
+    """CPU time the server side spends on a request: its gunicorn workers, and every
+    PostgreSQL backend of the benchmark database but this meter's own (the workers' pooled
+    connections; a backend that appears during the request counts whole). Requests must be
+    sequential, and nothing else may use the benchmark database meanwhile."""
+
+    def __init__(self, server: Server):
+        import psycopg
+
+        self.master = server.process.pid
+        self.connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+
+    def _pids(self) -> list[int]:
+        with open(f"/proc/{self.master}/task/{self.master}/children") as children:
+            workers = [int(pid) for pid in children.read().split()]
+        backends = self.connection.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+        return workers + [pid for (pid,) in backends]
+
+    def measure(self, request: Callable[[], float], into: list[float]) -> Callable[[], float]:
+        """`request`, with its server CPU milliseconds appended to `into`."""
+
+        def run() -> float:
+            before = {pid: cpu_ns(pid) for pid in self._pids()}
+            elapsed = request()
+            after = {pid: cpu_ns(pid) for pid in self._pids()}
+            into.append(sum(ns - before.get(pid, 0) for pid, ns in after.items()) / 1e6)
+            return elapsed
+
+        return run
 
 
 def p50(values: list[float]) -> float:
@@ -200,8 +253,16 @@ def load_average() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def report_line(label: str, values: list[float], baseline: list[float] | None = None) -> str:
-    line = f"  {label:<44} p50 {p50(values):8.1f} ms   p95 {p95(values):8.1f} ms"
+def report_line(
+    label: str,
+    values: list[float],
+    baseline: list[float] | None = None,
+    *,
+    cpu: list[float] | None = None,
+) -> str:
+    line = f"  {label:<52} p50 {p50(values):8.1f} ms   p95 {p95(values):8.1f} ms"
+    if cpu:
+        line += f"   cpu p50 {p50(cpu):7.1f} ms"
     if baseline:
         line += f"   ({p50(values) / p50(baseline):.1f}x raw SQL)"
     return line

@@ -1,7 +1,7 @@
 """Benchmark: GET /api/campaigns/{id}/stats over HTTP on PostgreSQL, uncached and cached,
-beside the raw SQL of the same aggregates, measured in the same run.
+beside the raw SQL of the same figures, measured in the same run, with the CPU time each costs.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_wt6_bench \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_stats_bench \\
         .venv/bin/python bench/stats_campaign.py --contacts 100000 --campaigns 1
 
 Targets (DESIGN §9), for the campaign with the most attempts: uncached p50 ≤ 100 ms at 100k
@@ -9,19 +9,28 @@ contacts / 300k attempts and ≤ 500 ms at 1M / 3M; cached p50 ≤ 10 ms at any 
 `--campaigns 1` puts every contact in one campaign (the hardest case for one campaign's stats);
 the default demo mix has seven campaigns, the largest with 30 % of the contacts.
 
-"Uncached" invalidates the campaign's cache (POST …/stats/invalidate, not timed) before each
-timed GET; "cached" repeats the GET. The raw SQL baseline runs the two aggregates the selector
-needs — contacts per state, attempts per hour and outcome with talk time — on a psycopg
-connection of its own, with no Django and no HTTP.
+"Uncached" invalidates the campaign's cache (POST …/stats/invalidate, neither timed nor
+metered) before each timed GET; "cached" repeats the GET. Two raw SQL baselines run on a psycopg
+connection of their own, with no Django and no HTTP: the product's three queries written by
+hand (contacts per state; closed attempts per hour and outcome with talk time, summed from the
+stats buckets; attempts in flight per hour), and — for comparison — the full scan of every
+attempt of the campaign that computed the same figures before the buckets. Before timing, the
+answer is checked against that full scan: the same outcome counts, talk time and hours.
+
+CPU: for raw SQL, its PostgreSQL backend's; in process, this Python process's plus its
+backend's; over HTTP, the gunicorn workers' plus their backends' (see `_http.ServerCpu`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 
 from _http import (
+    ServerCpu,
     api_token,
+    cpu_ns,
     gunicorn,
     interleaved,
     load_average,
@@ -34,8 +43,28 @@ from _http import (
 RAW_CONTACTS = """
 SELECT state, count(*) FROM contacts_contact WHERE campaign_id = %s GROUP BY state
 """
-RAW_ATTEMPTS = """
-SELECT date_bin('1 hour', CASE WHEN started_at >= %s THEN started_at END, '2000-01-01') AS hour,
+# What the product reads now: the closed attempts from their buckets, those in flight live.
+RAW_BUCKETS = """
+SELECT date_bin('1 hour', CASE WHEN bucket_start >= %s THEN bucket_start END, '2000-01-01')
+         AS hour,
+       sum(attempts) FILTER (WHERE outcome = 'completed'),
+       sum(attempts) FILTER (WHERE outcome = 'refused'),
+       sum(attempts) FILTER (WHERE outcome = 'no_answer'),
+       sum(attempts) FILTER (WHERE outcome = 'busy'),
+       sum(attempts) FILTER (WHERE outcome = 'failed'),
+       sum(talk_count), sum(talk_total_us), min(talk_min_us), max(talk_max_us)
+FROM calls_callstatsbucket WHERE campaign_id = %s GROUP BY 1
+"""
+RAW_IN_FLIGHT = """
+SELECT date_bin('1 hour', CASE WHEN started_at >= %s THEN started_at END, '2000-01-01')
+         AS hour,
+       count(*)
+FROM calls_callattempt WHERE campaign_id = %s AND outcome IS NULL GROUP BY 1
+"""
+# What it read before: every attempt of the campaign.
+RAW_FULL_SCAN = """
+SELECT date_bin('1 hour', CASE WHEN started_at >= %s THEN started_at END, '2000-01-01')
+         AS hour,
        outcome, count(*),
        count(*) FILTER (WHERE ended_at >= answered_at),
        sum(ended_at - answered_at) FILTER (WHERE ended_at >= answered_at),
@@ -47,9 +76,41 @@ TARGET_UNCACHED_MS = {100_000: 100, 1_000_000: 500}
 TARGET_CACHED_MS = 10
 
 
+def check_against_full_scan(body: dict, campaign, since: dt.datetime) -> None:
+    """The answer's outcome counts, talk time and hourly attempts are the full scan's."""
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"]) as raw:
+        rows = raw.execute(RAW_FULL_SCAN, (since, campaign.pk)).fetchall()
+    outcomes: dict = {}
+    hours: dict = {}
+    talks = [row for row in rows if row[3]]
+    for hour, outcome, count, *_ in rows:
+        outcomes[outcome] = outcomes.get(outcome, 0) + count
+        if hour is not None:
+            hours[hour] = hours.get(hour, 0) + count
+    answer = body["call_outcomes"]
+    assert answer["total_attempts"] == sum(outcomes.values()), "total attempts"
+    for outcome in ("completed", "refused", "no_answer", "busy", "failed"):
+        assert answer[outcome] == outcomes.get(outcome, 0), outcome
+    total = sum((row[4] for row in talks), dt.timedelta(0))
+    durations = body["duration_stats"]
+    assert durations["total_duration_seconds"] == round(total.total_seconds(), 2), "talk total"
+    assert durations["min_duration_seconds"] == round(
+        min(row[5] for row in talks).total_seconds(), 2
+    )
+    assert durations["max_duration_seconds"] == round(
+        max(row[6] for row in talks).total_seconds(), 2
+    )
+    for point in body["time_series_hourly"]:
+        start = dt.datetime.fromisoformat(point["timestamp"])
+        assert point["attempts"] == hours.get(start, 0), point
+
+
 def main() -> None:
     args = prepare(__doc__.splitlines()[0], contacts=100_000, campaigns=1, requests=30, port=8061)
 
+    from django.db import connection
     from django.db.models import Count
     from django.utils import timezone
 
@@ -60,33 +121,73 @@ def main() -> None:
     contacts, attempts = campaign.contacts.count(), campaign.n
     admin, viewer = api_token("bench-admin", "admin"), api_token("bench-viewer", "viewer")
     url = f"/api/campaigns/{campaign.pk}/stats"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM calls_callstatsbucket WHERE campaign_id = %s", [campaign.pk]
+        )
+        (buckets,) = cursor.fetchone()
+        cursor.execute("SELECT pg_backend_pid()")
+        (django_backend,) = cursor.fetchone()
 
-    # Baseline: the same two aggregates in plain SQL (series window: the default 30 days).
+    # Baselines (series window: the default 30 days).
     since = timezone.now() - dt.timedelta(days=30)
-    raw_contacts = raw_sql_timer(RAW_CONTACTS, (campaign.pk,))
-    raw_attempts = raw_sql_timer(RAW_ATTEMPTS, (since, campaign.pk))
+    cpu: dict[str, list[float]] = {name: [] for name in ("raw", "full", "selector", "uncached")}
+    raw_parts = [
+        raw_sql_timer(RAW_CONTACTS, (campaign.pk,), cpu=cpu["raw"]),
+        raw_sql_timer(RAW_BUCKETS, (since, campaign.pk), cpu=cpu["raw"]),
+        raw_sql_timer(RAW_IN_FLIGHT, (since, campaign.pk), cpu=cpu["raw"]),
+    ]
+    full_parts = [
+        raw_sql_timer(RAW_CONTACTS, (campaign.pk,), cpu=cpu["full"]),
+        raw_sql_timer(RAW_FULL_SCAN, (since, campaign.pk), cpu=cpu["full"]),
+    ]
+
+    def summed(parts, name):
+        def run() -> float:
+            before = len(cpu[name])
+            elapsed = sum(part() for part in parts)
+            cpu[name][before:] = [sum(cpu[name][before:])]  # one figure per run
+            return elapsed
+
+        return run
 
     def selector() -> float:  # in this process: the ORM and Python share, no HTTP, no cache
+        before_ns, before_cpu = cpu_ns(django_backend), time.process_time()
         started = time.perf_counter()
         campaign_stats(campaign=campaign)
-        return (time.perf_counter() - started) * 1000
+        elapsed = (time.perf_counter() - started) * 1000
+        used = (time.process_time() - before_cpu) * 1000
+        cpu["selector"].append(used + (cpu_ns(django_backend) - before_ns) / 1e6)
+        return elapsed
 
+    load_at_start = load_average()
     with gunicorn(port=args.port) as server:
+        meter = ServerCpu(server)
 
-        def uncached() -> float:
-            server.request("POST", f"{url}/invalidate", admin)
+        def get_computed() -> float:
             elapsed, body = server.get_json(url, viewer)
             assert body["cached"] is False, "expected a computed answer"
             return elapsed
+
+        metered = meter.measure(get_computed, cpu["uncached"])
+
+        def uncached() -> float:
+            server.request("POST", f"{url}/invalidate", admin)
+            return metered()
 
         def cached() -> float:
             elapsed, body = server.get_json(url, viewer)
             assert body["cached"] is True, "expected a cached answer"
             return elapsed
 
+        server.request("POST", f"{url}/invalidate", admin)
+        _, body = server.get_json(url, viewer)
+        check_against_full_scan(body, campaign, since)
+
         results = interleaved(
             {
-                "raw": lambda: raw_contacts() + raw_attempts(),
+                "raw": summed(raw_parts, "raw"),
+                "full": summed(full_parts, "full"),
                 "selector": selector,
                 "uncached": uncached,
             },
@@ -94,19 +195,33 @@ def main() -> None:
         )
         server.get_json(url, viewer)  # fill the cache
         results |= interleaved({"cached": cached}, repeat=args.requests)
-        _, body = server.get_json(url, viewer)
     raw = results["raw"]
+    for name in cpu:  # drop the warm-up runs' figures
+        cpu[name] = cpu[name][-args.requests :]
 
     target = TARGET_UNCACHED_MS.get(args.contacts)
     print()
     print(
         f"campaign stats — {contacts:,} contacts, {attempts:,} attempts in the campaign "
-        f"({args.campaigns} campaign(s) seeded); {args.requests} timed requests per line; "
-        f"load average {load_average()}"
+        f"({buckets:,} stats buckets; {args.campaigns} campaign(s) seeded); "
+        f"{args.requests} timed requests per line; load average {load_at_start} at the "
+        f"start, {load_average()} at the end"
     )
-    print(report_line("raw SQL: contacts per state + attempts per hour", raw))
-    print(report_line("campaign_stats() in process (ORM + Python)", results["selector"], raw))
-    print(report_line("HTTP GET …/stats, uncached", results["uncached"], raw))
+    print(report_line("raw SQL: contacts + buckets per hour + in flight", raw, cpu=cpu["raw"]))
+    print(
+        report_line(
+            "raw SQL before: contacts + every attempt per hour", results["full"], cpu=cpu["full"]
+        )
+    )
+    print(
+        report_line(
+            "campaign_stats() in process (ORM + Python)",
+            results["selector"],
+            raw,
+            cpu=cpu["selector"],
+        )
+    )
+    print(report_line("HTTP GET …/stats, uncached", results["uncached"], raw, cpu=cpu["uncached"]))
     print(report_line("HTTP GET …/stats, cached (Redis)", results["cached"]))
     if target:
         share = p50(results["uncached"]) / target
@@ -118,7 +233,7 @@ def main() -> None:
     print(
         f"  answer: {len(body['time_series_hourly'])} hourly and "
         f"{len(body['time_series_daily'])} daily buckets, "
-        f"{body['call_outcomes']['total_attempts']:,} attempts"
+        f"{body['call_outcomes']['total_attempts']:,} attempts — the same figures as the full scan"
     )
 
 

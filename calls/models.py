@@ -138,6 +138,13 @@ class CallAttempt(models.Model):
                 name="attempt_in_flight_idx",
                 condition=Q(outcome__isnull=True),
             ),
+            # One campaign's calls in flight, per hour: the live part of its stats (the closed
+            # ones are in CallStatsBucket).
+            models.Index(
+                fields=["campaign", "started_at"],
+                name="attempt_campaign_flight_idx",
+                condition=Q(outcome__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -148,6 +155,48 @@ class CallAttempt(models.Model):
         if self.answered_at and self.ended_at:
             return max(0, int((self.ended_at - self.answered_at).total_seconds()))
         return None
+
+
+CALL_STATS_KEY = ("campaign", "provider", "bucket_start", "outcome")
+
+
+class CallStatsBucket(models.Model):
+    """Closed attempts summed per campaign, provider, quarter hour of their start (UTC) and
+    outcome: what the dashboards read instead of every attempt (DESIGN §9). The attempt's close
+    adds it here in its own transaction (`call_attempt_close`); `call_stats_rebuild` recomputes
+    buckets from the attempts. Attempts in flight are not here: the dashboards count them live.
+
+    A quarter hour, because every UTC offset in use since 1980 is a whole number of quarter
+    hours: the local hours and days of any campaign's time zone are exact sums of buckets."""
+
+    campaign = models.ForeignKey(  # indexed by the unique key, which it leads
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    provider = models.CharField(max_length=20, choices=Provider.choices)
+    bucket_start = models.DateTimeField()
+    outcome = models.CharField(max_length=20, choices=CallOutcome.choices)
+    attempts = models.IntegerField()
+    # Talk time, answer → end, of the calls that have one (answered, and ended no earlier), and
+    # run time, start → end, of the attempts with an end. In whole microseconds: exact, summed
+    # 1.6× faster than PostgreSQL's intervals, and read far faster (psycopg parses intervals
+    # in Python).
+    talk_count = models.IntegerField()
+    talk_total_us = models.BigIntegerField()
+    talk_min_us = models.BigIntegerField(null=True)
+    talk_max_us = models.BigIntegerField(null=True)
+    run_count = models.IntegerField()
+    run_total_us = models.BigIntegerField()
+    # Per call, its started minutes of talk time.
+    billed_minutes = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "call stats bucket"
+        # A bucket's key, and the upsert's conflict target. (Not a composite primary key: the
+        # admin takes none.)
+        constraints = [models.UniqueConstraint(fields=CALL_STATS_KEY, name="callstatsbucket_key")]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} calls from {self.bucket_start:%Y-%m-%d %H:%M} UTC"
 
 
 class CallEvent(models.Model):

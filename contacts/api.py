@@ -6,7 +6,8 @@
 - `GET, POST /api/exclusions`, `POST /api/exclusions/import`: the exclusion list, read and
   added to by admins and managers (DESIGN §7 "manage exclusion list"; its numbers are those of
   people who asked not to be called, so viewers, who see no numbers, do not read it either);
-- `DELETE /api/exclusions/{id}`: admins only.
+- `DELETE /api/exclusions/{id}`: admins only;
+- `POST /api/contacts/forget`: delete everything held about a phone number (GDPR; admins only).
 
 Views translate and call one service or selector; file-level import problems are 400 with
 `{"detail": …}` (413 over the size limit), never a 500.
@@ -32,7 +33,13 @@ from contacts.models import (
     PreferredLanguage,
 )
 from contacts.selectors import contact_list, exclusion_list
-from contacts.services import contact_import, exclusion_add, exclusion_import, exclusion_remove
+from contacts.services import (
+    contact_forget,
+    contact_import,
+    exclusion_add,
+    exclusion_import,
+    exclusion_remove,
+)
 from voicesurvey.permissions import (
     CanAdminister,
     CanManageCampaigns,
@@ -376,3 +383,32 @@ class ExclusionDetailApi(APIView):
         entry = get_object_or_404(ExclusionEntry, pk=entry_id)
         exclusion_remove(entry=entry, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- GDPR ---------------------------------------------------------------------------------------
+
+
+class ContactForgetInputSerializer(serializers.Serializer):
+    phone_number = serializers.CharField(max_length=40)
+
+
+class ContactForgetOutputSerializer(serializers.Serializer):
+    contacts = serializers.IntegerField(help_text="Contacts deleted, one per campaign.")
+    campaigns = serializers.IntegerField()
+    attempts = serializers.IntegerField(help_text="Their call attempts, deleted with them.")
+
+
+class ContactForgetApi(APIView):
+    """`POST /api/contacts/forget` `{phone_number}`: delete everything held about the number in
+    every campaign (GDPR; admins only). 200 with the counts, also when nothing was held."""
+
+    permission_classes = [CanAdminister]
+
+    @extend_schema(request=ContactForgetInputSerializer, responses=ContactForgetOutputSerializer)
+    def post(self, request):
+        data = ContactForgetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = contact_forget(
+            phone_number=data.validated_data["phone_number"], actor=request.user
+        )
+        return Response(ContactForgetOutputSerializer(report).data)

@@ -722,3 +722,45 @@ def _contacts_write(
             ).values("phone_number"),
         ).update(state=ContactState.EXCLUDED)
     return accepted, excluded
+
+
+# --- GDPR: forgetting a person ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactForgetReport:
+    contacts: int  # contacts deleted (one per campaign the number was in)
+    campaigns: int
+    attempts: int  # their call attempts, with the events, answers, outcome events and emails
+
+
+@transaction.atomic
+def contact_forget(*, phone_number: str, actor: User | None) -> ContactForgetReport:
+    """Delete everything held about a phone number, in every campaign (DESIGN §10): its
+    contacts, and with them their call attempts and events, survey answers, outcome events
+    and follow-up emails; the campaigns' call statistics are recomputed without them. The
+    exclusion list keeps the number (that is how "do not call me" is honoured), and the audit
+    log records the deletion by counts, never the number. ValidationError on `phone_number`
+    when it does not parse."""
+    from calls.models import CallAttempt
+    from calls.outcomes import call_stats_rebuild
+
+    try:
+        e164 = phone_normalize(phone_number)
+    except InvalidPhoneNumber as exc:
+        raise ValidationError({"phone_number": [str(exc)]}) from exc
+    contacts = Contact.objects.filter(phone_number=e164)
+    campaign_ids = sorted({str(pk) for pk in contacts.values_list("campaign_id", flat=True)})
+    attempts = CallAttempt.objects.filter(contact__in=contacts).count()
+    deleted = contacts.count()
+    contacts.delete()  # cascades to attempts, events, responses, outcome events, emails
+    for campaign in Campaign.objects.filter(pk__in=campaign_ids):
+        call_stats_rebuild(campaign=campaign)
+    report = ContactForgetReport(contacts=deleted, campaigns=len(campaign_ids), attempts=attempts)
+    audit_log_record(
+        actor=actor,
+        action="contact.forget",
+        object_type="contacts.contact",
+        details={"contacts": deleted, "call_attempts": attempts, "campaign_ids": campaign_ids},
+    )
+    return report

@@ -7,9 +7,9 @@ So each campaign has a *generation* in the cache, part of every key: invalidatin
 generation, and the old entries are never read again and expire on their own.
 
 The system dashboard's blocks that aggregate whole tables (overview, queue, platforms,
-campaigns) are cached too, one entry each: at a million contacts each costs a second or so of
-database time, and every open dashboard asks for them every minute. The orchestrator's figures
-are cheap and stay live.
+campaigns) are cached too, one entry each: every open dashboard asks for them every minute, and
+at a million contacts each still counts contacts or sums every stats bucket (tens of
+milliseconds of database time). The orchestrator's figures are cheap and stay live.
 """
 
 from __future__ import annotations

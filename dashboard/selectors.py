@@ -1,7 +1,10 @@
 """Statistics for the dashboards (DESIGN §8): one campaign's figures, and the system's.
 
 Every figure is an aggregate computed by the database, in a fixed number of queries whatever
-the size of the data: never a Python loop over rows the database could count.
+the size of the data: never a Python loop over rows the database could count. Closed attempts
+are read from their rollup, `CallStatsBucket` (per campaign, provider, UTC quarter hour of the
+start, and outcome; kept by the attempt's close), so the cost grows with the campaign-days of
+activity, not with the attempts; attempts in flight, few and recent, are counted live.
 """
 
 from __future__ import annotations
@@ -16,10 +19,8 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
-    DurationField,
     ExpressionWrapper,
     F,
-    FloatField,
     Func,
     Max,
     Min,
@@ -29,7 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Ceil, Coalesce, TruncHour
+from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
 from django_q.conf import Conf as TaskQueueConf
 from django_q.status import Stat
@@ -37,6 +38,7 @@ from django_q.status import Stat
 from calls.models import (
     CallAttempt,
     CallOutcome,
+    CallStatsBucket,
     EmailNotification,
     EmailStatus,
     Provider,
@@ -44,6 +46,7 @@ from calls.models import (
     SchedulerRun,
     SurveyResponse,
 )
+from calls.outcomes import DurationSeconds
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.services import DIALABLE_CONTACT
 from contacts.models import Contact, ContactState
@@ -62,36 +65,6 @@ _UTC = dt.UTC
 # Attempts whose call did not reach the person: the "not_reached" of a time-series bucket.
 NOT_REACHED_OUTCOMES = (CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.FAILED)
 ANSWERED_OUTCOMES = (CallOutcome.COMPLETED, CallOutcome.REFUSED)
-
-
-class DurationSeconds(Func):
-    """A duration expression (e.g. `F("ended_at") - F("answered_at")`) as seconds, a float.
-    Django subtracts datetimes into an interval on PostgreSQL and into integer microseconds on
-    SQLite; this reads either as seconds."""
-
-    output_field = FloatField()
-
-    def __init__(self, expression, **extra):
-        super().__init__(ExpressionWrapper(expression, output_field=DurationField()), **extra)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler, connection, template="(%(expressions)s) / 1000000.0", **extra_context
-        )
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler,
-            connection,
-            template="EXTRACT(EPOCH FROM %(expressions)s)::double precision",
-            **extra_context,
-        )
-
-
-# A call's talk time: answered → ended. Calls never answered or still in flight have none (the
-# comparison with a null is not true), and neither do calls whose provider clock ran backwards.
-_TALK = ExpressionWrapper(F("ended_at") - F("answered_at"), output_field=DurationField())
-_HAS_TALK = Q(ended_at__gte=F("answered_at"))
 
 
 class _HourStart(Func):
@@ -156,6 +129,10 @@ class _Buckets:
     buckets are local calendar days, assembled from those hours in Python (each such hour lies
     within one local day). Zones whose sub-hour offset itself changes with DST (Lord Howe
     Island) would see their hours labelled half an hour off after the change: accepted.
+
+    Closed attempts are binned by the start of their UTC quarter hour (`CallStatsBucket`)
+    instead of their start: the same hours, since `shift` and every series edge (`start`) are
+    whole quarter hours, as every UTC offset in use is.
     """
 
     zone: zoneinfo.ZoneInfo
@@ -192,14 +169,26 @@ def _day_start(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     return midnight.astimezone(_UTC).astimezone(zone)
 
 
-# Per group of attempts: how many, and their talk time.
-_ATTEMPT_AGGREGATES = {
-    "attempts": _rows(),
-    "talk_count": _rows(filter=_HAS_TALK),
-    "talk_total": Sum(_TALK, filter=_HAS_TALK),
-    "talk_min": Min(_TALK, filter=_HAS_TALK),
-    "talk_max": Max(_TALK, filter=_HAS_TALK),
+# Per hour (or for all time): closed attempts per outcome, and their talk time (microseconds).
+# One row per hour rather than per hour and outcome: five times fewer rows to read (reading a
+# row costs more than summing it; Django parses every timestamp in Python).
+_BUCKET_AGGREGATES = {
+    **{o: Coalesce(Sum("attempts", filter=Q(outcome=o)), 0) for o in CallOutcome.values},
+    "talk_count": Coalesce(Sum("talk_count"), 0),
+    "talk_total": Sum("talk_total_us"),
+    "talk_min": Min("talk_min_us"),
+    "talk_max": Max("talk_max_us"),
 }
+
+
+def _in_series(moment: str, start: dt.datetime) -> Case:
+    """The moment when it falls in a series, else null: what precedes both series shares one
+    null hour, and only counts in the totals."""
+    return Case(
+        When(**{f"{moment}__gte": start}, then=F(moment)),
+        default=None,
+        output_field=DateTimeField(),
+    )
 
 
 def campaign_stats(
@@ -210,8 +199,9 @@ def campaign_stats(
     time_series_days: int = DEFAULT_TIME_SERIES_DAYS,
     now: dt.datetime | None = None,
 ) -> dict:
-    """The figures of DESIGN §8 "Campaign stats", in two queries: contacts per state, and
-    attempts per outcome with talk time, grouped by hour when a time series is asked for.
+    """The figures of DESIGN §8 "Campaign stats", in three queries: contacts per state; closed
+    attempts per outcome with talk time, from their buckets; attempts in flight — both grouped
+    by hour when a time series is asked for.
 
     Rates are percentages with two decimals: completion, refusal and not-reached over all
     contacts; answer rate = answered (completed + refused) attempts over finished attempts.
@@ -227,9 +217,10 @@ def campaign_stats(
         contacts[row["state"]] = row["n"]
     contacts_total = sum(contacts.values())
 
-    # Attempts grouped by outcome (null: in flight) and, for a time series, by hour: a few
-    # thousand rows at most, summed up below.
-    attempts = CallAttempt.objects.filter(campaign=campaign).order_by()
+    # Grouped by hour for a time series (a few thousand rows at most), else one row each.
+    # Attempts in flight have no outcome and no talk time yet.
+    closed = CallStatsBucket.objects.filter(campaign=campaign).order_by()
+    in_flight = CallAttempt.objects.filter(campaign=campaign, outcome__isnull=True).order_by()
     buckets = None
     if include_time_series:
         buckets = _Buckets.build(
@@ -238,30 +229,32 @@ def campaign_stats(
             hours=time_series_hours,
             days=time_series_days,
         )
-        # Attempts before both series share one null hour: they only count in the totals.
-        in_series = Case(
-            When(started_at__gte=buckets.start, then=F("started_at")),
-            default=None,
-            output_field=DateTimeField(),
-        )
-        attempts = attempts.annotate(hour=_HourStart(in_series, shift=buckets.shift))
-        rows = list(attempts.values("hour", "outcome").annotate(**_ATTEMPT_AGGREGATES))
+        closed = closed.annotate(
+            hour=_HourStart(_in_series("bucket_start", buckets.start), shift=buckets.shift)
+        ).values("hour")
+        in_flight = in_flight.annotate(
+            hour=_HourStart(_in_series("started_at", buckets.start), shift=buckets.shift)
+        ).values("hour")
     else:
-        rows = list(attempts.values("outcome").annotate(**_ATTEMPT_AGGREGATES))
+        closed, in_flight = closed.values("campaign"), in_flight.values("campaign")
+    closed_rows = list(closed.annotate(**_BUCKET_AGGREGATES))
+    in_flight_rows = list(in_flight.annotate(attempts=_rows()))
 
     per_outcome = dict.fromkeys(CallOutcome.values, 0)
-    total_attempts = talk_count = 0
-    talk_total = dt.timedelta(0)
+    talk_count = talk_total = 0
     talk_min = talk_max = None
-    for row in rows:
-        total_attempts += row["attempts"]
-        if row["outcome"] is not None:
-            per_outcome[row["outcome"]] += row["attempts"]
+    for row in closed_rows:
+        for outcome in per_outcome:
+            per_outcome[outcome] += row[outcome]
         if row["talk_count"]:
             talk_count += row["talk_count"]
             talk_total += row["talk_total"]
             talk_min = row["talk_min"] if talk_min is None else min(talk_min, row["talk_min"])
             talk_max = row["talk_max"] if talk_max is None else max(talk_max, row["talk_max"])
+    talk_total, talk_min, talk_max = (
+        None if us is None else dt.timedelta(microseconds=us)
+        for us in (talk_total, talk_min, talk_max)
+    )
     finished = sum(per_outcome.values())
     answered = per_outcome[CallOutcome.COMPLETED] + per_outcome[CallOutcome.REFUSED]
 
@@ -270,7 +263,10 @@ def campaign_stats(
         "campaign_name": campaign.name,
         "campaign_status": campaign.status,
         "contacts": {"total": contacts_total, **contacts},
-        "call_outcomes": {"total_attempts": total_attempts, **per_outcome},
+        "call_outcomes": {
+            "total_attempts": finished + sum(row["attempts"] for row in in_flight_rows),
+            **per_outcome,
+        },
         "rates": {
             "completion_rate": _percent(contacts[ContactState.COMPLETED], contacts_total),
             "refusal_rate": _percent(contacts[ContactState.REFUSED], contacts_total),
@@ -290,7 +286,9 @@ def campaign_stats(
         "generated_at": now,
     }
     if buckets is not None:
-        stats["time_series_hourly"], stats["time_series_daily"] = _series(buckets, rows)
+        stats["time_series_hourly"], stats["time_series_daily"] = _series(
+            buckets, closed_rows, in_flight_rows
+        )
     return stats
 
 
@@ -298,25 +296,32 @@ def _empty_point(timestamp: dt.datetime) -> dict:
     return {"timestamp": timestamp, "attempts": 0, "completed": 0, "refused": 0, "not_reached": 0}
 
 
-def _series(buckets: _Buckets, rows: list[dict]) -> tuple[list[dict], list[dict]]:
+def _series(
+    buckets: _Buckets, closed_rows: list[dict], in_flight_rows: list[dict]
+) -> tuple[list[dict], list[dict]]:
     # Keyed by UTC instants: zoned datetimes of one zone compare by wall time, so the two
     # 02:00s of an autumn night would be one key.
     hourly = {start.astimezone(_UTC): _empty_point(start) for start in buckets.hours}
     daily = {day: _empty_point(_day_start(day, buckets.zone)) for day in buckets.days}
-    counted = {
-        CallOutcome.COMPLETED: "completed",
-        CallOutcome.REFUSED: "refused",
-        **dict.fromkeys(NOT_REACHED_OUTCOMES, "not_reached"),
-    }
-    for row in rows:
+
+    def points(row: dict) -> list[dict]:
         if row["hour"] is None:
-            continue  # before both series
+            return []  # before both series
         hour = row["hour"].astimezone(_UTC)
-        for point in (hourly.get(hour), daily.get(buckets.local_date(hour))):
-            if point is not None:
-                point["attempts"] += row["attempts"]
-                if row["outcome"] in counted:
-                    point[counted[row["outcome"]]] += row["attempts"]
+        found = (hourly.get(hour), daily.get(buckets.local_date(hour)))
+        return [point for point in found if point is not None]
+
+    for row in closed_rows:
+        not_reached = sum(row[outcome] for outcome in NOT_REACHED_OUTCOMES)
+        attempts = row[CallOutcome.COMPLETED] + row[CallOutcome.REFUSED] + not_reached
+        for point in points(row):
+            point["attempts"] += attempts
+            point["completed"] += row[CallOutcome.COMPLETED]
+            point["refused"] += row[CallOutcome.REFUSED]
+            point["not_reached"] += not_reached
+    for row in in_flight_rows:
+        for point in points(row):
+            point["attempts"] += row["attempts"]
     return list(hourly.values()), list(daily.values())
 
 
@@ -364,6 +369,19 @@ def _provider_config_default(field: str):
     return ProviderConfig._meta.get_field(field).get_default()
 
 
+def _closed(**aggregates) -> QuerySet:
+    """One-row aggregates over every closed attempt, from the buckets."""
+    return _aggregate(CallStatsBucket.objects.all(), **aggregates)
+
+
+def _closed_attempts(filter: Q | None = None) -> Coalesce:
+    return Coalesce(Sum("attempts", filter=filter), 0)
+
+
+def _in_flight(**aggregates) -> QuerySet:
+    return _aggregate(CallAttempt.objects.filter(outcome__isnull=True), **aggregates)
+
+
 def system_overview() -> dict:
     """Totals across all campaigns, in one query."""
     row = _one_row(
@@ -378,12 +396,10 @@ def system_overview() -> dict:
                 total=_rows(),
                 pending=_rows(filter=Q(state=ContactState.PENDING)),
             ),
-            "attempts": _aggregate(
-                CallAttempt.objects.all(),
-                total=_rows(),
-                in_flight=_rows(filter=Q(outcome__isnull=True)),
-                failed=_rows(filter=Q(outcome=CallOutcome.FAILED)),
+            "closed": _closed(
+                total=_closed_attempts(), failed=_closed_attempts(Q(outcome=CallOutcome.FAILED))
             ),
+            "in_flight": _in_flight(total=_rows()),
             "responses": _aggregate(SurveyResponse.objects.all(), total=_rows()),
             "emails": _aggregate(
                 EmailNotification.objects.all(),
@@ -395,11 +411,11 @@ def system_overview() -> dict:
     return {
         "total_campaigns": row["campaigns__total"],
         "total_contacts": row["contacts__total"],
-        "total_call_attempts": row["attempts__total"],
+        "total_call_attempts": row["closed__total"] + row["in_flight__total"],
         "total_responses": row["responses__total"],
         "pending_contacts": row["contacts__pending"],
-        "in_progress_calls": row["attempts__in_flight"],
-        "failed_calls": row["attempts__failed"],
+        "in_progress_calls": row["in_flight__total"],
+        "failed_calls": row["closed__failed"],
         "emails_sent": row["emails__sent"],
         "emails_failed": row["emails__failed"],
         "scheduled_campaigns": row["campaigns__scheduled"],
@@ -425,30 +441,28 @@ def system_queue(*, now: dt.datetime | None = None) -> dict:
     waiting = DurationSeconds(
         Value(now, output_field=DateTimeField()) - Min(Coalesce("next_attempt_at", "created_at"))
     )
-    finished = Q(ended_at__isnull=False, outcome__isnull=False)
     row = _one_row(
         {
             "queue": _aggregate(dial_queue_contacts(now=now), due=_rows(), oldest=waiting),
-            "attempts": _aggregate(
-                CallAttempt.objects.all(),
-                in_flight=_rows(filter=Q(outcome__isnull=True)),
-                completed=_rows(filter=Q(outcome=CallOutcome.COMPLETED)),
-                failed=_rows(filter=Q(outcome=CallOutcome.FAILED)),
-                # An average as sum / count: one interval sum converted once is much cheaper
-                # than converting every row's duration to seconds (3M rows: 0.7 s vs 1 s).
-                run_total=DurationSeconds(Sum(F("ended_at") - F("started_at"), filter=finished)),
-                run_count=_rows(filter=finished),
+            "in_flight": _in_flight(total=_rows()),
+            # Processing time: start → end of the closed attempts that have an end.
+            "closed": _closed(
+                completed=_closed_attempts(Q(outcome=CallOutcome.COMPLETED)),
+                failed=_closed_attempts(Q(outcome=CallOutcome.FAILED)),
+                run_total_us=Coalesce(Sum("run_total_us"), 0),
+                run_count=Coalesce(Sum("run_count"), 0),
             ),
         }
     )
-    run_count = row["attempts__run_count"]
-    processing = row["attempts__run_total"] / run_count if run_count else None
+    run_count = row["closed__run_count"]
+    # Microseconds to seconds: an exact integer (a sum of bigints is a numeric), divided once.
+    processing = int(row["closed__run_total_us"]) / 10**6 / run_count if run_count else None
     oldest = row["queue__oldest"]
     return {
         "pending": row["queue__due"],
-        "processing": row["attempts__in_flight"],
-        "success": row["attempts__completed"],
-        "failed": row["attempts__failed"],
+        "processing": row["in_flight__total"],
+        "success": row["closed__completed"],
+        "failed": row["closed__failed"],
         "avg_processing_time_ms": None if processing is None else round(processing * 1000, 2),
         "oldest_pending_age_seconds": None if oldest is None else max(0, round(oldest)),
     }
@@ -495,37 +509,33 @@ def system_orchestrator(*, now: dt.datetime | None = None) -> dict:
 
 def system_platforms() -> dict:
     """Per telephony provider, in one query; every provider present, zero when unused."""
-    rows = (
-        CallAttempt.objects.order_by()
-        .values("provider")
-        .annotate(
-            placed=_rows(),
-            completed=_rows(filter=Q(outcome=CallOutcome.COMPLETED)),
-            failed=_rows(filter=Q(outcome=CallOutcome.FAILED)),
-            answered=_rows(filter=Q(outcome__in=ANSWERED_OUTCOMES)),
-            finished=_rows(filter=Q(outcome__isnull=False)),
-            talk_total=DurationSeconds(Sum(_TALK, filter=_HAS_TALK)),
-            talk_count=_rows(filter=_HAS_TALK),
-        )
-    )
-    platforms = {
-        provider: {
-            "calls_placed": 0,
-            "calls_completed": 0,
-            "calls_failed": 0,
-            "answer_rate": 0.0,
-            "avg_duration_seconds": None,
+    closed, in_flight = {}, {}
+    for provider in Provider.values:
+        mine = Q(provider=provider)
+        closed |= {
+            f"{provider}_finished": _closed_attempts(mine),  # every closed attempt is finished
+            f"{provider}_completed": _closed_attempts(mine & Q(outcome=CallOutcome.COMPLETED)),
+            f"{provider}_failed": _closed_attempts(mine & Q(outcome=CallOutcome.FAILED)),
+            f"{provider}_answered": _closed_attempts(mine & Q(outcome__in=ANSWERED_OUTCOMES)),
+            f"{provider}_talk_total_us": Coalesce(Sum("talk_total_us", filter=mine), 0),
+            f"{provider}_talk_count": Coalesce(Sum("talk_count", filter=mine), 0),
         }
-        for provider in Provider.values
-    }
-    for row in rows:
-        platforms[row["provider"]] = {
-            "calls_placed": row["placed"],
-            "calls_completed": row["completed"],
-            "calls_failed": row["failed"],
-            "answer_rate": _percent(row["answered"], row["finished"]),
+        in_flight[provider] = _rows(filter=mine)
+    row = _one_row({"closed": _closed(**closed), "in_flight": _in_flight(**in_flight)})
+
+    platforms = {}
+    for provider in Provider.values:
+        prefix = f"closed__{provider}_"
+        mine = {k.removeprefix(prefix): v for k, v in row.items() if k.startswith(prefix)}
+        platforms[provider] = {
+            "calls_placed": mine["finished"] + row[f"in_flight__{provider}"],
+            "calls_completed": mine["completed"],
+            "calls_failed": mine["failed"],
+            "answer_rate": _percent(mine["answered"], mine["finished"]),
             "avg_duration_seconds": (
-                _seconds(row["talk_total"] / row["talk_count"]) if row["talk_count"] else None
+                _seconds(int(mine["talk_total_us"]) / 10**6 / mine["talk_count"])
+                if mine["talk_count"]
+                else None
             ),
         }
     return platforms
@@ -540,17 +550,14 @@ def system_campaigns() -> dict:
                 Campaign.objects.all(),
                 **{s: _rows(filter=Q(status=s)) for s in CampaignStatus.values},
             ),
-            "attempts": _aggregate(
-                CallAttempt.objects.filter(_HAS_TALK),
-                minutes=Coalesce(Sum(Ceil(DurationSeconds(_TALK) / 60.0)), 0.0),
-            ),
+            "closed": _closed(minutes=Coalesce(Sum("billed_minutes"), 0)),
             "config": _provider_config_value("cost_per_minute"),
         }
     )
     cost = row["config__v"]
     if cost is None:
         cost = _provider_config_default("cost_per_minute")
-    minutes = int(row["attempts__minutes"])
+    minutes = int(row["closed__minutes"])
     return {
         "by_status": {s: row[f"campaigns__{s}"] for s in CampaignStatus.values},
         "total_campaigns": sum(row[f"campaigns__{s}"] for s in CampaignStatus.values),

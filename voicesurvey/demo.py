@@ -27,6 +27,7 @@ from calls.models import (
     CallAttempt,
     CallEvent,
     CallOutcome,
+    CallStatsBucket,
     EmailNotification,
     EmailStatus,
     Provider,
@@ -35,6 +36,7 @@ from calls.models import (
     SurveyEventType,
     SurveyResponse,
 )
+from calls.outcomes import call_stats_rebuild
 from campaigns.models import Campaign, CampaignStatus, EmailTemplate, Language, QuestionType
 from contacts.models import Contact, ContactState, ExclusionEntry, ExclusionSource
 from contacts.phones import phone_time_zone
@@ -669,6 +671,7 @@ def demo_data_reset() -> None:
     """Remove campaigns and everything hanging off them, exclusions and scheduler runs.
     Users, the audit log and the provider configuration stay."""
     models = (
+        CallStatsBucket,
         CallEvent,
         EmailNotification,
         SurveyEvent,
@@ -868,6 +871,10 @@ def demo_seed(
         SchedulerRun.objects.bulk_create(runs, batch_size=500)
         summary.scheduler_runs = len(runs)
 
+        # The attempts were written closed, not closed one by one: sum them into the stats
+        # buckets the dashboards read, as their closes would have.
+        call_stats_rebuild()
+
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # Fresh statistics, or the planner guesses on a million rows it has never seen.
@@ -879,6 +886,7 @@ def demo_seed(
                         Campaign,
                         Contact,
                         CallAttempt,
+                        CallStatsBucket,
                         SurveyResponse,
                         SurveyEvent,
                         EmailNotification,

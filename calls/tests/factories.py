@@ -13,12 +13,16 @@ from calls.models import (
     SurveyEventType,
     SurveyResponse,
 )
+from calls.outcomes import call_stats_add
 from campaigns.tests.factories import EmailTemplateFactory
 from contacts.tests.factories import ContactFactory
 
 
 class CallAttemptFactory(factory.django.DjangoModelFactory):
-    """An attempt in flight (no outcome) for a new contact; pass outcome/ended_at to close it."""
+    """An attempt in flight (no outcome) for a new contact; pass outcome/ended_at to close it.
+    A closed one is written straight into the table, with the times and states the test
+    chooses, and counted in its stats bucket by the same upsert as `call_attempt_close` (the
+    dashboards read closed attempts from their buckets)."""
 
     class Meta:
         model = CallAttempt
@@ -29,6 +33,13 @@ class CallAttemptFactory(factory.django.DjangoModelFactory):
     provider = Provider.SIMULATOR
     provider_call_id = factory.Sequence(lambda n: f"SIM-{n:08d}")
     started_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        attempt = super()._create(model_class, *args, **kwargs)
+        if attempt.outcome is not None:
+            call_stats_add(attempt=attempt)
+        return attempt
 
 
 class CallEventFactory(factory.django.DjangoModelFactory):

@@ -131,10 +131,11 @@ def test_query_count_is_fixed(viewer_api, campaign, django_assert_num_queries):
     for _ in range(5):
         CallAttemptFactory(contact=ContactFactory(campaign=campaign), outcome=CallOutcome.BUSY)
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         # 1. the campaign
         # 2. contacts per state
-        # 3. attempts per hour, with outcome counts and talk time
+        # 3. closed attempts per hour, with outcome counts and talk time, from their buckets
+        # 4. attempts in flight per hour
         response = viewer_api.get(url(campaign.pk))
     assert response.json()["call_outcomes"]["busy"] == 5
 

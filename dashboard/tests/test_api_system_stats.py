@@ -13,11 +13,14 @@ pytestmark = pytest.mark.django_db
 
 ENDPOINTS = {
     # name: (output serializer, queries when computed — each named)
-    "overview": (api.SystemOverviewOutputSerializer, 1),  # 5 one-row aggregates, one statement
-    "queue": (api.SystemQueueOutputSerializer, 1),  # due contacts + attempts, one statement
+    # campaigns, contacts, closed attempts, calls in flight, responses, emails: one statement
+    "overview": (api.SystemOverviewOutputSerializer, 1),
+    # due contacts + calls in flight + closed attempts, one statement
+    "queue": (api.SystemQueueOutputSerializer, 1),
     # the last scheduler run; runs in 24 h + calls in flight + max concurrency, one statement
     "orchestrator": (api.SystemOrchestratorOutputSerializer, 2),
-    "platforms": (api.SystemPlatformsOutputSerializer, 1),  # attempts grouped by provider
+    # closed attempts and calls in flight per provider, one statement
+    "platforms": (api.SystemPlatformsOutputSerializer, 1),
     "campaigns": (api.SystemCampaignsOutputSerializer, 1),  # statuses + minutes + cost, one
 }
 

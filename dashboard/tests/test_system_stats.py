@@ -69,7 +69,9 @@ def test_overview_counts_everything_once(django_assert_num_queries):
     EmailNotificationFactory(status=EmailStatus.FAILED)
     EmailNotificationFactory(status=EmailStatus.PENDING)
 
-    with django_assert_num_queries(1):  # one statement: five one-row aggregates, cross-joined
+    # One statement: campaigns, contacts, closed attempts (their buckets), calls in flight,
+    # responses and emails, one-row aggregates cross-joined.
+    with django_assert_num_queries(1):
         overview = selectors.system_overview()
 
     assert overview == {
@@ -117,7 +119,8 @@ def test_queue_counts_contacts_due_now_and_attempts(django_assert_num_queries):
     finished_attempt(CallOutcome.FAILED, run=0.5)
     finished_attempt(CallOutcome.BUSY, run=9.5)
 
-    with django_assert_num_queries(1):  # due contacts, and attempts: one statement
+    # one statement: due contacts, calls in flight, closed attempts (their buckets)
+    with django_assert_num_queries(1):
         queue = selectors.system_queue(now=NOW)
 
     assert queue == {
@@ -227,7 +230,8 @@ def test_platforms_per_provider(django_assert_num_queries):
     finished_attempt(CallOutcome.BUSY, provider=twilio)
     finished_attempt(CallOutcome.FAILED, provider=twilio)
 
-    with django_assert_num_queries(1):  # attempts grouped by provider
+    # one statement: closed attempts (their buckets) and calls in flight, per provider
+    with django_assert_num_queries(1):
         platforms = selectors.system_platforms()
 
     assert platforms == {
@@ -275,7 +279,8 @@ def test_campaigns_per_status_and_budget(django_assert_num_queries):
     finished_attempt(CallOutcome.NO_ANSWER)  # never answered: not billed
     CallAttemptFactory(answered_at=timezone.now())  # still talking: not billed yet
 
-    with django_assert_num_queries(1):  # campaigns, billed minutes, cost: one statement
+    # one statement: campaigns, billed minutes (of the buckets), cost per minute
+    with django_assert_num_queries(1):
         campaigns = selectors.system_campaigns()
 
     assert campaigns == {
