@@ -306,6 +306,26 @@ def call_attempts_reconcile(*, now: dt.datetime | None = None, limit: int = 1000
     return closed
 
 
+def call_transcripts_purge(*, now: dt.datetime | None = None) -> int:
+    """Retention (DESIGN §10): the callee's own words, kept as a call's transcript and in the
+    payloads of its dialogue events, are erased once the call ended longer ago than the
+    provider configuration's `transcript_retention_days`. The answers (the survey's results)
+    and the call's outcome and timings stay. Returns how many calls were purged."""
+    from calls.selectors import provider_config_get
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=provider_config_get().transcript_retention_days)
+    with transaction.atomic():
+        old = CallAttempt.objects.filter(ended_at__lt=cutoff)
+        purged = old.exclude(transcript="").update(transcript="")
+        CallEvent.objects.filter(attempt__in=old, status="dialogue").exclude(payload={}).update(
+            payload={}
+        )
+    if purged:
+        logger.info("retention purged the transcripts of %d calls", purged)
+    return purged
+
+
 # --- Follow-up emails (DESIGN §6.6) --------------------------------------------------------------
 
 # One first try and up to three retries, waiting longer each time.

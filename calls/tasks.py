@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from calls.scheduler import scheduler_tick
-from calls.services import call_attempts_reconcile, notifications_drain
+from calls.services import call_attempts_reconcile, call_transcripts_purge, notifications_drain
 from calls.telephony.simulator import callee_step_live
 
 
@@ -19,6 +19,10 @@ def call_attempts_reconcile_task() -> int:
 def notifications_drain_task() -> dict:
     summary = notifications_drain()
     return {"events": summary.events, "sent": summary.sent, "failed": summary.failed}
+
+
+def call_transcripts_purge_task() -> int:
+    return call_transcripts_purge()
 
 
 def simulator_callee_step(step: dict) -> None:

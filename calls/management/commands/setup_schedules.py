@@ -10,6 +10,7 @@ SCHEDULES = (
     ("calls: reconcile stale calls", "calls.tasks.call_attempts_reconcile_task", 1),
     ("calls: send follow-up emails", "calls.tasks.notifications_drain_task", 1),
     ("exports: reap stale export jobs", "exports.tasks.export_reap_stale_task", 5),
+    ("calls: purge old transcripts", "calls.tasks.call_transcripts_purge_task", 60),
 )
 
 
@@ -33,7 +34,10 @@ def schedules_ensure() -> list[tuple[str, bool]]:
 
 
 class Command(BaseCommand):
-    help = "Create or update the periodic tasks (scheduler tick, reconciliation, emails)."
+    help = (
+        "Create or update the periodic tasks (scheduler tick, reconciliation, emails, export "
+        "reaping, transcript retention)."
+    )
 
     def handle(self, *args, verbosity, **options):
         for name, created in schedules_ensure():

@@ -1,0 +1,58 @@
+"""call_transcripts_purge: a call's words go after the retention period; its results stay."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from calls.models import CallEvent
+from calls.selectors import provider_config_get
+from calls.services import call_transcripts_purge
+from calls.tests.factories import CallAttemptFactory, CallEventFactory, SurveyResponseFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now()
+SPOKEN = {"SpeechResult": "eight, and the support was slow", "Confidence": "0.91"}
+
+
+def call(days_ago, *, transcript="q1: eight | q3: the support was slow"):
+    ended = NOW - dt.timedelta(days=days_ago)
+    attempt = CallAttemptFactory(
+        outcome="completed",
+        started_at=ended - dt.timedelta(minutes=3),
+        answered_at=ended - dt.timedelta(minutes=2),
+        ended_at=ended,
+        transcript=transcript,
+    )
+    CallEventFactory(attempt=attempt, status="dialogue", event_key="dialogue:2", payload=SPOKEN)
+    CallEventFactory(attempt=attempt, status="completed", payload={"CallStatus": "completed"})
+    return attempt
+
+
+def test_purges_the_words_of_calls_past_the_retention_period():
+    config = provider_config_get()
+    config.transcript_retention_days = 30
+    config.save()
+    old, recent = call(31), call(29)
+    response = SurveyResponseFactory(contact=old.contact, call_attempt=old, q3_answer="slow")
+
+    assert call_transcripts_purge(now=NOW) == 1
+
+    old.refresh_from_db(), recent.refresh_from_db(), response.refresh_from_db()
+    assert old.transcript == "" and recent.transcript.startswith("q1: eight")
+    assert CallEvent.objects.get(attempt=old, status="dialogue").payload == {}
+    assert CallEvent.objects.get(attempt=recent, status="dialogue").payload == SPOKEN
+    # What the call established stays: the status event, the outcome, the answers.
+    assert CallEvent.objects.get(attempt=old, status="completed").payload != {}
+    assert old.outcome == "completed" and response.q3_answer == "slow"
+
+
+def test_calls_in_flight_and_already_purged_calls_are_left_alone():
+    in_flight = CallAttemptFactory(started_at=NOW - dt.timedelta(days=200), transcript="hello")
+    call(100, transcript="")
+    assert call_transcripts_purge(now=NOW) == 0
+    in_flight.refresh_from_db()
+    assert in_flight.transcript == "hello"
+    # The empty-transcript call still had its dialogue event's words erased.
+    assert not CallEvent.objects.filter(status="dialogue").exclude(payload={}).exists()
