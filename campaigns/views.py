@@ -98,7 +98,15 @@ def campaign_edit(request, campaign_id):
 
 @require_capability(Capability.VIEW)
 def campaign_detail(request, campaign_id):
-    campaign = get_object_or_404(Campaign.objects.select_related("created_by"), pk=campaign_id)
+    campaign = get_object_or_404(
+        Campaign.objects.select_related(
+            "created_by",
+            "completed_email_template",
+            "refused_email_template",
+            "not_reached_email_template",
+        ),
+        pk=campaign_id,
+    )
     zone = campaign_zone(None, campaign)
     return render(
         request,

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from calls.tests.factories import CallAttemptFactory
 from campaigns.tests.factories import CampaignFactory
 from contacts.tests.factories import ContactFactory
 
@@ -115,3 +116,18 @@ def test_actions_are_post_only(client, manager_user):
 def test_an_unknown_campaign_is_a_404(client, viewer_user):
     client.force_login(viewer_user)
     assert client.get("/campaigns/0b5a1f1e-2a4c-4c4e-9a65-6c3f5b0e1d2a").status_code == 404
+
+
+def test_the_page_in_a_fixed_number_of_queries(client, manager_user, django_assert_num_queries):
+    campaign = CampaignFactory(status="running")
+    for _ in range(5):
+        CallAttemptFactory(contact=ContactFactory(campaign=campaign), outcome="busy")
+    client.force_login(manager_user)
+    with django_assert_num_queries(9):
+        # session, user, the campaign with its creator and email templates; the statistics:
+        # contacts per state, closed calls per hour from their buckets, calls in flight; the
+        # contacts table: its count and its page; the latest exports
+        assert client.get(reverse("campaign_detail", args=[campaign.pk])).status_code == 200
+    with django_assert_num_queries(6):  # the statistics come from the cache now
+        response = client.get(reverse("campaign_detail", args=[campaign.pk]))
+    assert b"completed: none" in response.content
