@@ -2,10 +2,10 @@
 """Benchmark: one scheduler tick over ~1M contacts in running campaigns selects and dispatches
 100 calls (target ≤ 100 ms), beside a raw-SQL baseline measured in the same run.
 
-Prepare a database once (PostgreSQL; ~4 min on a 2-core machine):
+Prepare a database once (PostgreSQL; ~2 min on a 2-core machine):
 
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_wt4_bench SECRET_KEY=bench \
-           ALLOWED_HOSTS=localhost REDIS_URL=redis://127.0.0.1:6379/4
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_bench SECRET_KEY=bench \
+           ALLOWED_HOSTS=localhost REDIS_URL=redis://127.0.0.1:6379/4 LOG_LEVEL=WARNING
     .venv/bin/python manage.py migrate
     .venv/bin/python manage.py seed_demo --contacts 1000000 --reset
 
@@ -14,9 +14,10 @@ then run `.venv/bin/python bench/scheduler_tick.py [--runs 15] [--calls 100]`.
 What it does: every seeded campaign that has dialled contacts (running, paused, completed,
 cancelled: ~98% of the contacts) is set running with calling hours open around the clock, so
 the figures do not depend on the hour of the run. The provider is the simulator (live: each
-call's first callee step is queued on the django-q broker — Redis with REDIS_URL), at 9,999
-calls/s so that the rate cap is not what limits a tick, and with max_concurrent_calls set
-before each tick to the calls in flight + `--calls`, so each tick has exactly that many slots.
+call's first callee step is a django-q task of its own on the broker — Redis with REDIS_URL —,
+the tick's tasks pushed together), at 9,999 calls/s so that the rate cap is not what limits a
+tick, and with max_concurrent_calls set before each tick to the calls in flight + `--calls`, so
+each tick has exactly that many slots.
 Each tick runs "as of now" (`scheduler_tick(now=…)`), i.e. without the real-time spacing of
 dials (1/calls_per_second) that a live tick adds on purpose.
 
@@ -170,6 +171,7 @@ def main() -> None:
     )
     provider = SimulatorProvider()
     ticks, cpus, claims, dials, baselines = [], [], [], [], []
+    placed = 0
     load_before = os.getloadavg()[0]
     for i in range(args.runs + 1):  # the first of each is a warm-up, not counted
         give_slots(args.calls)
@@ -178,6 +180,7 @@ def main() -> None:
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         if run.calls_placed + run.errors != args.calls:
             sys.exit(f"tick {i} placed {run.calls_placed} (+{run.errors} errors), not {args.calls}")
+        placed += run.calls_placed
         # End this tick's calls (nobody runs them), so every tick sees the same calls in flight.
         CallAttempt.objects.filter(started_at=run.started_at, outcome__isnull=True).update(
             outcome="failed", error_code="bench", ended_at=run.started_at
@@ -207,7 +210,9 @@ def main() -> None:
 
     queued = redis.llen(queue) - queued_before
     redis.ltrim(queue, 0, queued_before - 1) if queued_before else redis.delete(queue)
-    print(f"\n(removed {queued} queued callee steps from {queue})")
+    print(f"\n(removed {queued} queued callee steps from {queue}; calls placed: {placed})")
+    if queued != placed:
+        sys.exit("every call placed should have queued its callee's first step")
 
 
 if __name__ == "__main__":

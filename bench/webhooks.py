@@ -3,8 +3,8 @@
 this (second) process on loopback. Target: ≥ 300 events/s, p99 ≤ 50 ms, none lost or
 duplicated. A plain-SQL baseline of the same writes is measured in the same run.
 
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_wt4_bench SECRET_KEY=bench \
-           ALLOWED_HOSTS=127.0.0.1 REDIS_URL=redis://127.0.0.1:6379/4
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_bench SECRET_KEY=bench \
+           ALLOWED_HOSTS=localhost REDIS_URL=redis://127.0.0.1:6379/4 LOG_LEVEL=WARNING
     .venv/bin/python manage.py migrate          # any data set; the bench adds its own calls
     .venv/bin/python bench/webhooks.py [--calls 1500] [--concurrency 4] [--port 8041]
 
@@ -182,7 +182,14 @@ def children(pid: int) -> list[int]:
 
 
 def start_gunicorn(port: int) -> subprocess.Popen:
-    env = {**os.environ, "LOG_LEVEL": "WARNING", "DEBUG": "false", "HTTPS": "false"}
+    # The client below calls 127.0.0.1: the server must take that host, whatever the shell has.
+    env = {
+        **os.environ,
+        "LOG_LEVEL": "WARNING",
+        "DEBUG": "false",
+        "HTTPS": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -250,19 +257,20 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("Run against PostgreSQL: set DATABASE_URL.")
 
-    rng = random.Random(args.seed)
-    campaign, call_ids = build_calls(args.calls)
-    scripts, expected = [], {}
-    for call_id in call_ids:
-        events, outcome = script(call_id, rng)
-        scripts.append(events)
-        expected[call_id] = outcome
-    total = sum(len(s) for s in scripts)
-    distinct = sum(len({(k, json.dumps(d, sort_keys=True)) for k, d in s}) for s in scripts)
-    print(f"{args.calls} calls, {total} requests ({total - distinct} replays) …")
-
+    # The server first: if it cannot start, no bench campaign is left behind.
     server = start_gunicorn(args.port)
     try:
+        rng = random.Random(args.seed)
+        campaign, call_ids = build_calls(args.calls)
+        scripts, expected = [], {}
+        for call_id in call_ids:
+            events, outcome = script(call_id, rng)
+            scripts.append(events)
+            expected[call_id] = outcome
+        total = sum(len(s) for s in scripts)
+        distinct = sum(len({(k, json.dumps(d, sort_keys=True)) for k, d in s}) for s in scripts)
+        print(f"{args.calls} calls, {total} requests ({total - distinct} replays) …")
+
         client = Client(args.port)
         shares = [scripts[i :: args.concurrency] for i in range(args.concurrency)]
         server_cpu = cpu_seconds(server.pid)

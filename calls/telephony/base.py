@@ -5,7 +5,8 @@ A provider does three things for the domain code:
 - `start_call(call)`: ask the network to dial; returns the provider's call id. Raises
   `CallRejected` when this one number cannot be called (the attempt fails and counts) and
   `ProviderUnavailable` when the provider itself is down (network, 5xx, credentials: the attempt
-  does not count and dialling backs off).
+  does not count and dialling backs off). Between `hold_calls` and `release_calls` a provider
+  may place the calls it accepted together, at the release.
 - `verify_webhook` + `parse_status` / `parse_dialogue`: check a webhook's signature and turn it
   into our event shape (`StatusEvent`, `DialogueReply`). Signature first: an unsigned request
   learns nothing, not even whether the call exists.
@@ -211,6 +212,16 @@ class TelephonyProvider:
     # -- placing calls --------------------------------------------------------------------------
     def start_call(self, call: OutgoingCall) -> str:
         raise NotImplementedError
+
+    def hold_calls(self) -> None:
+        """From now until `release_calls`, this provider may keep back the calls `start_call`
+        accepts and place them together then (the simulator queues its callees with one round
+        trip to the broker). By default nothing is held: `start_call` places each call itself
+        (Twilio: one REST request each)."""
+
+    def release_calls(self) -> None:
+        """Place the calls held since `hold_calls`, and hold no more. If it raises, none of
+        them was placed (the scheduler gives their attempts back, as after an outage)."""
 
     # -- webhooks -------------------------------------------------------------------------------
     def verify_webhook(self, request: WebhookRequest, *, call_id: str) -> bool:

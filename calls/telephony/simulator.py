@@ -12,7 +12,9 @@ exactly as a real provider does.
 Two ways to run a callee:
 - live (the default): each step is a django-q task (`calls.tasks.simulator_callee_step`) that
   waits its step's delay (scaled by SIMULATOR_DELAY_SCALE, at most MAX_STEP_SLEEP seconds),
-  sends one webhook and enqueues the next step. Events carry the real time.
+  sends one webhook and enqueues the next step. Events carry the real time. The first steps
+  of the calls a scheduler tick places are queued together (`hold_calls` / `release_calls`):
+  one round trip to the broker, each still a task of its own.
 - inline (`SimulatorProvider(inline=True)`, used by `manage.py simulate`): the whole call runs
   inside `start_call`, without waiting; events are dated `started_at` + the simulated delays,
   so a simulated campaign has realistic durations on its own clock.
@@ -96,6 +98,7 @@ class SimulatorProvider(TelephonyProvider):
     def __init__(self, config=None, *, inline: bool = False):
         super().__init__(config)
         self.inline = inline
+        self._held: list[dict] | None = None  # first steps of the calls held (`hold_calls`)
 
     @classmethod
     def call_timeout(cls) -> dt.timedelta:
@@ -128,9 +131,22 @@ class SimulatorProvider(TelephonyProvider):
             next_step = step
             while next_step is not None:
                 next_step = callee_step(next_step)
+        elif self._held is not None:
+            self._held.append(step)
         else:
             transaction.on_commit(lambda: callee_enqueue(step))
         return step["provider_call_id"]
+
+    def hold_calls(self) -> None:
+        if not self.inline and self._held is None:
+            self._held = []
+
+    def release_calls(self) -> None:
+        steps, self._held = self._held or [], None
+        if steps:
+            # After the commit, as one by one: a callee never calls back before its attempt
+            # exists. (The scheduler dials outside any transaction: that is now.)
+            transaction.on_commit(lambda: callees_enqueue(steps))
 
     # -- webhooks -------------------------------------------------------------------------------
     def verify_webhook(self, request: WebhookRequest, *, call_id: str) -> bool:
@@ -530,12 +546,61 @@ def _broker():
     return get_broker()
 
 
+_CALLEE_TASK = "calls.tasks.simulator_callee_step"
+
+
 def callee_enqueue(step: dict) -> None:
     from django_q.tasks import async_task
 
-    async_task(
-        "calls.tasks.simulator_callee_step", step, task_name="simulated callee", broker=_broker()
-    )
+    async_task(_CALLEE_TASK, step, task_name="simulated callee", broker=_broker())
+
+
+class _PackageCollector:
+    """Stands in for the broker in `async_task`, which builds, signs and hands each task package
+    to its broker: kept here instead, to be pushed together. (Not a list: `async_task` takes an
+    empty, falsy one for no broker at all.)"""
+
+    def __init__(self, list_key: str):
+        self.list_key = list_key
+        self.packages: list[str] = []
+
+    def enqueue(self, package: str) -> None:
+        self.packages.append(package)
+
+
+# Packages per RPUSH: a tick's calls in one command, a huge tick in a few (one MULTI/EXEC).
+_PUSH_CHUNK = 1000
+
+
+def callees_enqueue(steps: list[dict]) -> None:
+    """Queue these callees' steps, each as a django-q task of its own (each callee then runs on
+    its own, as if queued alone), in one round trip to a Redis broker, all or none. The ORM
+    broker takes them in one transaction (all or none too), others one at a time."""
+    from django_q.brokers.orm import ORM
+    from django_q.brokers.redis_broker import Redis
+    from django_q.conf import Conf
+    from django_q.tasks import async_task
+
+    broker = _broker()
+    collector = _PackageCollector(broker.list_key)
+    for step in steps:
+        async_task(_CALLEE_TASK, step, task_name="simulated callee", broker=collector)
+    packages = collector.packages
+    if not packages:
+        return  # sync mode (tests): async_task ran each callee itself
+    if isinstance(broker, Redis):
+        with broker.connection.pipeline(transaction=True) as pipe:
+            for i in range(0, len(packages), _PUSH_CHUNK):
+                pipe.rpush(broker.list_key, *packages[i : i + _PUSH_CHUNK])
+            pipe.execute()
+        return
+    if isinstance(broker, ORM):
+        with transaction.atomic(using=Conf.ORM):
+            for package in packages:
+                broker.enqueue(package)
+        return
+    for package in packages:
+        broker.enqueue(package)
 
 
 def callee_step_live(step: dict) -> None:

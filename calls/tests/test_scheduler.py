@@ -8,7 +8,13 @@ import pytest
 from django.utils import timezone
 
 from calls.models import CallAttempt, SchedulerRun
-from calls.scheduler import next_window_opening, scheduler_tick, zone_is_open
+from calls.scheduler import (
+    dialable_zones_by_campaign,
+    next_window_opening,
+    scheduler_tick,
+    zone_is_open,
+)
+from calls.telephony.base import CallRejected, ProviderUnavailable
 from calls.tests.conftest import NetworkStandIn
 from calls.tests.factories import CallAttemptFactory
 from campaigns.models import CampaignStatus
@@ -97,6 +103,24 @@ def test_a_contact_in_an_unknown_zone_is_skipped_and_reported(network, provider_
     ContactFactory(campaign=campaign, timezone="Mars/Olympus_Mons")
     run = tick(network)
     assert network.dialled == [] and run.details["unknown_time_zones"] == ["Mars/Olympus_Mons"]
+
+
+def test_each_campaigns_dialable_zones_come_from_one_query(django_assert_num_queries):
+    with_zones, one_zone, none_left = (CampaignFactory(status="running") for _ in range(3))
+    for zone in ("Europe/Rome", "America/New_York", "", "Asia/Tokyo", "Europe/Rome"):
+        ContactFactory(campaign=with_zones, timezone=zone)
+    # Not dialable: their zones are not the campaign's to dial.
+    ContactFactory(campaign=with_zones, timezone="Europe/Berlin", state=ContactState.COMPLETED)
+    ContactFactory(campaign=with_zones, timezone="Europe/London", do_not_call=True)
+    ContactFactory(campaign=one_zone, timezone="Europe/Rome")
+    ContactFactory(campaign=none_left, state=ContactState.REFUSED)
+    with django_assert_num_queries(1):
+        zones = dialable_zones_by_campaign([with_zones.pk, one_zone.pk, none_left.pk])
+    assert zones == {
+        with_zones.pk: ["", "America/New_York", "Asia/Tokyo", "Europe/Rome"],
+        one_zone.pk: ["Europe/Rome"],
+        none_left.pk: [],
+    }
 
 
 # --- Who is eligible -----------------------------------------------------------------------------
@@ -224,6 +248,35 @@ def test_concurrency_counts_calls_in_flight_everywhere(network, provider_config,
     assert run.details["in_flight"] == 1 and run.details["budget"] == 2
     tick(network)
     assert len(network.dialled) == 2  # all three slots busy now
+
+
+def test_a_ticks_statements_do_not_grow_with_campaigns_and_zones(network, provider_config):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    provider_config.max_concurrent_calls = 100
+    provider_config.save()
+
+    def campaign_calling(zones):
+        campaign = CampaignFactory(
+            status="running",
+            call_window_start=dt.time(0, 0),
+            call_window_end=dt.time(23, 59, 59),
+            call_days=[1, 2, 3, 4, 5, 6, 7],
+        )
+        for zone in zones:
+            ContactFactory(campaign=campaign, timezone=zone)
+        return campaign
+
+    one = campaign_calling(["Europe/Rome"])
+    many = [campaign_calling(["Europe/Rome", "Europe/London", "America/New_York"]) for _ in "abc"]
+    assert network.config  # loaded on first use, once
+    with CaptureQueriesContext(connection) as small:
+        assert tick(network, campaign_ids=[one.pk]).calls_placed == 1
+    with CaptureQueriesContext(connection) as large:
+        assert tick(network, campaign_ids=[c.pk for c in many]).calls_placed == 9
+    # Zones found, contacts chosen and locked, attempts created: so many statements per tick.
+    assert len(large) == len(small)
 
 
 def test_the_provider_rate_caps_a_tick(network, provider_config, open_campaign, settings):
@@ -377,3 +430,156 @@ def test_a_provider_fault_is_treated_as_an_outage(provider_config, open_campaign
     assert (contact.state, contact.attempts_count) == (ContactState.PENDING, 0)
     assert "failed to start a call: RuntimeError" in caplog.text
     assert "+39347" not in caplog.text  # the provider's message quoted a number: not logged
+
+
+# --- Calls held and placed together ----------------------------------------------------------
+
+
+class HoldingNetwork(NetworkStandIn):
+    """A network that, like the simulator, holds the calls it accepts between `hold_calls` and
+    `release_calls`, and places them at the release (or fails to, if told to)."""
+
+    def __init__(self, reject=(), down_from_call=None, release_fails=False):
+        super().__init__(reject)
+        self.held, self.releases = None, []
+        self.accepted = 0
+        self.down_from_call = down_from_call
+        self.release_fails = release_fails
+
+    def hold_calls(self):
+        if self.held is None:
+            self.held = []
+
+    def start_call(self, call):
+        if call.to in self.reject:
+            raise CallRejected("unreachable", code="unreachable")
+        self.accepted += 1
+        if self.down_from_call and self.accepted >= self.down_from_call:
+            raise ProviderUnavailable("the network is down")
+        if self.held is None:
+            self.calls.append(call)
+        else:
+            self.held.append(call)
+        return f"NET-{self.accepted}"
+
+    def release_calls(self):
+        held, self.held = self.held or [], None
+        if self.release_fails and held:
+            raise ConnectionError("the queue is down")
+        self.calls += held
+        self.releases.append(len(held))
+
+
+def test_held_calls_are_placed_together_when_the_tick_has_dialled(provider_config, open_campaign):
+    contacts = [ContactFactory(campaign=open_campaign) for _ in range(3)]
+    network = HoldingNetwork()
+    run = tick(network)
+    assert network.releases == [3]
+    assert sorted(network.dialled) == sorted(c.phone_number for c in contacts)
+    assert run.calls_placed == 3
+    assert set(CallAttempt.objects.values_list("outcome", flat=True)) == {None}
+    assert sorted(CallAttempt.objects.values_list("provider_call_id", flat=True)) == [
+        "NET-1",
+        "NET-2",
+        "NET-3",
+    ]
+
+
+def test_calls_that_fail_to_be_placed_use_no_attempt_and_back_off(
+    provider_config, open_campaign, settings, caplog
+):
+    settings.PROVIDER_OUTAGE_BACKOFF_SECONDS = 300
+    contacts = [ContactFactory(campaign=open_campaign) for _ in range(3)]
+    run = tick(HoldingNetwork(release_fails=True))
+    # Not silently lost: the attempts are closed as the provider's outage and given back.
+    assert (run.calls_placed, run.errors) == (0, 1)
+    assert run.details["outage"].startswith("ConnectionError")
+    assert set(CallAttempt.objects.values_list("outcome", "error_code")) == {
+        ("failed", "provider_unavailable")
+    }
+    for contact in contacts:
+        contact.refresh_from_db()
+        assert (contact.state, contact.attempts_count) == (ContactState.PENDING, 0)
+    provider_config.refresh_from_db()
+    assert provider_config.dialling_paused_until == MONDAY_15_UTC + dt.timedelta(seconds=300)
+    assert "failed to start a call: ConnectionError" in caplog.text
+
+
+def test_calls_accepted_before_an_outage_are_placed(provider_config, open_campaign):
+    for _ in range(3):
+        ContactFactory(campaign=open_campaign)
+    network = HoldingNetwork(down_from_call=2)
+    run = tick(network)
+    assert network.releases == [1] and len(network.dialled) == 1
+    assert (run.calls_placed, run.errors) == (1, 1)
+    assert sorted(CallAttempt.objects.values_list("error_code", flat=True)) == [
+        "",
+        "provider_unavailable",
+        "provider_unavailable",
+    ]
+
+
+def test_a_live_tick_places_what_it_holds_before_each_wait(provider_config, open_campaign):
+    provider_config.calls_per_second = 20  # a dial every 50 ms
+    provider_config.save()
+    for _ in range(3):
+        ContactFactory(campaign=open_campaign)
+    network = HoldingNetwork()
+    run = scheduler_tick(provider=network)
+    # Pacing holds back no call that was accepted: each is placed before the wait for the next.
+    assert network.releases == [1, 1, 1] and run.calls_placed == 3
+
+
+def test_a_tick_that_fails_still_places_the_calls_held(provider_config, open_campaign, monkeypatch):
+    from calls import scheduler
+
+    for _ in range(3):
+        ContactFactory(campaign=open_campaign)
+    network = HoldingNetwork()
+    build_call = scheduler._outgoing_call
+
+    def database_goes_away(attempt, contact, provider):
+        if network.accepted == 2:
+            raise RuntimeError("the database went away")
+        return build_call(attempt, contact, provider)
+
+    monkeypatch.setattr(scheduler, "_outgoing_call", database_goes_away)
+    with pytest.raises(RuntimeError):
+        tick(network)
+    # The calls accepted before the failure were placed (their attempts exist).
+    assert len(network.calls) == 2 and network.held is None
+
+
+def test_attempts_are_inserted_as_bulk_create_would_insert_them(provider_config):
+    from calls.scheduler import _attempts_insert
+
+    contacts = [ContactFactory() for _ in range(4)]
+
+    def attempt(contact, **fields):
+        fields = {
+            "attempt_number": 1,
+            "provider": "simulator",
+            "started_at": MONDAY_15_UTC,
+            **fields,
+        }
+        return CallAttempt(contact=contact, campaign=contact.campaign, **fields)
+
+    _attempts_insert([attempt(c) for c in contacts[:3]])  # PostgreSQL: INSERT … FROM unnest()
+    CallAttempt.objects.bulk_create([attempt(contacts[3])])
+    columns = [f.attname for f in CallAttempt._meta.concrete_fields if f.attname != "call_id"]
+    rows = {c.pk: CallAttempt.objects.filter(contact=c).values(*columns).get() for c in contacts}
+    for contact in contacts[:3]:
+        assert rows[contact.pk] == {
+            **rows[contacts[3].pk],
+            "contact_id": contact.pk,
+            "campaign_id": contact.campaign_id,
+        }
+    # Attempts that differ in another column too: each keeps its own value.
+    _attempts_insert(
+        [
+            attempt(contacts[0], attempt_number=2, dialogue_step="q1"),
+            attempt(contacts[1], attempt_number=2),
+        ]
+    )
+    steps = CallAttempt.objects.filter(attempt_number=2).values_list("dialogue_step", flat=True)
+    assert sorted(steps) == ["", "q1"]

@@ -23,6 +23,7 @@ from calls.telephony.simulator import (
     callee_reply,
     webhook_secret,
 )
+from campaigns.tests.factories import CampaignFactory
 from contacts.models import ExclusionEntry
 from contacts.tests.factories import ContactFactory
 
@@ -185,3 +186,151 @@ def test_live_and_inline_calls_of_the_same_callee_end_the_same(
     inline = {a.contact_id: finish(a) for a in CallAttempt.objects.all()}
     assert inline == live
     assert CallEvent.objects.count() > 6 * 3
+
+
+def queued_packages(broker):
+    """Take the task packages queued on the broker (Redis, or the ORM broker's table)."""
+    from django_q.brokers.redis_broker import Redis
+    from django_q.models import OrmQ
+
+    if isinstance(broker, Redis):
+        packages = broker.connection.lrange(broker.list_key, 0, -1)
+        broker.connection.delete(broker.list_key)
+        return [p.decode() if isinstance(p, bytes) else p for p in packages]
+    queued = OrmQ.objects.filter(key=broker.list_key)
+    packages = list(queued.values_list("payload", flat=True))
+    queued.delete()
+    return packages
+
+
+@pytest.mark.django_db
+def test_a_tick_queues_every_callee_as_a_task_of_its_own(
+    provider_config, open_campaign, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Queued together (one round trip to Redis), yet each callee is its own task: each runs
+    on its own, through the webhooks, to the end of its call."""
+    from django.utils.module_loading import import_string
+    from django_q.conf import Conf
+    from django_q.signing import SignedPackage
+
+    from calls.telephony.simulator import _broker
+
+    provider_config.sim_answer_rate, provider_config.sim_consent_rate = 1, 1
+    provider_config.sim_busy_rate = provider_config.sim_no_answer_rate = 0
+    provider_config.sim_failure_rate = 0
+    provider_config.save()
+    for _ in range(4):
+        ContactFactory(campaign=open_campaign)
+    broker = _broker()
+    queued_packages(broker)  # an empty queue to start with
+    monkeypatch.setattr(Conf, "SYNC", False)  # queued for a cluster, as in production
+    with django_capture_on_commit_callbacks(execute=True):
+        run = scheduler_tick(now=NOW, provider=SimulatorProvider())
+    assert run.calls_placed == 4
+
+    tasks = [SignedPackage.loads(package) for package in queued_packages(broker)]
+    assert [(t["func"], len(t["args"])) for t in tasks] == [
+        ("calls.tasks.simulator_callee_step", 1)
+    ] * 4
+    assert {t["args"][0]["call_id"] for t in tasks} == {
+        str(pk) for pk in CallAttempt.objects.values_list("pk", flat=True)
+    }
+    assert len({t["id"] for t in tasks}) == 4
+
+    # A cluster runs each task (its later steps inline here: sync mode again).
+    monkeypatch.setattr(Conf, "SYNC", True)
+    for task in tasks:
+        with django_capture_on_commit_callbacks(execute=True):
+            import_string(task["func"])(*task["args"], **task["kwargs"])
+    for attempt in CallAttempt.objects.all():
+        outcome, _error, _answers, events = finish(attempt)
+        assert outcome is not None and events[:3] == ["initiated", "ringing", "answered"]
+    assert not Failure.objects.exists()
+
+
+class DownBroker:
+    """A broker whose every enqueue fails (Redis or the database behind it is down)."""
+
+    list_key = "django_q:test:q"
+
+    def enqueue(self, package):
+        raise ConnectionError("Error 111 connecting to the broker")
+
+
+@pytest.mark.django_db(transaction=True)  # the callees are queued at commit: a real one here
+def test_callees_that_cannot_be_queued_are_given_back_not_lost(provider_config, monkeypatch):
+    from django_q.conf import Conf
+
+    from calls.telephony import simulator
+
+    provider_config.sim_failure_rate = 0
+    provider_config.save()
+    campaign = CampaignFactory(
+        status="running",
+        call_window_start=dt.time(0, 0),
+        call_window_end=dt.time(23, 59, 59),
+        call_days=[1, 2, 3, 4, 5, 6, 7],
+    )
+    contacts = [ContactFactory(campaign=campaign) for _ in range(3)]
+    monkeypatch.setattr(Conf, "SYNC", False)
+    monkeypatch.setattr(simulator, "_broker", DownBroker)
+    run = scheduler_tick(now=NOW, provider=SimulatorProvider())
+    assert (run.calls_placed, run.errors) == (0, 1)
+    assert run.details["outage"].startswith("ConnectionError")
+    assert set(CallAttempt.objects.values_list("outcome", "error_code")) == {
+        ("failed", "provider_unavailable")
+    }
+    for contact in contacts:
+        contact.refresh_from_db()
+        assert (contact.state, contact.attempts_count) == ("pending", 0)
+
+
+class RecordingRedisConnection:
+    """What `callees_enqueue` asks of redis-py, recorded: each pipeline's commands, as sent."""
+
+    def __init__(self):
+        self.round_trips = []
+
+    def pipeline(self, transaction=True):
+        connection = self
+
+        class Pipeline:
+            def __init__(self):
+                self.commands = []
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+            def rpush(self, key, *values):
+                self.commands.append(("RPUSH", key, values))
+
+            def execute(self):
+                connection.round_trips.append((transaction, self.commands))
+
+        return Pipeline()
+
+
+def test_callees_go_to_redis_in_one_round_trip(monkeypatch):
+    from django_q.brokers.redis_broker import Redis
+    from django_q.conf import Conf
+    from django_q.signing import SignedPackage
+
+    from calls.telephony import simulator
+
+    class RecordingRedis(Redis):
+        @staticmethod
+        def get_connection(list_key=None):
+            return RecordingRedisConnection()
+
+    broker = RecordingRedis()
+    monkeypatch.setattr(simulator, "_broker", lambda: broker)
+    monkeypatch.setattr(Conf, "SYNC", False)
+    steps = [{"call_id": f"call-{i}", "action": "initiated"} for i in range(3)]
+    simulator.callees_enqueue(steps)
+    [(atomic, commands)] = broker.connection.round_trips  # one MULTI/EXEC: all or none
+    [(command, key, packages)] = commands
+    assert atomic and (command, key) == ("RPUSH", broker.list_key)
+    assert [SignedPackage.loads(p)["args"] for p in packages] == [(step,) for step in steps]
