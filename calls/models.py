@@ -133,8 +133,10 @@ class CallAttempt(models.Model):
             # which on PostgreSQL adds a second, LIKE-only index.)
             models.Index(fields=["provider_call_id"], name="attempt_provider_call_idx"),
             # Calls in flight: concurrency slots, reconciliation of stuck attempts.
+            # (By provider: the scheduler counts its provider's calls, reconciliation closes
+            # each provider's stale ones; both then read the index alone.)
             models.Index(
-                fields=["started_at"],
+                fields=["provider", "started_at"],
                 name="attempt_in_flight_idx",
                 condition=Q(outcome__isnull=True),
             ),

@@ -81,6 +81,9 @@ class Contact(models.Model):
                 fields=["campaign", "timezone", "next_attempt_at"],
                 name="contact_dialable_idx",
                 condition=Q(state__in=DIALABLE_STATES, do_not_call=False),
+                # Covering (PostgreSQL): the scheduler's pick and the dial queue's due count
+                # filter on these too, and read them from the index instead of the table.
+                include=["attempts_count", "created_at"],
             ),
             # Counts per state (stats, campaign list) and the export's terminal-state scan.
             models.Index(fields=["campaign", "state"], name="contact_campaign_state_idx"),
