@@ -105,12 +105,17 @@ class Server:
     port: int
     process: subprocess.Popen
 
-    def request(self, method: str, path: str, token: str) -> tuple[float, int, bytes]:
-        """One request on a fresh connection (gunicorn's sync workers close each one):
-        (milliseconds, status, body)."""
+    def request(
+        self, method: str, path: str, token: str | None = None, *, headers: dict | None = None
+    ) -> tuple[float, int, bytes]:
+        """One request on a fresh connection (gunicorn's sync workers close each one), with an
+        API token or other headers (a session cookie): (milliseconds, status, body)."""
+        headers = dict(headers or {})
+        if token:
+            headers["Authorization"] = f"Token {token}"
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         started = time.perf_counter()
-        connection.request(method, path, headers={"Authorization": f"Token {token}"})
+        connection.request(method, path, headers=headers)
         response = connection.getresponse()
         body = response.read()
         elapsed = (time.perf_counter() - started) * 1000
