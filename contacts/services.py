@@ -7,6 +7,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import re
@@ -33,6 +34,7 @@ from contacts.models import (
     PreferredLanguage,
 )
 from contacts.phones import InvalidPhoneNumber, phone_normalize, phone_time_zone
+from dashboard.cache import campaign_stats_invalidate
 from voicesurvey.models import User
 from voicesurvey.permissions import mask_phone_number
 from voicesurvey.services import audit_log_record
@@ -348,6 +350,8 @@ def contact_import(
             delimiter=table.delimiter_name,
             ignored_columns=table.ignored_columns,
         )
+        # The dashboards count the new contacts at once, not when their cache expires.
+        transaction.on_commit(functools.partial(campaign_stats_invalidate, campaign_id=campaign.pk))
         audit_log_record(
             actor=actor,
             action="contact.import",
@@ -756,6 +760,7 @@ def contact_forget(*, phone_number: str, actor: User | None) -> ContactForgetRep
     contacts.delete()  # cascades to attempts, events, responses, outcome events, emails
     for campaign in Campaign.objects.filter(pk__in=campaign_ids):
         call_stats_rebuild(campaign=campaign)
+        transaction.on_commit(functools.partial(campaign_stats_invalidate, campaign_id=campaign.pk))
     report = ContactForgetReport(contacts=deleted, campaigns=len(campaign_ids), attempts=attempts)
     audit_log_record(
         actor=actor,

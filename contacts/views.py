@@ -105,10 +105,14 @@ def contacts_upload(request, campaign_id):
     status = 400 if error else 200
     if not _is_htmx(request):
         return render(request, "contacts/import_report.html", context, status=status)
-    if report is not None and report.accepted:
+    imported = report is not None and report.accepted
+    if imported:
         context |= contacts_table_context(request=request, campaign=campaign)
         context["contacts_table_oob"] = True
-    return render(request, REPORT_TEMPLATE, context, status=status)
+    response = render(request, REPORT_TEMPLATE, context, status=status)
+    if imported:  # the page's statistics panel listens for this, and refreshes itself
+        response["HX-Trigger"] = "contacts-imported"
+    return response
 
 
 # --- the exclusion list -------------------------------------------------------------------------

@@ -61,6 +61,12 @@ def test_a_newcomers_first_campaign(sign_in, manager_user, tmp_path):
     assert "Imported 2 contacts from 4 rows; 2 rows rejected." in text
     assert "Not a phone number" in text and "email" in text.lower()
     assert "CRM-2" in page.inner_text(f"#contacts-{campaign.pk}")
+    # The statistics panel counts them at once, without waiting for its minute.
+    contacts_card = ".stat:has(.label:text-is('Contacts')) .value"
+    page.wait_for_function(
+        "document.querySelector('[data-block=contacts] .stat .value').innerText.trim() === '2'"
+    )
+    assert page.locator(contacts_card).first.inner_text() == "2"
 
     # Activation lists what is missing; the form fixes it.
     page.get_by_role("button", name="Activate").click()

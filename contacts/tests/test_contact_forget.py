@@ -19,6 +19,7 @@ from campaigns.tests.factories import CampaignFactory
 from contacts.models import Contact, ExclusionEntry
 from contacts.services import contact_forget
 from contacts.tests.factories import ContactFactory, ExclusionEntryFactory
+from dashboard.cache import campaign_stats_cached
 from dashboard.selectors import campaign_stats
 from voicesurvey.models import AuditLog
 
@@ -68,6 +69,23 @@ def test_deletes_the_number_everywhere_and_keeps_the_rest(admin_user, held):
     assert campaign_stats(campaign=second)["call_outcomes"]["total_attempts"] == 0
     # "Do not call me" outlives the person's data.
     assert ExclusionEntry.objects.filter(phone_number=NUMBER).exists()
+
+
+def test_the_dashboards_forget_the_number_at_once(
+    admin_user, held, django_capture_on_commit_callbacks
+):
+    first, second = held["campaigns"]
+
+    def totals(campaign) -> tuple[int, int]:
+        stats = campaign_stats_cached(
+            campaign=campaign, include_time_series=False, time_series_hours=24, time_series_days=30
+        )
+        return stats["contacts"]["total"], stats["call_outcomes"]["total_attempts"]
+
+    assert (totals(first), totals(second)) == ((2, 3), (1, 1))  # now in the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_forget(phone_number=NUMBER, actor=admin_user)
+    assert (totals(first), totals(second)) == ((1, 1), (0, 0))
 
 
 def test_the_audit_log_has_counts_and_no_number(admin_user, held):

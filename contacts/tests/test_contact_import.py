@@ -16,6 +16,7 @@ from contacts.csv_import import CsvImportError
 from contacts.models import Contact, ContactState, ExclusionEntry
 from contacts.services import FALSE_VALUES, TRUE_VALUES, contact_import
 from contacts.tests.factories import ContactFactory, ExclusionEntryFactory, csv_upload
+from dashboard.cache import campaign_stats_cached
 from voicesurvey.models import AuditLog
 
 pytestmark = pytest.mark.django_db
@@ -438,3 +439,19 @@ def test_no_phone_number_reaches_the_logs(campaign, caplog):
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert "contact import" in text
     assert "3471234567" not in text and "3471234568" not in text and "347 bad" not in text
+
+
+def test_the_dashboards_count_the_new_contacts_at_once(
+    campaign, django_capture_on_commit_callbacks
+):
+    def counted() -> tuple[int, bool]:
+        stats = campaign_stats_cached(
+            campaign=campaign, include_time_series=False, time_series_hours=24, time_series_days=30
+        )
+        return stats["contacts"]["total"], stats["cached"]
+
+    assert counted() == (0, False)
+    assert counted() == (0, True)
+    with django_capture_on_commit_callbacks(execute=True):
+        _import(campaign, "phone\n+393471234567\n+393471234568\n")
+    assert counted() == (2, False)  # not the cached 0 of a minute ago

@@ -85,6 +85,14 @@ def test_htmx_gets_the_report_and_the_refreshed_table(client, manager_user, camp
     assert "data-accepted>1<" in html and "data-rejected>2<" in html
     assert f'id="contacts-{campaign.pk}"' in html and 'hx-swap-oob="true"' in html
     assert "+393471234567" in html  # the new contact, in the table
+    assert response["HX-Trigger"] == "contacts-imported"  # the statistics panel refreshes
+
+
+def test_an_upload_that_imports_nothing_leaves_the_statistics_alone(client, manager_user, campaign):
+    client.force_login(manager_user)
+    response = _post(client, campaign, "phone\nnope\n", **HTMX)
+    assert "data-accepted>0<" in response.content.decode()
+    assert "HX-Trigger" not in response
 
 
 def test_excluded_rows_are_counted_and_explained(client, manager_user, campaign):

@@ -109,7 +109,8 @@ def test_panel_shows_cards_rates_duration_and_charts(viewer_client, campaign):
     assert f'data-chart="{panel_id}-hourly"' in content
     # The same series as tables, for readers without JavaScript.
     assert "<details" in content and "Attempts</th>" in content
-    assert 'hx-trigger="every 60s"' in content
+    # Every 60 s, and at once when an upload on the page has imported contacts.
+    assert 'hx-trigger="every 60s, contacts-imported from:body"' in content
     assert "(Europe/Rome)" in content
 
 
