@@ -1,24 +1,18 @@
 """Dashboard pages: the system dashboard, and the campaign statistics panel (a partial that the
 campaign page includes, and that refreshes itself through htmx every 60 s).
 
-Partials answer htmx requests; when the session has expired they answer 401 with `HX-Redirect`
-to the login page, so htmx reloads the whole page there instead of swapping a login form into
-a panel.
+Partials answer htmx requests; when the session has expired, `require_capability` answers
+them 401 with `HX-Redirect` to the login page, so htmx loads the whole page there instead of
+swapping a login form into a panel.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import zoneinfo
-from urllib.parse import urlsplit
 
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from campaigns.models import Campaign
 from dashboard import selectors
@@ -26,26 +20,6 @@ from dashboard.cache import SYSTEM_BLOCKS, campaign_stats_cached, system_stats_c
 from voicesurvey.permissions import Capability, require_capability
 
 REFRESH_SECONDS = 60
-
-
-def _htmx_partial(view):
-    """For htmx requests of signed-out users: 401 + HX-Redirect to the login page, coming back
-    to the page the partial was on. Everything else goes through `require_capability`."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if request.headers.get("HX-Request") and not request.user.is_authenticated:
-            page = request.headers.get("HX-Current-URL", "")
-            if url_has_allowed_host_and_scheme(page, allowed_hosts={request.get_host()}):
-                page = urlsplit(page)._replace(scheme="", netloc="").geturl()
-            else:
-                page = reverse("home")
-            response = HttpResponse("Signed out.", status=401, content_type="text/plain")
-            response["HX-Redirect"] = redirect_to_login(page)["Location"]
-            return response
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 # --- system dashboard ---------------------------------------------------------------------------
@@ -86,7 +60,6 @@ def system_dashboard(request):
     return render(request, "dashboard/system.html", _system_context())
 
 
-@_htmx_partial
 @require_capability(Capability.VIEW)
 def system_dashboard_panel(request):
     return render(request, "dashboard/_system_panel.html", _system_context())
@@ -141,7 +114,6 @@ def campaign_stats_panel_context(campaign: Campaign) -> dict:
     }
 
 
-@_htmx_partial
 @require_capability(Capability.VIEW)
 def campaign_stats_panel(request, campaign_id):
     campaign = get_object_or_404(Campaign, pk=campaign_id)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import phonenumbers
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from rest_framework.permissions import BasePermission
 
 from voicesurvey.models import Role
@@ -95,7 +98,7 @@ def require_capability(capability: Capability) -> Callable:
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                return _sign_in_first(request)
             if not user_has_capability(request.user, capability):
                 _record_denial(request, capability)
                 raise PermissionDenied
@@ -104,6 +107,23 @@ def require_capability(capability: Capability) -> Callable:
         return wrapped
 
     return decorator
+
+
+def _sign_in_first(request: HttpRequest) -> HttpResponse:
+    """The login page, coming back here. An htmx request (a panel refreshing itself, a table's
+    filter, an upload) must not get the login page swapped into a corner of the page: it gets
+    401 with `HX-Redirect`, so that htmx loads the login page whole, coming back to the page
+    the request came from (never to another site)."""
+    if not request.headers.get("HX-Request"):
+        return redirect_to_login(request.get_full_path())
+    page = request.headers.get("HX-Current-URL", "")
+    if url_has_allowed_host_and_scheme(page, allowed_hosts={request.get_host()}):
+        page = urlsplit(page)._replace(scheme="", netloc="").geturl()
+    else:
+        page = reverse("home")
+    response = HttpResponse("Signed out.", status=401, content_type="text/plain")
+    response["HX-Redirect"] = redirect_to_login(page)["Location"]
+    return response
 
 
 class CapabilityPermission(BasePermission):

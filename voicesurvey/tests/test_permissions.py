@@ -134,3 +134,30 @@ def test_denied_access_is_audit_logged(viewer_user, client):
         "manage_campaigns",
         "administer",
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name", ["contacts:table", "exports:panel", "campaign_stats_panel", "contacts:upload"]
+)
+def test_a_signed_out_htmx_request_sends_its_whole_page_to_login(client, name):
+    """A panel refreshing itself, a filter or an upload after the session expired: htmx must
+    load the login page whole (HX-Redirect), back to the page it was on, not swap it into
+    the panel."""
+    from campaigns.tests.factories import CampaignFactory
+
+    campaign = CampaignFactory()
+    page = f"/campaigns/{campaign.pk}?state=pending"
+    method = client.post if name == "contacts:upload" else client.get
+    response = method(
+        reverse(name, args=[campaign.pk]),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver{page}",
+    )
+    assert response.status_code == 401
+    back_to = f"/campaigns/{campaign.pk}%3Fstate%3Dpending"
+    assert response["HX-Redirect"] == f"/accounts/login/?next={back_to}"
+    # Without htmx, the usual redirect to the login page.
+    response = method(reverse(name, args=[campaign.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login") + "?next=")
