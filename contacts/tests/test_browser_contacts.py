@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from campaigns.tests.factories import CampaignFactory
+from contacts.models import Contact, ContactState
+from contacts.tests.factories import ContactFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,5 +56,33 @@ def test_upload_report_table_and_filter_without_reloading(manager_user, sign_in,
     error.wait_for()
     assert "Nothing was imported." in error.inner_text()
     assert "Excel workbook" in error.inner_text()
+    assert page.evaluate("window.notReloaded") is True
+    assert page.js_errors == []
+
+
+def test_the_table_follows_the_contacts_by_itself(manager_user, sign_in):
+    """On a running campaign's page, the rows refresh every minute with the statistics, and
+    leave a filter being typed alone."""
+    campaign = CampaignFactory(name="Autumn survey", status="running")
+    contact = ContactFactory(campaign=campaign, external_contact_id="CRM-9")
+    page = sign_in(manager_user, "pw-max")
+    page.clock.install()
+    page.goto(f"/campaigns/{campaign.pk}")
+    page.evaluate("window.notReloaded = true")
+    rows = page.locator(f"#contacts-rows-{campaign.pk}")
+    assert "Pending" in rows.inner_text() and "Completed" not in rows.inner_text()
+    page.fill(f"#contacts-{campaign.pk} input[name=q]", "CRM-")  # typed, not yet submitted
+
+    Contact.objects.filter(pk=contact.pk).update(
+        state=ContactState.COMPLETED, attempts_count=1, last_outcome="completed"
+    )
+    ContactFactory(campaign=campaign, external_contact_id="CRM-10")
+    page.clock.run_for(61_000)
+    page.wait_for_function(
+        f"document.querySelector('#contacts-rows-{campaign.pk}').innerText.includes('CRM-10')"
+    )
+    assert "Completed" in rows.inner_text()
+    assert page.inner_text(f"#contacts-count-{campaign.pk}").strip() == "2 contacts"
+    assert page.input_value(f"#contacts-{campaign.pk} input[name=q]") == "CRM-"
     assert page.evaluate("window.notReloaded") is True
     assert page.js_errors == []
