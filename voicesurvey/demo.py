@@ -19,6 +19,7 @@ import itertools
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -31,6 +32,7 @@ from calls.models import (
     EmailNotification,
     EmailStatus,
     Provider,
+    ProviderConfig,
     SchedulerRun,
     SurveyEvent,
     SurveyEventType,
@@ -165,6 +167,8 @@ _SCRIPTS = {
 }
 
 # (name, language, status, share of contacts, max attempts, retry minutes)
+DEMO_COST_PER_MINUTE = Decimal("0.0140")  # about an outbound mobile minute, in the demo's money
+
 _CAMPAIGN_SPECS = (
     ("Customer satisfaction Q4", Language.EN, CampaignStatus.RUNNING, 0.30, 5, 120),
     ("Soddisfazione clienti 2026", Language.IT, CampaignStatus.RUNNING, 0.25, 5, 90),
@@ -770,6 +774,12 @@ def demo_seed(
                 body_text=body,
             )
             templates_by_language.setdefault(language, {})[kind] = template
+
+        # A price per minute, so that the system dashboard's budget reads as it would in
+        # production. The provider configuration is the operator's: only a new one is priced.
+        ProviderConfig.objects.get_or_create(
+            pk=ProviderConfig.SINGLETON_ID, defaults={"cost_per_minute": DEMO_COST_PER_MINUTE}
+        )
 
         plan = _campaign_plan(campaigns)
         sizes = _split(contacts, [spec[3] for spec in plan])

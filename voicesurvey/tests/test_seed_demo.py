@@ -1,16 +1,24 @@
 import datetime as dt
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from calls.models import CallAttempt, EmailNotification, SurveyEvent, SurveyResponse
+from calls.models import (
+    CallAttempt,
+    EmailNotification,
+    ProviderConfig,
+    SurveyEvent,
+    SurveyResponse,
+)
 from campaigns.models import Campaign, CampaignStatus
 from contacts.models import Contact, ContactState, ExclusionEntry
 from contacts.phones import phone_time_zone
-from voicesurvey.demo import demo_seed
+from dashboard.selectors import system_campaigns
+from voicesurvey.demo import DEMO_COST_PER_MINUTE, demo_data_reset, demo_seed
 from voicesurvey.models import User
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -169,3 +177,14 @@ def test_the_draft_to_activate_dials_at_any_hour_of_any_day(seeded):
     assert (draft.call_window_start, draft.call_window_end) == (dt.time(0), dt.time(23, 59, 59))
     assert draft.call_days == [1, 2, 3, 4, 5, 6, 7]
     assert Contact.objects.filter(campaign=draft, state=ContactState.PENDING).exists()
+
+
+def test_a_new_provider_configuration_gets_a_price_and_an_existing_one_is_kept():
+    demo_seed(contacts=50, campaigns=2, seed=1)
+    assert ProviderConfig.objects.get().cost_per_minute == DEMO_COST_PER_MINUTE
+    assert system_campaigns()["total_budget_spent"] > 0  # the dashboard's budget reads money
+
+    ProviderConfig.objects.update(cost_per_minute=Decimal("0.0250"))
+    demo_data_reset()
+    demo_seed(contacts=50, campaigns=2, seed=1)
+    assert ProviderConfig.objects.get().cost_per_minute == Decimal("0.0250")
