@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, make_msgid
 from django.db import connection, transaction
 from django.db.models import Q
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context
 from django.utils import timezone
 
 from calls import dialogue, outcomes
@@ -41,7 +41,7 @@ from calls.telephony.base import (
     StatusEvent,
     provider_class,
 )
-from campaigns.models import Campaign, EmailTemplate
+from campaigns.models import EMAIL_HTML_ENGINE, EMAIL_TEXT_ENGINE, Campaign, EmailTemplate
 from contacts.models import Contact, ExclusionSource
 from contacts.services import exclusion_add
 from voicesurvey.services import audit_log_record
@@ -337,8 +337,6 @@ _TEMPLATE_FIELD = {
     SurveyEventType.REFUSED: "refused_email_template_id",
     SurveyEventType.NOT_REACHED: "not_reached_email_template_id",
 }
-_text_templates = Engine(autoescape=False)
-_html_templates = Engine()
 
 
 @dataclasses.dataclass
@@ -366,10 +364,10 @@ def email_render(*, template: EmailTemplate, event: SurveyEvent) -> tuple[str, s
             "outcome": event.type.removeprefix("survey."),
         }
     )
-    subject = " ".join(_text_templates.from_string(template.subject).render(context).split())
-    text = _text_templates.from_string(template.body_text).render(context)
+    subject = " ".join(EMAIL_TEXT_ENGINE.from_string(template.subject).render(context).split())
+    text = EMAIL_TEXT_ENGINE.from_string(template.body_text).render(context)
     html = (
-        _html_templates.from_string(template.body_html).render(context)
+        EMAIL_HTML_ENGINE.from_string(template.body_html).render(context)
         if template.body_html
         else ""
     )
@@ -415,7 +413,9 @@ def email_notification_send(*, notification: EmailNotification, now: dt.datetime
     event = notification.event
     try:
         subject, text, html = email_render(template=notification.template, event=event)
-    except TemplateSyntaxError as exc:
+    # Templates are checked when edited, but any that fails here (a syntax error, an include,
+    # a filter's own error) must fail this email alone, not the drain and the emails after it.
+    except Exception as exc:
         EmailNotification.objects.filter(pk=notification.pk).update(
             status=EmailStatus.FAILED, error=f"Template error: {exc}"[:1000], next_attempt_at=None
         )

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.template import Context, Engine
 
 
 class CampaignStatus(models.TextChoices):
@@ -72,6 +73,24 @@ def validate_timezone(value: str) -> None:
         ) from exc
 
 
+# Follow-up emails are Django templates with the built-in tags and filters only: these engines
+# have no loaders, so a template cannot read files or other templates. Text is not escaped.
+EMAIL_TEXT_ENGINE = Engine(autoescape=False)
+EMAIL_HTML_ENGINE = Engine()
+
+
+def validate_email_template(value: str) -> None:
+    """Refuse, when a template is edited, one that does not compile or cannot render (an
+    include or extends names a template these engines cannot load): else it would fail only
+    when the emails go out."""
+    try:
+        EMAIL_TEXT_ENGINE.from_string(value).render(Context({}))
+    except Exception as exc:  # TemplateSyntaxError, TemplateDoesNotExist, a filter's own error
+        raise ValidationError(
+            "This template cannot be rendered: %(error)s", params={"error": str(exc)}
+        ) from exc
+
+
 def default_timezone() -> str:
     return settings.DEFAULT_CAMPAIGN_TIMEZONE
 
@@ -81,12 +100,13 @@ class EmailTemplate(models.Model):
     name = models.CharField(max_length=200)
     type = models.CharField(max_length=20, choices=OutcomeType.choices)
     locale = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
-    subject = models.CharField(max_length=200)
+    subject = models.CharField(max_length=200, validators=[validate_email_template])
     body_text = models.TextField(
         help_text="Django template syntax: {{ campaign.name }}, "
-        "{{ contact.external_contact_id }}, {{ answers.q1 }} …"
+        "{{ contact.external_contact_id }}, {{ answers.q1 }} …",
+        validators=[validate_email_template],
     )
-    body_html = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, validators=[validate_email_template])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -127,3 +127,17 @@ def test_a_broken_template_fails_for_good_with_the_reason(campaign):
     email = EmailNotification.objects.get()
     assert email.status == "failed" and email.error.startswith("Template error:")
     assert mail.outbox == []
+
+
+def test_a_template_that_cannot_render_fails_alone_and_the_others_go_out(campaign):
+    # Saved past the edit-time check (a bulk load, an older row): it includes a template
+    # these engines cannot load, which fails only when rendered.
+    campaign.refused_email_template.body_text = 'Hello {% include "letterhead.txt" %}'
+    campaign.refused_email_template.save()
+    event(campaign, type="survey.refused")
+    event(campaign, type="survey.completed", email="bob@example.org")
+    summary = notifications_drain()
+    assert (summary.sent, summary.failed) == (1, 1)
+    assert [m.to for m in mail.outbox] == [["bob@example.org"]]
+    broken = EmailNotification.objects.get(to_email="ann@example.org")
+    assert broken.status == "failed" and "letterhead.txt" in broken.error
