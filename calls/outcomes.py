@@ -253,6 +253,50 @@ def _close(
     return True
 
 
+def contacts_out_of_attempts_close(*, campaign: Campaign, batch_size: int = 5000) -> int:
+    """After a running or paused campaign's max_attempts was lowered: the pending contacts
+    whose attempts already reach it have none left, so they are not reached (the rule above),
+    each with its survey.not_reached event — once, as when a last call ends. Contacts in a
+    call meet the new limit when it ends. In batches, in the caller's transaction. Returns
+    how many moved."""
+    now = timezone.now()
+    moved = 0
+    with transaction.atomic(savepoint=False):
+        while True:
+            batch = list(
+                Contact.objects.select_for_update()
+                .filter(
+                    campaign=campaign,
+                    state=ContactState.PENDING,
+                    attempts_count__gte=campaign.max_attempts,
+                )
+                .values_list("pk", "attempts_count", "last_outcome")[:batch_size]
+            )
+            if not batch:
+                return moved
+            ids = [pk for pk, _attempts, _outcome in batch]
+            Contact.objects.filter(pk__in=ids).update(
+                state=ContactState.NOT_REACHED, next_attempt_at=None, updated_at=now
+            )
+            reported = set(
+                SurveyEvent.objects.filter(
+                    contact_id__in=ids, type=SurveyEventType.NOT_REACHED
+                ).values_list("contact_id", flat=True)
+            )
+            SurveyEvent.objects.bulk_create(
+                SurveyEvent(
+                    type=SurveyEventType.NOT_REACHED,
+                    campaign=campaign,
+                    contact_id=pk,
+                    payload={"outcome": outcome, "attempts": attempts},
+                    created_at=now,
+                )
+                for pk, attempts, outcome in batch
+                if pk not in reported
+            )
+            moved += len(batch)
+
+
 # --- The stats rollup -------------------------------------------------------------------------
 #
 # The dashboards' figures of closed attempts are sums over `CallStatsBucket` rows, not over

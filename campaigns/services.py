@@ -125,8 +125,10 @@ def campaign_update(
 ) -> Campaign:
     """Change `fields` of the campaign, as far as its status allows (DESIGN §5: a draft or a
     scheduled campaign everything; a running or paused one its name, description, window and
-    retry policy; a final one nothing). A field given with its current value is no change, so
-    a full representation of a running campaign may be sent back as it was read."""
+    retry policy; a final one nothing). An activated campaign must still pass activation's
+    checks afterwards, and fewer attempts on a live one end the contacts that have used them
+    (not reached). A field given with its current value is no change, so a full
+    representation of a running campaign may be sent back as it was read."""
     _unknown_fields(fields)
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     changed = {
@@ -147,10 +149,22 @@ def campaign_update(
             raise ValidationError({name: [reason] for name in frozen})
     if not changed:
         return locked
+    lowered = "max_attempts" in changed and changed["max_attempts"] < locked.max_attempts
     for name, value in changed.items():
         setattr(locked, name, value)
     _campaign_validate(locked)
+    if locked.status != CampaignStatus.DRAFT:
+        # Activated: it must stay as activation found it (its contacts aside, which come and
+        # go), or a scheduled campaign would start without a script, a running one without a
+        # call day, and neither would ever dial.
+        problems = lifecycle.activation_problems(locked, has_dialable_contact=True)
+        if problems:
+            raise ValidationError(problems)
     locked.save(update_fields=[*changed, "updated_at"])
+    if lowered and locked.status in (CampaignStatus.RUNNING, CampaignStatus.PAUSED):
+        from calls.outcomes import contacts_out_of_attempts_close  # calls depends on campaigns
+
+        contacts_out_of_attempts_close(campaign=locked)
     for name in (*changed, "updated_at"):
         setattr(campaign, name, getattr(locked, name))
     audit_log_record(

@@ -5,8 +5,12 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from campaigns.services import campaign_update
+from calls.models import SurveyEvent
+from calls.tests.factories import SurveyEventFactory
+from campaigns.services import campaign_complete_if_finished, campaign_update
 from campaigns.tests.factories import CampaignFactory
+from contacts.models import Contact
+from contacts.tests.factories import ContactFactory
 from voicesurvey.models import AuditLog
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +111,63 @@ def test_the_audit_log_names_each_change(manager_user):
     log = AuditLog.objects.get(action="campaign.update")
     assert log.actor == manager_user
     assert log.details == {"changed": {"call_window_end": "19:30:00", "max_attempts": 2}}
+
+
+@pytest.mark.parametrize(
+    "status,fields,field",
+    [
+        ("scheduled", {"intro_script": "  "}, "intro_script"),
+        ("scheduled", {"question_2_text": ""}, "question_2_text"),
+        ("scheduled", {"call_days": []}, "call_days"),
+        ("running", {"call_days": []}, "call_days"),
+        ("paused", {"call_days": []}, "call_days"),
+    ],
+)
+def test_an_activated_campaign_stays_as_activation_found_it(manager_user, status, fields, field):
+    campaign = CampaignFactory(status=status)
+    with pytest.raises(ValidationError) as excinfo:
+        campaign_update(campaign=campaign, actor=manager_user, fields=fields)
+    assert field in excinfo.value.message_dict
+    campaign.refresh_from_db()
+    assert campaign.call_days and campaign.intro_script.strip()
+
+
+def test_a_draft_may_be_left_unfinished(manager_user):
+    campaign = CampaignFactory(status="draft")
+    campaign_update(campaign=campaign, actor=manager_user, fields={"intro_script": ""})
+    campaign.refresh_from_db()
+    assert campaign.intro_script == ""
+
+
+@pytest.mark.parametrize("status", ["running", "paused"])
+def test_fewer_attempts_end_the_contacts_that_have_used_them(manager_user, status):
+    campaign = CampaignFactory(status=status, max_attempts=3)
+    spent = ContactFactory(campaign=campaign, attempts_count=2, last_outcome="busy")
+    reported = ContactFactory(campaign=campaign, attempts_count=2, last_outcome="no_answer")
+    SurveyEventFactory(campaign=campaign, contact=reported, type="survey.not_reached")
+    left = ContactFactory(campaign=campaign, attempts_count=1)
+    calling = ContactFactory(campaign=campaign, attempts_count=2, state="in_progress")
+
+    campaign_update(campaign=campaign, actor=manager_user, fields={"max_attempts": 2})
+
+    states = dict(Contact.objects.values_list("pk", "state"))
+    assert states == {
+        spent.pk: "not_reached",
+        reported.pk: "not_reached",
+        left.pk: "pending",
+        calling.pk: "in_progress",  # meets the new limit when its call ends
+    }
+    events = SurveyEvent.objects.filter(type="survey.not_reached")
+    assert sorted(e.contact_id for e in events) == sorted([spent.pk, reported.pk])  # once each
+    assert events.get(contact=spent).payload == {"outcome": "busy", "attempts": 2}
+    if status == "running":
+        # Once the others are done, the spent contacts hold nothing up: the campaign completes.
+        Contact.objects.filter(pk__in=[left.pk, calling.pk]).update(state="completed")
+        assert campaign_complete_if_finished(campaign=campaign)
+
+
+def test_more_attempts_end_no_one(manager_user):
+    campaign = CampaignFactory(status="running", max_attempts=2)
+    ContactFactory(campaign=campaign, attempts_count=2, state="not_reached")
+    campaign_update(campaign=campaign, actor=manager_user, fields={"max_attempts": 3})
+    assert not SurveyEvent.objects.exists()
