@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import logging
 import uuid
+from decimal import ROUND_CEILING, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -539,6 +540,17 @@ def provider_config_update(*, actor, fields: dict) -> ProviderConfig:
     config.full_clean()
     if "provider" in changed and (reason := provider_unusable_reason(config.provider)):
         raise ValidationError({"provider": [reason]})
+    # A tick places whole calls: a rate below one call per tick would never place any.
+    slowest = Decimal(1) / settings.SCHEDULER_TICK_SECONDS
+    if "calls_per_second" in changed and config.calls_per_second < slowest:
+        raise ValidationError(
+            {
+                "calls_per_second": [
+                    f"At least one call per scheduler tick ({settings.SCHEDULER_TICK_SECONDS} s):"
+                    f" {slowest.quantize(Decimal('0.01'), rounding=ROUND_CEILING)} or more."
+                ]
+            }
+        )
     config.save()
     audit_log_record(
         actor=actor, action="provider_config.update", obj=config, details={"changed": changed}

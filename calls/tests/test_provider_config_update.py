@@ -1,5 +1,7 @@
 """provider_config_update and `GET/PUT/PATCH /api/config/provider` (admins only)."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -35,6 +37,17 @@ def test_bad_values_by_field(admin_user):
         provider_config_update(actor=admin_user, fields={"sim_answer_rate": 1.5})
     assert "Simulator rates are between 0 and 1." in str(excinfo.value)
     assert provider_config_get().sim_answer_rate == 0.65
+
+
+def test_a_rate_too_slow_to_place_a_call_in_a_tick_is_refused(admin_user, settings):
+    settings.SCHEDULER_TICK_SECONDS = 60
+    with pytest.raises(ValidationError) as excinfo:
+        provider_config_update(actor=admin_user, fields={"calls_per_second": Decimal("0.01")})
+    assert excinfo.value.message_dict["calls_per_second"] == [
+        "At least one call per scheduler tick (60 s): 0.02 or more."
+    ]
+    provider_config_update(actor=admin_user, fields={"calls_per_second": Decimal("0.02")})
+    assert provider_config_get().calls_per_second == Decimal("0.02")
 
 
 def test_twilio_cannot_be_chosen_without_its_settings(admin_user, settings):
