@@ -167,7 +167,7 @@ def every_state(db):
         "not_reached": ContactFactory(
             campaign=campaign,
             state=ContactState.NOT_REACHED,
-            external_contact_id="CRM-4",
+            external_contact_id="\rCRM-4",  # a carriage return first: neutralised too
             phone_number="+447700900004",
             attempts_count=3,
             last_attempt_at=LAST_ATTEMPT,
@@ -253,7 +253,7 @@ def expected_rows(every: EveryState) -> dict[str, list[str]]:
             "'\tcmd; \rthen =1+1",
         ),
         row(c["refused"], "'@crm-3", "1", last, "", "", "", ""),
-        row(c["not_reached"], "CRM-4", "3", last, "", "", "", ""),
+        row(c["not_reached"], "'\rCRM-4", "3", last, "", "", "", ""),
         row(c["excluded"], "", "0", "", "", "", "", ""),
     ]
     return {r[1]: r for r in rows}
