@@ -35,13 +35,22 @@ from _http import (
     report_line,
 )
 
+# Contacts the scheduler would dial now: due, grouped by campaign and contact zone, the groups
+# kept where it is calling time now (local time in the window, local weekday a call day).
 _DUE_CONTACTS = """
-    SELECT count(*), extract(epoch FROM now() - min(coalesce(c.next_attempt_at, c.created_at)))
-      FROM contacts_contact c JOIN campaigns_campaign k ON k.id = c.campaign_id
-     WHERE k.status = 'running' AND NOT c.do_not_call
-       AND c.attempts_count < k.max_attempts
-       AND c.state IN ('pending', 'not_reached')
-       AND (c.next_attempt_at IS NULL OR c.next_attempt_at <= now())
+    SELECT coalesce(sum(n), 0), extract(epoch FROM now() - min(since)) FROM (
+      SELECT coalesce(nullif(c.timezone, ''), k.timezone) AS zone, k.call_window_start AS opens,
+             k.call_window_end AS closes, k.call_days AS days, count(*) AS n,
+             min(coalesce(c.next_attempt_at, c.created_at)) AS since
+        FROM contacts_contact c JOIN campaigns_campaign k ON k.id = c.campaign_id
+       WHERE k.status = 'running' AND NOT c.do_not_call
+         AND c.attempts_count < k.max_attempts
+         AND c.state IN ('pending', 'not_reached')
+         AND (c.next_attempt_at IS NULL OR c.next_attempt_at <= now())
+       GROUP BY c.campaign_id, 1, 2, 3, 4
+    ) zones
+    WHERE (now() AT TIME ZONE zone)::time >= opens AND (now() AT TIME ZONE zone)::time < closes
+      AND days @> to_jsonb(extract(isodow FROM now() AT TIME ZONE zone)::int)
 """
 _IN_FLIGHT = "SELECT count(*) FROM calls_callattempt WHERE outcome IS NULL"
 
@@ -187,9 +196,10 @@ def check_against_full_scan(answers: dict[str, dict]) -> None:
     assert (overview["total_call_attempts"], overview["in_progress_calls"]) == (total, in_flight)
     assert overview["failed_calls"] == failed
 
-    _due, _oldest, in_flight, completed, failed, run_seconds, run_count = before["queue"][0]
+    due, _oldest, in_flight, completed, failed, run_seconds, run_count = before["queue"][0]
     queue = answers["queue"]
-    assert (queue["processing"], queue["success"], queue["failed"]) == (
+    assert (queue["pending"], queue["processing"], queue["success"], queue["failed"]) == (
+        due,
         in_flight,
         completed,
         failed,

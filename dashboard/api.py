@@ -139,7 +139,9 @@ class SystemOverviewOutputSerializer(serializers.Serializer):
 
 
 class SystemQueueOutputSerializer(serializers.Serializer):
-    pending = serializers.IntegerField(help_text="Contacts due for a call now.")
+    pending = serializers.IntegerField(
+        help_text="Contacts the scheduler would dial now: due, and in calling time where they are."
+    )
     processing = serializers.IntegerField(help_text="Calls in flight.")
     success = serializers.IntegerField(help_text="Completed attempts.")
     failed = serializers.IntegerField(help_text="Failed attempts.")

@@ -46,7 +46,6 @@ from calls.models import (
     SchedulerRun,
     SurveyResponse,
 )
-from calls.outcomes import DurationSeconds
 from campaigns.models import Campaign, CampaignStatus
 from contacts.models import DIALABLE_STATES, Contact, ContactState
 
@@ -421,32 +420,68 @@ def system_overview() -> dict:
     }
 
 
-def dial_queue_contacts(*, now: dt.datetime) -> QuerySet[Contact]:
-    """Contacts the scheduler may dial now, calling windows aside: in a running campaign, in a
-    dialable state with attempts left, due, and not flagged do-not-call."""
-    # DIALABLE_CONTACT, spelt as the partial contact_dialable_idx's own predicate (the
-    # not_reached contacts' attempts limit is the filter on attempts_count below): PostgreSQL
-    # uses a partial index only for a condition it can prove implies the index's, and the OR
-    # of DIALABLE_CONTACT is not one it proves, so it read the whole table instead.
-    return Contact.objects.filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        state__in=DIALABLE_STATES,
-        campaign__status=CampaignStatus.RUNNING,
-        attempts_count__lt=F("campaign__max_attempts"),
-        do_not_call=False,
+def dial_queue_due(*, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """The contacts the scheduler would dial now — in a running campaign, in a dialable state
+    with attempts left, due, not flagged do-not-call, and in calling time where they are —
+    and since when the longest-waiting of them waits (its retry time, or its import).
+
+    One query, grouped by running campaign and contact time zone (a few dozen rows); whether
+    each zone is open is decided in Python as the scheduler decides it. Grouped from the
+    campaign side, so that PostgreSQL groups by the campaign's primary key and the contact's
+    zone alone (the campaign's other columns depend on its key), not by its calling hours."""
+    from calls.scheduler import zone_is_open  # calls.scheduler → … → dashboard.cache → here
+
+    groups = (
+        Campaign.objects.filter(
+            Q(contacts__next_attempt_at__isnull=True) | Q(contacts__next_attempt_at__lte=now),
+            status=CampaignStatus.RUNNING,
+            # The partial contact_dialable_idx's own predicate, so that PostgreSQL reads that
+            # index alone (it uses a partial index only for a condition it can prove implies
+            # the index's; DIALABLE_CONTACT's OR is not one): the not_reached contacts' limit
+            # is the attempts filter that follows, which applies to pending ones as well.
+            contacts__state__in=DIALABLE_STATES,
+            contacts__do_not_call=False,
+            contacts__attempts_count__lt=F("max_attempts"),
+        )
+        .order_by()
+        .values(
+            "pk",
+            "timezone",
+            "call_window_start",
+            "call_window_end",
+            "call_days",
+            "contacts__timezone",
+        )
+        .annotate(
+            due=_rows(),
+            since=Min(Coalesce("contacts__next_attempt_at", "contacts__created_at")),
+        )
     )
+    due, since = 0, None
+    for group in groups:
+        try:
+            is_open = zone_is_open(
+                group["contacts__timezone"] or group["timezone"],
+                at=now,
+                window_start=group["call_window_start"],
+                window_end=group["call_window_end"],
+                call_days=group["call_days"],
+            )
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            continue  # a zone the scheduler cannot place in time: it never dials it either
+        if is_open:
+            due += group["due"]
+            since = group["since"] if since is None else min(since, group["since"])
+    return due, since
 
 
 def system_queue(*, now: dt.datetime | None = None) -> dict:
-    """The dial queue, in one query: contacts due (whatever their calling window — whether a
-    zone is open is the scheduler's decision each tick), calls in flight, finished attempts."""
+    """The dial queue, in two queries: the contacts the scheduler would dial now
+    (`dial_queue_due`); calls in flight and finished attempts."""
     now = now or timezone.now()
-    waiting = DurationSeconds(
-        Value(now, output_field=DateTimeField()) - Min(Coalesce("next_attempt_at", "created_at"))
-    )
+    due, since = dial_queue_due(now=now)
     row = _one_row(
         {
-            "queue": _aggregate(dial_queue_contacts(now=now), due=_rows(), oldest=waiting),
             "in_flight": _in_flight(total=_rows()),
             # Processing time: start → end of the closed attempts that have an end.
             "closed": _closed(
@@ -460,14 +495,15 @@ def system_queue(*, now: dt.datetime | None = None) -> dict:
     run_count = row["closed__run_count"]
     # Microseconds to seconds: an exact integer (a sum of bigints is a numeric), divided once.
     processing = int(row["closed__run_total_us"]) / 10**6 / run_count if run_count else None
-    oldest = row["queue__oldest"]
     return {
-        "pending": row["queue__due"],
+        "pending": due,
         "processing": row["in_flight__total"],
         "success": row["closed__completed"],
         "failed": row["closed__failed"],
         "avg_processing_time_ms": None if processing is None else round(processing * 1000, 2),
-        "oldest_pending_age_seconds": None if oldest is None else max(0, round(oldest)),
+        "oldest_pending_age_seconds": (
+            None if since is None else max(0, round((now - since).total_seconds()))
+        ),
     }
 
 

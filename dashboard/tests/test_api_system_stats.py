@@ -15,8 +15,8 @@ ENDPOINTS = {
     # name: (output serializer, queries when computed — each named)
     # campaigns, contacts, closed attempts, calls in flight, responses, emails: one statement
     "overview": (api.SystemOverviewOutputSerializer, 1),
-    # due contacts + calls in flight + closed attempts, one statement
-    "queue": (api.SystemQueueOutputSerializer, 1),
+    # due contacts by campaign and time zone; calls in flight + closed attempts, one statement
+    "queue": (api.SystemQueueOutputSerializer, 2),
     # the last scheduler run; runs in 24 h + calls in flight + max concurrency, one statement
     "orchestrator": (api.SystemOrchestratorOutputSerializer, 2),
     # closed attempts and calls in flight per provider, one statement

@@ -106,14 +106,14 @@ def test_broker_outage_is_shown_not_raised(viewer_client, broker_down):
 
 @pytest.mark.parametrize("url", [PAGE, PANEL])
 def test_query_count(viewer_client, some_data, url, django_assert_num_queries):
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         # 1. session  2. user
         # 3. overview: one-row aggregates in one statement
-        # 4. queue: due contacts + calls in flight + closed attempts, in one statement
-        # 5. last scheduler run  6. runs in 24 h + calls in flight + max concurrency
-        # 7. closed attempts and calls in flight per provider, in one statement
-        # 8. campaigns per status + billed minutes + cost per minute
-        # 9. scheduler calls per hour
+        # 4. queue: due contacts by campaign and zone  5. calls in flight + closed attempts
+        # 6. last scheduler run  7. runs in 24 h + calls in flight + max concurrency
+        # 8. closed attempts and calls in flight per provider, in one statement
+        # 9. campaigns per status + billed minutes + cost per minute
+        # 10. scheduler calls per hour
         viewer_client.get(url)
     with django_assert_num_queries(5):
         # session, user; overview, queue, platforms and campaigns come from the cache;

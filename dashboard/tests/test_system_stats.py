@@ -92,7 +92,10 @@ def test_overview_counts_everything_once(django_assert_num_queries):
 
 
 def test_queue_counts_contacts_due_now_and_attempts(django_assert_num_queries):
-    running = CampaignFactory(status=CampaignStatus.RUNNING, max_attempts=3)
+    # NOW is a Sunday, 14:00 in Rome (the campaign's zone, and its contacts').
+    running = CampaignFactory(
+        status=CampaignStatus.RUNNING, max_attempts=3, call_days=[1, 2, 3, 4, 5, 6, 7]
+    )
     paused = CampaignFactory(status=CampaignStatus.PAUSED)
 
     def contact(campaign=running, **kwargs):
@@ -111,6 +114,14 @@ def test_queue_counts_contacts_due_now_and_attempts(django_assert_num_queries):
     contact(state=ContactState.EXCLUDED)
     contact(state=ContactState.IN_PROGRESS, attempts_count=1)
     contact(campaign=paused)
+    # Due, but not calling time where they are: 05:00 in Los Angeles; a Sunday for a
+    # Monday-to-Saturday campaign; an unknown zone the scheduler cannot place in time.
+    contact(timezone="America/Los_Angeles", next_attempt_at=minutes_ago(600))
+    weekdays = CampaignFactory(status=CampaignStatus.RUNNING, call_days=[1, 2, 3, 4, 5, 6])
+    contact(campaign=weekdays, next_attempt_at=minutes_ago(600))
+    contact(timezone="Mars/Olympus_Mons", next_attempt_at=minutes_ago(600))
+    # A contact with no zone of its own is in the campaign's.
+    contact(timezone="", next_attempt_at=minutes_ago(1))
 
     CallAttemptFactory(started_at=minutes_ago(1))  # in flight
     CallAttemptFactory(started_at=minutes_ago(2))  # in flight
@@ -119,12 +130,12 @@ def test_queue_counts_contacts_due_now_and_attempts(django_assert_num_queries):
     finished_attempt(CallOutcome.FAILED, run=0.5)
     finished_attempt(CallOutcome.BUSY, run=9.5)
 
-    # one statement: due contacts, calls in flight, closed attempts (their buckets)
-    with django_assert_num_queries(1):
+    # due contacts by campaign and zone; calls in flight + closed attempts (their buckets)
+    with django_assert_num_queries(2):
         queue = selectors.system_queue(now=NOW)
 
     assert queue == {
-        "pending": 3,
+        "pending": 4,
         "processing": 2,
         "success": 2,
         "failed": 1,
