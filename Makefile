@@ -22,7 +22,7 @@ PYTHON ?= $(shell \
 help:
 	@echo "make run    start the product on its embedded defaults, with demo data (http://$(HOST):$(PORT))"
 	@echo "make test   install the dev requirements and run the whole test suite"
-	@echo "make lint   ruff check + format check;  make format  apply ruff's formatting"
+	@echo "make lint   ruff check + format check + import layers;  make format  apply ruff's formatting"
 
 $(VENV)/.installed: requirements.txt
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.10 found (3.12 preferred)."; exit 1; }
@@ -45,6 +45,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .

@@ -1,6 +1,7 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from calls.erasure import contact_forget
 from calls.models import (
     CallAttempt,
     CallEvent,
@@ -15,6 +16,8 @@ from calls.services import (
     provider_config_update,
     provider_unusable_reason,
 )
+from contacts.admin import ContactAdmin
+from contacts.models import Contact
 from voicesurvey.admin import ReadOnlyAdminMixin
 
 
@@ -152,3 +155,20 @@ class EmailNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class SchedulerRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("started_at", "finished_at", "campaigns_seen", "calls_placed", "errors")
     date_hierarchy = "started_at"
+
+
+@admin.action(description="Forget the selected contacts' numbers in every campaign (GDPR)")
+def forget_numbers(modeladmin, request, queryset):
+    numbers = sorted(set(queryset.values_list("phone_number", flat=True)))
+    deleted = sum(contact_forget(phone_number=n, actor=request.user).contacts for n in numbers)
+    modeladmin.message_user(
+        request,
+        f"Forgot {len(numbers)} number(s): {deleted} contact(s) deleted with their calls, "
+        "answers and emails.",
+        messages.SUCCESS,
+    )
+
+
+@admin.register(Contact)
+class ContactWithErasureAdmin(ContactAdmin):
+    actions = [forget_numbers]

@@ -1,5 +1,6 @@
-"""API of the calls engine: `GET /api/calls/{call_id}`, and the provider configuration
-(`/api/config/provider`, admins only)."""
+"""API of the calls engine: `GET /api/calls/{call_id}`, the provider configuration
+(`/api/config/provider`, admins only), and a number's erasure (`POST /api/contacts/forget`,
+GDPR, admins only: it deletes calls)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from calls.erasure import contact_forget
 from calls.models import CallAttempt, ProviderConfig
 from calls.selectors import (
     call_attempt_answers,
@@ -154,3 +156,32 @@ class ProviderConfigApi(APIView):
     @extend_schema(request=ProviderConfigSerializer, responses=ProviderConfigSerializer)
     def patch(self, request):
         return self._update(request, partial=True)
+
+
+# --- GDPR ---------------------------------------------------------------------------------------
+
+
+class ContactForgetInputSerializer(serializers.Serializer):
+    phone_number = serializers.CharField(max_length=40)
+
+
+class ContactForgetOutputSerializer(serializers.Serializer):
+    contacts = serializers.IntegerField(help_text="Contacts deleted, one per campaign.")
+    campaigns = serializers.IntegerField()
+    attempts = serializers.IntegerField(help_text="Their call attempts, deleted with them.")
+
+
+class ContactForgetApi(APIView):
+    """`POST /api/contacts/forget` `{phone_number}`: delete everything held about the number in
+    every campaign (GDPR; admins only). 200 with the counts, also when nothing was held."""
+
+    permission_classes = [CanAdminister]
+
+    @extend_schema(request=ContactForgetInputSerializer, responses=ContactForgetOutputSerializer)
+    def post(self, request):
+        data = ContactForgetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = contact_forget(
+            phone_number=data.validated_data["phone_number"], actor=request.user
+        )
+        return Response(ContactForgetOutputSerializer(report).data)

@@ -6,13 +6,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from contacts.models import CallOutcome
 
-class CallOutcome(models.TextChoices):
-    COMPLETED = "completed", "Completed"
-    REFUSED = "refused", "Refused"
-    NO_ANSWER = "no_answer", "No answer"
-    BUSY = "busy", "Busy"
-    FAILED = "failed", "Failed"
+__all__ = ["CallOutcome"]  # decided here, stored on the contact too (contacts/models.py)
 
 
 # Outcomes after which the contact may be tried again (DESIGN §5).

@@ -1,4 +1,5 @@
-"""The scheduler (DESIGN §6.2): each tick picks the contacts to dial now, and dials them.
+"""The scheduler (docs/architecture.md §6.2): each tick picks the contacts to dial now
+(calls/candidates.py), claims them and dials them.
 
 One tick:
 1. Scheduled campaigns whose start has come turn running (`campaign_start_due`).
@@ -23,21 +24,25 @@ One tick:
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import logging
 import math
 import time
 import uuid
-import zoneinfo
-from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 
 from calls import outcomes
+from calls.candidates import (
+    as_uuid,
+    db_uuid,
+    dialable_zones_by_campaign,
+    fair_share,
+    interleave,
+    open_zones,
+)
 from calls.models import CallAttempt, CallOutcome, ProviderConfig, SchedulerRun
 from calls.selectors import provider_config_get
 from calls.services import call_language
@@ -47,315 +52,13 @@ from calls.telephony.base import (
     ProviderNotConfigured,
     ProviderUnavailable,
     TelephonyProvider,
-    provider_get,
 )
+from calls.telephony.providers import provider_get
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.services import campaign_complete_if_finished, campaign_start_due
-from contacts.models import DIALABLE_STATES, Contact, ContactState, ExclusionEntry
+from contacts.models import Contact, ContactState
 
 logger = logging.getLogger(__name__)
-
-_CONTACT_FIELDS = (
-    "id",
-    "campaign_id",
-    "phone_number",
-    "preferred_language",
-    "attempts_count",
-    "timezone",
-    "next_attempt_at",
-    "created_at",
-)
-
-
-# --- Calling hours -------------------------------------------------------------------------------
-
-
-def zone_is_open(
-    zone: str,
-    *,
-    at: dt.datetime,
-    window_start: dt.time,
-    window_end: dt.time,
-    call_days: Iterable[int],
-) -> bool:
-    """Whether it is calling time in `zone` at the instant `at`: the local weekday is one of
-    `call_days` (ISO, Monday = 1) and the local time is in [window_start, window_end)."""
-    local = at.astimezone(zoneinfo.ZoneInfo(zone))
-    return local.isoweekday() in call_days and window_start <= local.time() < window_end
-
-
-def next_window_opening(
-    zone: str,
-    *,
-    after: dt.datetime,
-    window_start: dt.time,
-    window_end: dt.time,
-    call_days: Iterable[int],
-) -> dt.datetime | None:
-    """The first instant at or after `after` when calling time is open in `zone` (None when
-    no call day is allowed)."""
-    tz = zoneinfo.ZoneInfo(zone)
-    local = after.astimezone(tz)
-    days = set(call_days)
-    for offset in range(8):
-        day = local.date() + dt.timedelta(days=offset)
-        if day.isoweekday() not in days:
-            continue
-        opens = dt.datetime.combine(day, window_start, tzinfo=tz)
-        closes = dt.datetime.combine(day, window_end, tzinfo=tz)
-        if closes > local:
-            return max(opens, local).astimezone(dt.UTC)
-    return None
-
-
-def _contact_zone(zone: str, campaign: Campaign) -> str:
-    return zone or campaign.timezone
-
-
-def _window(campaign: Campaign) -> dict:
-    return {
-        "window_start": campaign.call_window_start,
-        "window_end": campaign.call_window_end,
-        "call_days": campaign.call_days,
-    }
-
-
-def _dialable(campaign: Campaign):
-    """The campaign's contacts the scheduler may take (the partial index's rows, minus those
-    out of attempts)."""
-    return Contact.objects.filter(
-        campaign=campaign,
-        state__in=DIALABLE_STATES,
-        do_not_call=False,
-        attempts_count__lt=campaign.max_attempts,
-    )
-
-
-def _db_uuid(value: uuid.UUID):
-    """A UUID as the database takes it in raw SQL (a uuid on PostgreSQL, hex on SQLite)."""
-    return Contact._meta.pk.get_db_prep_value(value, connection)
-
-
-# Every listed campaign's zones in one statement: for each campaign, a recursive walk that skips
-# through the (campaign, timezone, next_attempt_at) partial index one zone at a time — a handful
-# of index probes per campaign, where a DISTINCT would read every dialable contact. It walks
-# backwards, from each zone's last entry: never-called contacts, dialled last. A zone's first
-# entries are the retries the last ticks took, whose dead index entries (until vacuum, or
-# while a long transaction anywhere keeps them from being marked dead) each cost a heap visit.
-_ZONES_SQL = """
-WITH RECURSIVE campaigns(id) AS (VALUES {campaigns}),
-zones(campaign_id, zone) AS (
-    SELECT campaigns.id, (
-        SELECT MAX(timezone) FROM contacts_contact
-        WHERE campaign_id = campaigns.id AND state IN ('pending', 'not_reached')
-          AND NOT do_not_call
-    )
-    FROM campaigns
-  UNION ALL
-    SELECT zones.campaign_id, (
-        SELECT MAX(timezone) FROM contacts_contact
-        WHERE campaign_id = zones.campaign_id AND state IN ('pending', 'not_reached')
-          AND NOT do_not_call AND timezone < zones.zone
-    )
-    FROM zones WHERE zones.zone IS NOT NULL
-)
-SELECT campaign_id, zone FROM zones WHERE zone IS NOT NULL ORDER BY campaign_id, zone
-"""
-
-# The SQL here spells out the rows of contact_dialable_idx (state pending or not_reached, and
-# not do_not_call), as literals: the planner matches a partial index by its predicate.
-assert set(DIALABLE_STATES) == {ContactState.PENDING, ContactState.NOT_REACHED}
-
-
-def _as_uuid(value) -> uuid.UUID:
-    """A UUID from a raw row: already one on PostgreSQL, a hex string on SQLite."""
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
-
-
-def dialable_zones_by_campaign(campaign_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-    """The distinct time zones of each campaign's dialable contacts (sorted), in one query."""
-    zones: dict[uuid.UUID, list[str]] = {pk: [] for pk in campaign_ids}
-    if not campaign_ids:
-        return zones
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _ZONES_SQL.format(campaigns=", ".join(["(%s)"] * len(campaign_ids))),
-            [_db_uuid(pk) for pk in campaign_ids],
-        )
-        for campaign_id, zone in cursor.fetchall():
-            zones[_as_uuid(campaign_id)].append(zone)
-    return zones
-
-
-def dialable_zones(campaign: Campaign) -> list[str]:
-    """The distinct time zones of a campaign's dialable contacts."""
-    return dialable_zones_by_campaign([campaign.pk])[campaign.pk]
-
-
-def _open_zones(campaign: Campaign, zones: list[str], at: dt.datetime, problems: dict) -> list[str]:
-    open_zones = []
-    for zone in zones:
-        try:
-            is_open = zone_is_open(_contact_zone(zone, campaign), at=at, **_window(campaign))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            problems.setdefault("unknown_time_zones", []).append(zone[:64])
-            continue
-        if is_open:
-            open_zones.append(zone)
-    return open_zones
-
-
-# --- Choosing whom to call -----------------------------------------------------------------------
-
-
-# One range of contact_dialable_idx: a campaign's dialable contacts in one zone, due retries
-# (next_attempt_at <= now, oldest first) or never tried (next_attempt_at IS NULL). Written out
-# rather than built by the ORM: a tick unions dozens of them, and compiling each costs more
-# than running it.
-_RANGE_SQL = """SELECT * FROM (
-    SELECT id, campaign_id, next_attempt_at, created_at FROM contacts_contact
-    WHERE campaign_id = %s AND timezone = %s AND state IN ('pending', 'not_reached')
-      AND NOT do_not_call AND attempts_count < %s AND {when}{skip}
-    ORDER BY next_attempt_at LIMIT %s
-) AS part{n}"""
-
-# The same ranges on PostgreSQL: one LATERAL subquery, run once per (campaign, zone) row of a
-# VALUES list. Planned once: the UNION ALL of two dozen subqueries takes longer to parse and
-# plan (~4 ms) than to run (~2 ms).
-_RANGES_LATERAL_SQL = """
-SELECT part.id, part.campaign_id
-FROM (VALUES {ranges}) AS ranges(campaign_id, zone, max_attempts, want)
-CROSS JOIN LATERAL (
-    SELECT id, campaign_id, next_attempt_at, created_at FROM contacts_contact
-    WHERE campaign_id = ranges.campaign_id AND timezone = ranges.zone
-      AND state IN ('pending', 'not_reached') AND NOT do_not_call
-      AND attempts_count < ranges.max_attempts AND {when}{skip}
-    ORDER BY next_attempt_at LIMIT ranges.want
-) AS part
-ORDER BY part.{order}
-"""
-
-
-def _candidates(
-    wants: dict[uuid.UUID, int],
-    campaigns: dict[uuid.UUID, Campaign],
-    zones: dict[uuid.UUID, list[str]],
-    at: dt.datetime,
-    skip: set[uuid.UUID],
-    *,
-    due: bool,
-) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """For each campaign, the ids of up to `wants[campaign]` dialable contacts in its open
-    zones, oldest first: retries that are due (`due`), or contacts never tried. One statement
-    reading LIMITed ranges of the dialable index, one per campaign and zone, without locks
-    (`_lock` takes them)."""
-    at_value = connection.ops.adapt_datetimefield_value(at)
-    skip_values = [_db_uuid(pk) for pk in skip]
-    skip_sql = f" AND id NOT IN ({', '.join(['%s'] * len(skip_values))})" if skip_values else ""
-    when, when_params = (
-        ("next_attempt_at <= %s", [at_value]) if due else ("next_attempt_at IS NULL", [])
-    )
-    ranges = [
-        (_db_uuid(campaign_id), zone, campaigns[campaign_id].max_attempts, want)
-        for campaign_id, want in wants.items()
-        for zone in zones[campaign_id]
-    ]
-    found: dict[uuid.UUID, list[uuid.UUID]] = {pk: [] for pk in wants}
-    if not ranges:
-        return found
-    # Due retries by when they fell due, new contacts by age; the database sorts (the rows
-    # are a few hundred at most), so only ids travel back.
-    order = "next_attempt_at" if due else "created_at"
-    if connection.vendor == "postgresql":
-        sql = _RANGES_LATERAL_SQL.format(
-            ranges=", ".join(["(%s, %s, %s, %s)"] * len(ranges)),
-            when=when,
-            skip=skip_sql,
-            order=order,
-        )
-        params = [value for row in ranges for value in row] + when_params + skip_values
-    else:
-        parts, params = [], []
-        for n, (campaign_value, zone, max_attempts, want) in enumerate(ranges):
-            parts.append(_RANGE_SQL.format(when=when, skip=skip_sql, n=n))
-            params += [campaign_value, zone, max_attempts, *when_params, *skip_values, want]
-        sql = (
-            f"SELECT id, campaign_id FROM ({' UNION ALL '.join(parts)}) AS candidates "
-            f"ORDER BY {order}"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for contact_id, campaign_id in rows:
-        campaign_id = _as_uuid(campaign_id)
-        ids = found[campaign_id]
-        if len(ids) < wants[campaign_id]:
-            ids.append(_as_uuid(contact_id))
-    return found
-
-
-def _lock(ids: list[uuid.UUID]) -> list[Contact]:
-    """Lock the chosen contacts, still dialable, skipping rows another transaction holds.
-    Each comes with `excluded`: whether its number is on the exclusion list — the check at dial
-    time, made by the statement that takes the lock rather than by one more round trip. (An
-    exclusion committed later cannot slip in between: `exclusion_add` moves the contacts it
-    excludes, so it either holds the row, which we skip, or has changed its state, which the
-    lock re-checks.)"""
-    if not ids:
-        return []
-    locked = (
-        Contact.objects.filter(pk__in=ids, state__in=DIALABLE_STATES, do_not_call=False)
-        .order_by()
-        .only(*_CONTACT_FIELDS)
-        .annotate(
-            excluded=Exists(ExclusionEntry.objects.filter(phone_number=OuterRef("phone_number")))
-        )
-        .select_for_update(skip_locked=True)
-    )
-    by_id = {c.pk: c for c in locked}
-    return [by_id[pk] for pk in ids if pk in by_id]  # in the order chosen
-
-
-def _fair_share(
-    campaigns: list[Campaign], zones: dict, budget: int, at: dt.datetime
-) -> dict[uuid.UUID, list[Contact]]:
-    """Split the budget evenly across campaigns; what one cannot use goes to the others.
-    Each round is two statements (choose, lock) whatever the number of campaigns."""
-    by_id = {c.pk: c for c in campaigns}
-    picks: dict[uuid.UUID, list[Contact]] = {c.pk: [] for c in campaigns}
-    active = [c.pk for c in campaigns if zones[c.pk]]
-    remaining = budget
-    while remaining > 0 and active:
-        share, wants = max(1, remaining // len(active)), {}
-        for campaign_id in active:
-            wants[campaign_id] = min(share, remaining - sum(wants.values()))
-            if not wants[campaign_id]:
-                del wants[campaign_id]
-                break
-        taken = {c.pk for chosen in picks.values() for c in chosen}
-        chosen = _candidates(wants, by_id, zones, at, taken, due=True)
-        short = {pk: want - len(chosen[pk]) for pk, want in wants.items() if len(chosen[pk]) < want}
-        if short:  # not enough retries due: new contacts make up the rest
-            for pk, ids in _candidates(short, by_id, zones, at, taken, due=False).items():
-                chosen[pk] += ids
-        locked = _lock([pk for ids in chosen.values() for pk in ids])
-        got: dict[uuid.UUID, int] = {}
-        for contact in locked:
-            picks[contact.campaign_id].append(contact)
-            got[contact.campaign_id] = got.get(contact.campaign_id, 0) + 1
-        remaining -= len(locked)
-        # Those that got all they asked for may have more; the others are out of contacts.
-        active = [pk for pk, want in wants.items() if got.get(pk, 0) == want]
-    return picks
-
-
-def _interleave(picks: dict[uuid.UUID, list[Contact]]) -> list[Contact]:
-    """Round-robin across campaigns, so the dial spacing favours none of them."""
-    lists = [list(p) for p in picks.values()]
-    ordered = []
-    for i in range(max((len(p) for p in lists), default=0)):
-        ordered += [p[i] for p in lists if i < len(p)]
-    return ordered
 
 
 # Sets the claimed contacts in progress and, in the same round trip, reads the highest attempt
@@ -380,9 +83,9 @@ def _contacts_set_in_progress(contacts: list[Contact], *, at: dt.datetime) -> di
     with connection.cursor() as cursor:
         cursor.execute(
             _SET_IN_PROGRESS_SQL.format(ids=", ".join(["%s"] * len(contacts))),
-            [ContactState.IN_PROGRESS, at_value, at_value, *(_db_uuid(c.pk) for c in contacts)],
+            [ContactState.IN_PROGRESS, at_value, at_value, *(db_uuid(c.pk) for c in contacts)],
         )
-        return {_as_uuid(contact_id): last for contact_id, last in cursor.fetchall()}
+        return {as_uuid(contact_id): last for contact_id, last in cursor.fetchall()}
 
 
 def _claim(
@@ -421,8 +124,8 @@ def _claim(
         start = run.pk % len(campaigns)
         rotated = campaigns[start:] + campaigns[:start]
         found = dialable_zones_by_campaign([c.pk for c in rotated])
-        zones = {c.pk: _open_zones(c, found[c.pk], at, details) for c in rotated}
-        contacts = _interleave(_fair_share(rotated, zones, budget, at))
+        zones = {c.pk: open_zones(c, found[c.pk], at, details) for c in rotated}
+        contacts = interleave(fair_share(rotated, zones, budget, at))
         if not contacts:
             return [], campaigns, rate
 
@@ -743,89 +446,3 @@ def scheduler_tick(
             errors,
         )
     return run
-
-
-def campaign_next_dial_time(campaign: Campaign, *, after: dt.datetime) -> dt.datetime | None:
-    """When something in the campaign may next be dialled after `after`: the earliest retry
-    that is not due yet, or the next opening of calling hours in a zone with dialable
-    contacts. None when nothing is left to dial."""
-    zones = dialable_zones(campaign)
-    if not zones:
-        return None
-    moments = []
-    retry = (
-        _dialable(campaign).filter(next_attempt_at__gt=after).aggregate(m=Min("next_attempt_at"))
-    )
-    if retry["m"]:
-        moments.append(retry["m"])
-    for zone in zones:
-        try:
-            opening = next_window_opening(
-                _contact_zone(zone, campaign), after=after, **_window(campaign)
-            )
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            continue
-        if opening is not None and opening > after:
-            moments.append(opening)
-    return min(moments, default=None)
-
-
-# --- Simulation ----------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class SimulationSummary:
-    ticks: int = 0
-    calls: int = 0
-    stopped: str = ""  # why the run ended before the campaign did, if it did
-    clock: dt.datetime | None = None
-
-
-def campaign_simulate(
-    *, campaign: Campaign, on_tick=None, max_ticks: int = 100_000
-) -> SimulationSummary:
-    """Run a running campaign to its end on the simulator (`manage.py simulate`).
-
-    Calls run inline on a simulated clock that starts now, moves one tick per tick and jumps
-    ahead over waits (retry intervals, closed calling hours), so a campaign of days runs in
-    seconds; what it records (attempts, events, answers, emails) is dated on that clock. Each
-    tick is a real scheduler tick (limited to this campaign) and each call goes through the
-    webhooks, the dialogue and the outcome rules; reconciliation and the email outbox run
-    between ticks. `on_tick(run)` is told of every tick."""
-    from calls.services import call_attempts_reconcile, notifications_drain
-    from calls.telephony.simulator import SimulatorProvider
-
-    provider = SimulatorProvider(inline=True)
-    tick = dt.timedelta(seconds=settings.SCHEDULER_TICK_SECONDS)
-    clock = timezone.now()
-    summary = SimulationSummary()
-    while summary.ticks < max_ticks:
-        campaign.refresh_from_db()
-        if campaign.status != CampaignStatus.RUNNING:
-            break
-        call_attempts_reconcile(now=clock)
-        run = scheduler_tick(now=clock, provider=provider, campaign_ids=[campaign.pk])
-        summary.ticks += 1
-        summary.calls += run.calls_placed
-        if on_tick:
-            on_tick(run)
-        notifications_drain(now=clock)
-        campaign.refresh_from_db(fields=["status"])
-        if campaign.status != CampaignStatus.RUNNING:
-            break
-        if "outage" in run.details or "paused_until" in run.details:
-            summary.stopped = "The provider is unavailable (dialling is paused)."
-            break
-        if run.calls_placed:
-            clock += tick
-            continue
-        next_time = campaign_next_dial_time(campaign, after=clock)
-        if next_time is None and not campaign.attempts.filter(outcome__isnull=True).exists():
-            summary.stopped = "Nothing left can be dialled (check the call days and window)."
-            break
-        clock = max(clock + tick, next_time or clock)
-    else:
-        summary.stopped = f"Stopped after {max_ticks} ticks."
-    notifications_drain(now=clock)
-    summary.clock = clock
-    return summary

@@ -32,6 +32,7 @@ from calls.models import (
     SurveyEvent,
     SurveyEventType,
 )
+from calls.selectors import provider_config_get
 from calls.telephony.base import (
     FINAL_STATUSES,
     MACHINE_LEFT_MESSAGE,
@@ -40,11 +41,11 @@ from calls.telephony.base import (
     DialogueReply,
     ProviderNotConfigured,
     StatusEvent,
-    provider_class,
 )
+from calls.telephony.providers import provider_class
 from campaigns.models import EMAIL_HTML_ENGINE, EMAIL_TEXT_ENGINE, Campaign, EmailTemplate
 from contacts.models import Contact, ExclusionSource
-from contacts.services import exclusion_add
+from contacts.services.exclusions import exclusion_add
 from voicesurvey.services import audit_log_record
 
 logger = logging.getLogger(__name__)
@@ -312,8 +313,6 @@ def call_transcripts_purge(*, now: dt.datetime | None = None) -> int:
     payloads of its dialogue events, are erased once the call ended longer ago than the
     provider configuration's `transcript_retention_days`. The answers (the survey's results)
     and the call's outcome and timings stay. Returns how many calls were purged."""
-    from calls.selectors import provider_config_get
-
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=provider_config_get().transcript_retention_days)
     with transaction.atomic():
@@ -525,8 +524,6 @@ def provider_unusable_reason(name: str) -> str:
 def provider_config_update(*, actor, fields: dict) -> ProviderConfig:
     """Change the provider configuration (ValidationError by field), audit-logged with the
     names of the fields that changed."""
-    from calls.selectors import provider_config_get
-
     unknown = sorted(set(fields) - set(PROVIDER_CONFIG_FIELDS))
     if unknown:
         raise ValidationError({name: ["This field cannot be set."] for name in unknown})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from calls.callee import callee_step_live
 from calls.scheduler import scheduler_tick
 from calls.services import call_attempts_reconcile, call_transcripts_purge, notifications_drain
-from calls.telephony.simulator import callee_step_live
 
 
 def scheduler_tick_task() -> dict:

@@ -25,8 +25,8 @@ from calls.telephony.base import (
     WebhookPayloadError,
     WebhookRequest,
     WebhookResponse,
-    provider_class,
 )
+from calls.telephony.providers import provider_class
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
+from campaigns.contact_states import ContactState
 from campaigns.models import Campaign
-from contacts.models import ContactState
 
 
 def campaign_list_with_counts() -> QuerySet[Campaign]:

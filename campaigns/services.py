@@ -11,17 +11,17 @@ the status does not allow. The API turns the first into 400 `{field: [...]}`, th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from campaigns import lifecycle
+from campaigns.contact_states import ContactState, dialable_q
 from campaigns.models import Campaign, CampaignStatus
-from contacts.models import ContactState
 from voicesurvey.models import User
 from voicesurvey.services import audit_log_record
 
@@ -162,9 +162,8 @@ def campaign_update(
             raise ValidationError(problems)
     locked.save(update_fields=[*changed, "updated_at"])
     if lowered and locked.status in (CampaignStatus.RUNNING, CampaignStatus.PAUSED):
-        from calls.outcomes import contacts_out_of_attempts_close  # calls depends on campaigns
-
-        contacts_out_of_attempts_close(campaign=locked)
+        for hook in _max_attempts_lowered_hooks:
+            hook(campaign=locked)
     for name in (*changed, "updated_at"):
         setattr(campaign, name, getattr(locked, name))
     audit_log_record(
@@ -177,7 +176,7 @@ def campaign_update(
 
 
 def campaign_has_dialable_contact(campaign: Campaign) -> bool:
-    return campaign.contacts.filter(DIALABLE_CONTACT, do_not_call=False).exists()
+    return campaign.contacts.filter(dialable_q(max_attempts=campaign.max_attempts)).exists()
 
 
 def campaign_activation_problems(*, campaign: Campaign) -> dict[str, list[str]]:
@@ -264,7 +263,19 @@ def campaign_complete_if_finished(*, campaign: Campaign) -> bool:
     return True
 
 
-# Used by contacts.services.exclusion_add to find contacts that can still be dialled.
-DIALABLE_CONTACT = Q(state=ContactState.PENDING) | Q(
-    state=ContactState.NOT_REACHED, attempts_count__lt=F("campaign__max_attempts")
-)
+# --- what the engine does when a live campaign changes -------------------------------------------
+#
+# Fewer attempts on a running or paused campaign end its contacts that have used them up (not
+# reached, with their follow-up), at once and in the same transaction. That is the engine's
+# rule (calls/outcomes.py), and the engine sits above campaigns: it registers its reaction here
+# at startup (CallsConfig.ready), and `campaign_update` calls it without importing calls.
+
+MaxAttemptsLoweredHook = Callable[..., object]  # called as hook(campaign=…)
+_max_attempts_lowered_hooks: list[MaxAttemptsLoweredHook] = []
+
+
+def campaign_on_max_attempts_lowered(hook: MaxAttemptsLoweredHook) -> None:
+    """Have `hook(campaign=…)` run, inside `campaign_update`'s transaction, whenever a running or
+    paused campaign's max_attempts is lowered (once per hook, however often registered)."""
+    if hook not in _max_attempts_lowered_hooks:
+        _max_attempts_lowered_hooks.append(hook)

@@ -1,25 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
 
-from contacts.models import Contact, ExclusionEntry, ExclusionSource
+from contacts.models import ExclusionEntry, ExclusionSource
 from contacts.phones import InvalidPhoneNumber, phone_normalize
-from contacts.services import contact_forget, exclusion_add, exclusion_remove
+from contacts.services.exclusions import exclusion_add, exclusion_remove
 
 
-@admin.action(description="Forget the selected contacts' numbers in every campaign (GDPR)")
-def forget_numbers(modeladmin, request, queryset):
-    numbers = sorted(set(queryset.values_list("phone_number", flat=True)))
-    deleted = sum(contact_forget(phone_number=n, actor=request.user).contacts for n in numbers)
-    modeladmin.message_user(
-        request,
-        f"Forgot {len(numbers)} number(s): {deleted} contact(s) deleted with their calls, "
-        "answers and emails.",
-        messages.SUCCESS,
-    )
-
-
-@admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    """The contact admin's pages. Registered by the engine (calls/admin.py), which adds its
+    erasure action: deleting a number deletes its calls, which this app knows nothing of."""
+
     list_display = (
         "phone_number",
         "external_contact_id",
@@ -53,7 +43,6 @@ class ContactAdmin(admin.ModelAdmin):
         "updated_at",
     )
     show_full_result_count = False
-    actions = [forget_numbers]
 
     def has_delete_permission(self, request, obj=None):
         # Deleting goes through the GDPR action: it deletes the number everywhere, recomputes

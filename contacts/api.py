@@ -6,8 +6,9 @@
 - `GET, POST /api/exclusions`, `POST /api/exclusions/import`: the exclusion list, read and
   added to by admins and managers (DESIGN §7 "manage exclusion list"; its numbers are those of
   people who asked not to be called, so viewers, who see no numbers, do not read it either);
-- `DELETE /api/exclusions/{id}`: admins only;
-- `POST /api/contacts/forget`: delete everything held about a phone number (GDPR; admins only).
+- `DELETE /api/exclusions/{id}`: admins only.
+
+A number's erasure, `POST /api/contacts/forget`, deletes calls: it is the engine's (calls/api.py).
 
 Views translate and call one service or selector; file-level import problems are 400 with
 `{"detail": …}` (413 over the size limit), never a 500.
@@ -22,10 +23,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calls.models import CallOutcome
 from campaigns.models import Campaign
 from contacts.csv_import import CsvImportError, upload_size_error
 from contacts.models import (
+    CallOutcome,
     Contact,
     ContactState,
     ExclusionEntry,
@@ -33,13 +34,8 @@ from contacts.models import (
     PreferredLanguage,
 )
 from contacts.selectors import contact_list, exclusion_list
-from contacts.services import (
-    contact_forget,
-    contact_import,
-    exclusion_add,
-    exclusion_import,
-    exclusion_remove,
-)
+from contacts.services.exclusions import exclusion_add, exclusion_import, exclusion_remove
+from contacts.services.imports import contact_import
 from voicesurvey.permissions import (
     CanAdminister,
     CanManageCampaigns,
@@ -70,67 +66,44 @@ class RowErrorSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-def _errors_field():
-    return RowErrorSerializer(
-        many=True, help_text="The first 1,000 rejected rows, by line (all are counted)."
-    )
+class ImportReportSerializer(serializers.Serializer):
+    """What every CSV import report has (contacts/csv_import.py `ImportReport`)."""
 
-
-def _rejected_by_code_field():
-    return serializers.DictField(
+    rows = serializers.IntegerField(help_text="Data rows read (blank lines are not counted).")
+    rejected = serializers.IntegerField()
+    rejected_by_code = serializers.DictField(
         child=serializers.IntegerField(),
         help_text="Every rejected row counted by its code, commonest first.",
     )
-
-
-def _encoding_field():
-    return serializers.CharField(help_text="utf-8, utf-8-sig, cp1252 or latin-1.")
-
-
-def _delimiter_field():
-    return serializers.ChoiceField(choices=["comma", "semicolon", "tab"])
-
-
-def _ignored_columns_field():
-    return serializers.ListField(
+    errors_not_listed = serializers.IntegerField()
+    errors = RowErrorSerializer(
+        many=True, help_text="The first 1,000 rejected rows, by line (all are counted)."
+    )
+    encoding = serializers.CharField(help_text="utf-8, utf-8-sig, cp1252 or latin-1.")
+    delimiter = serializers.ChoiceField(choices=["comma", "semicolon", "tab"])
+    ignored_columns = serializers.ListField(
         child=serializers.CharField(), help_text="Header cells that name no known column."
     )
 
 
-class ContactImportReportSerializer(serializers.Serializer):
-    rows = serializers.IntegerField(help_text="Data rows read (blank lines are not counted).")
+class ContactImportReportSerializer(ImportReportSerializer):
     accepted = serializers.IntegerField(
         help_text="Contacts created, the excluded ones included: accepted + rejected = rows."
     )
-    rejected = serializers.IntegerField()
     excluded = serializers.IntegerField(
         help_text="Of the accepted, those stored as excluded (on the exclusion list, or "
         "do_not_call): never dialled."
     )
-    rejected_by_code = _rejected_by_code_field()
-    errors_not_listed = serializers.IntegerField()
-    errors = _errors_field()
-    encoding = _encoding_field()
-    delimiter = _delimiter_field()
-    ignored_columns = _ignored_columns_field()
 
 
-class ExclusionImportReportSerializer(serializers.Serializer):
-    rows = serializers.IntegerField(help_text="Data rows read (blank lines are not counted).")
+class ExclusionImportReportSerializer(ImportReportSerializer):
     added = serializers.IntegerField()
     already_listed = serializers.IntegerField(
         help_text="Numbers already on the list, or earlier in the same file."
     )
-    rejected = serializers.IntegerField()
     contacts_excluded = serializers.IntegerField(
         help_text="Contacts (of any campaign) that could still be dialled, now excluded."
     )
-    rejected_by_code = _rejected_by_code_field()
-    errors_not_listed = serializers.IntegerField()
-    errors = _errors_field()
-    encoding = _encoding_field()
-    delimiter = _delimiter_field()
-    ignored_columns = _ignored_columns_field()
 
 
 def _import_error(exc: CsvImportError) -> Response:
@@ -383,32 +356,3 @@ class ExclusionDetailApi(APIView):
         entry = get_object_or_404(ExclusionEntry, pk=entry_id)
         exclusion_remove(entry=entry, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# --- GDPR ---------------------------------------------------------------------------------------
-
-
-class ContactForgetInputSerializer(serializers.Serializer):
-    phone_number = serializers.CharField(max_length=40)
-
-
-class ContactForgetOutputSerializer(serializers.Serializer):
-    contacts = serializers.IntegerField(help_text="Contacts deleted, one per campaign.")
-    campaigns = serializers.IntegerField()
-    attempts = serializers.IntegerField(help_text="Their call attempts, deleted with them.")
-
-
-class ContactForgetApi(APIView):
-    """`POST /api/contacts/forget` `{phone_number}`: delete everything held about the number in
-    every campaign (GDPR; admins only). 200 with the counts, also when nothing was held."""
-
-    permission_classes = [CanAdminister]
-
-    @extend_schema(request=ContactForgetInputSerializer, responses=ContactForgetOutputSerializer)
-    def post(self, request):
-        data = ContactForgetInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        report = contact_forget(
-            phone_number=data.validated_data["phone_number"], actor=request.user
-        )
-        return Response(ContactForgetOutputSerializer(report).data)

@@ -15,6 +15,5 @@ urlpatterns = [
     ),
     path("exclusions", api.ExclusionListApi.as_view(), name="exclusion-list"),
     path("exclusions/import", api.ExclusionImportApi.as_view(), name="exclusion-import"),
-    path("contacts/forget", api.ContactForgetApi.as_view(), name="contact-forget"),
     path("exclusions/<uuid:entry_id>", api.ExclusionDetailApi.as_view(), name="exclusion-detail"),
 ]

@@ -14,9 +14,10 @@ import contextlib
 import csv
 import io
 import itertools
+import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -350,3 +351,84 @@ def _no_required_column(header, aliases, required: str, label: str) -> CsvImport
         f"No {label} column. Name it {names} (any case). Columns found: {found}.",
         code="no_phone_column",
     )
+
+
+# --- what both imports share: the phone column, file-level answers and the report ----------------
+
+# Header aliases, compared after `header_key` ("E-mail" → "e_mail"). The first few phone
+# aliases are the ones error messages suggest.
+PHONE_ALIASES = (
+    "phone",
+    "telephone",
+    "mobile",
+    "number",
+    "tel",
+    "phone_no",
+    "phonenumber",
+    "mobile_number",
+    "mobile_phone",
+    "cell",
+    "cellphone",
+    "cell_phone",
+    "msisdn",
+    "telefono",
+    "cellulare",
+    "numero",
+)
+
+Progress = Callable[[int, int], None]  # (lines read, lines in the file)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What a CSV import did, whatever it imports: the rows read, the rejected ones counted by
+    code and the first MAX_LISTED_ERRORS of them listed by line, and how the file was read.
+    The contact and exclusion imports extend it with what they wrote."""
+
+    rows: int  # data rows read (blank lines not counted)
+    rejected: int
+    rejected_by_code: dict[str, int]  # every rejected row, counted by RowError.code
+    errors: list[RowError]  # the first MAX_LISTED_ERRORS rejected rows, by line
+    encoding: str  # utf-8, utf-8-sig (with BOM), cp1252 or latin-1
+    delimiter: str  # comma, semicolon or tab
+    ignored_columns: list[str]  # header cells that name no field
+
+    @property
+    def errors_not_listed(self) -> int:
+        return self.rejected - len(self.errors)
+
+    @staticmethod
+    def read_from(table: CsvTable, errors: RowErrors) -> dict:
+        """The fields every report takes from the file and its rejected rows."""
+        return {
+            "rejected": errors.count,
+            "rejected_by_code": dict(errors.by_code.most_common()),
+            "errors": errors.listed,
+            "encoding": table.encoding,
+            "delimiter": table.delimiter_name,
+            "ignored_columns": table.ignored_columns,
+        }
+
+
+def no_rows_error() -> CsvImportError:
+    return CsvImportError(
+        "The file has a header but no rows under it: there is nothing to import.", code="no_rows"
+    )
+
+
+def upload_file_name(file) -> str:
+    """The uploaded file's own name, for the audit log (no path)."""
+    return os.path.basename(getattr(file, "name", "") or "")[:255]
+
+
+def phone_problem(raw: str) -> tuple[str, str] | None:
+    """Why a phone cell cannot be a number before it is even parsed: (code, message)."""
+    if not raw:
+        return "missing_phone", "No phone number."
+    if "\n" in raw or "\r" in raw:
+        return (
+            "unclosed_quote",
+            'A quote (") opened on this line is never closed, so the lines after it were read '
+            "as part of this row.",
+        )
+    return None

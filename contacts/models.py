@@ -5,26 +5,32 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from calls.models import CallOutcome
+from campaigns.contact_states import (
+    DIALABLE_INDEX_CONDITION,
+    DIALABLE_STATES,
+    TERMINAL_STATES,
+    ContactState,
+    dialable_q,
+)
+
+__all__ = ["DIALABLE_STATES", "TERMINAL_STATES", "CallOutcome", "Contact", "ContactState"]
 
 
-class ContactState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    IN_PROGRESS = "in_progress", "In progress"
+class CallOutcome(models.TextChoices):
+    """How a call attempt ended. Defined here, below the engine that decides it, because the
+    contacts table stores each contact's last one."""
+
     COMPLETED = "completed", "Completed"
     REFUSED = "refused", "Refused"
-    NOT_REACHED = "not_reached", "Not reached"
-    EXCLUDED = "excluded", "Excluded"
+    NO_ANSWER = "no_answer", "No answer"
+    BUSY = "busy", "Busy"
+    FAILED = "failed", "Failed"
 
 
-# States a contact can still be dialled from (DESIGN §5; not_reached only with attempts left).
-DIALABLE_STATES = (ContactState.PENDING, ContactState.NOT_REACHED)
-TERMINAL_STATES = (
-    ContactState.COMPLETED,
-    ContactState.REFUSED,
-    ContactState.NOT_REACHED,
-    ContactState.EXCLUDED,
-)
+class ContactQuerySet(models.QuerySet):
+    def dialable(self, *, max_attempts: int | None = None) -> ContactQuerySet:
+        """The contacts the scheduler may take (campaigns/contact_states.py has the rule)."""
+        return self.filter(dialable_q(max_attempts=max_attempts))
 
 
 class PreferredLanguage(models.TextChoices):
@@ -60,6 +66,8 @@ class Contact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ContactQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at"]
         constraints = [
@@ -80,7 +88,7 @@ class Contact(models.Model):
             models.Index(
                 fields=["campaign", "timezone", "next_attempt_at"],
                 name="contact_dialable_idx",
-                condition=Q(state__in=DIALABLE_STATES, do_not_call=False),
+                condition=DIALABLE_INDEX_CONDITION,
                 # Covering (PostgreSQL): the scheduler's pick and the dial queue's due count
                 # filter on these too, and read them from the index instead of the table.
                 include=["attempts_count", "created_at"],

@@ -24,17 +24,15 @@ from contacts.csv_import import CsvImportError, upload_size_error
 from contacts.forms import CsvUploadForm, ExclusionAddForm
 from contacts.models import ContactState, ExclusionEntry, ExclusionSource
 from contacts.selectors import contact_list, exclusion_list
-from contacts.services import contact_import, exclusion_add, exclusion_import, exclusion_remove
+from contacts.services.exclusions import exclusion_add, exclusion_import, exclusion_remove
+from contacts.services.imports import contact_import
+from voicesurvey.htmx import is_htmx, render_partial_or_page
 from voicesurvey.permissions import Capability, phone_number_for, require_capability
 
 CONTACTS_PAGE_SIZE = 50
 EXCLUSIONS_PAGE_SIZE = 50
 TABLE_TEMPLATE = "contacts/_contacts_table.html"
 REPORT_TEMPLATE = "contacts/_import_report.html"
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 # --- the contacts table -------------------------------------------------------------------------
@@ -72,8 +70,9 @@ def contacts_table(request, campaign_id):
     and page links work without JavaScript."""
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     context = contacts_table_context(request=request, campaign=campaign)
-    template = TABLE_TEMPLATE if _is_htmx(request) else "contacts/contacts_page.html"
-    return render(request, template, context)
+    return render_partial_or_page(
+        request, partial=TABLE_TEMPLATE, page="contacts/contacts_page.html", context=context
+    )
 
 
 # --- the upload ---------------------------------------------------------------------------------
@@ -103,7 +102,7 @@ def contacts_upload(request, campaign_id):
                 error = exc.message
     context = {"campaign": campaign, "report": report, "error": error}
     status = 400 if error else 200
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return render(request, "contacts/import_report.html", context, status=status)
     imported = report is not None and report.accepted
     if imported:

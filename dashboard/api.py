@@ -16,8 +16,9 @@ from rest_framework.views import APIView
 from calls.models import Provider
 from campaigns.models import Campaign, CampaignStatus
 from dashboard import selectors
-from dashboard.cache import campaign_stats_cached, campaign_stats_invalidate, system_stats_cached
+from dashboard.cache import campaign_stats_cached, system_stats_cached
 from voicesurvey.permissions import CanAdminister
+from voicesurvey.stats_cache import campaign_stats_invalidate
 
 # --- campaign stats -----------------------------------------------------------------------------
 

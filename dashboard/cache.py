@@ -1,10 +1,7 @@
-"""The dashboards' cache: the cache backend (Redis in production), STATS_CACHE_TTL_SECONDS.
-A cache outage is a miss, never an error.
-
-Campaign stats are keyed by campaign and query. Invalidation must drop every cached query of a
-campaign at once, whatever its parameters, on any backend (local memory has no key patterns).
-So each campaign has a *generation* in the cache, part of every key: invalidating writes a new
-generation, and the old entries are never read again and expire on their own.
+"""The dashboards' cache: campaign statistics and the system dashboard's blocks, kept in the
+cache backend for STATS_CACHE_TTL_SECONDS. Keys, generations and invalidation live in the core
+(voicesurvey/stats_cache.py), so that the domain and the engine can invalidate without
+importing this read model. A cache outage is a miss, never an error.
 
 The system dashboard's blocks that aggregate whole tables (overview, queue, platforms,
 campaigns) are cached too, one entry each: every open dashboard asks for them every minute, and
@@ -15,41 +12,13 @@ milliseconds of database time). The orchestrator's figures are cheap and stay li
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import uuid
-from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
 from campaigns.models import Campaign
 from dashboard import selectors
-
-logger = logging.getLogger(__name__)
-
-# Far longer than any stats entry lives, so an expired generation can only ever bring back
-# keys that have expired too.
-_GENERATION_TTL_SECONDS = 24 * 3600
-
-
-def _generation_key(campaign_id) -> str:
-    return f"dashboard:stats-generation:{campaign_id}"
-
-
-def _cache_get(key: str) -> Any:
-    try:
-        return cache.get(key)
-    except Exception as exc:  # the backend's own error classes vary; any means "miss"
-        logger.warning("stats cache unavailable (get): %s", type(exc).__name__)
-        return None
-
-
-def _cache_set(key: str, value: Any, timeout: int) -> None:
-    try:
-        cache.set(key, value, timeout)
-    except Exception as exc:
-        logger.warning("stats cache unavailable (set): %s", type(exc).__name__)
+from voicesurvey.stats_cache import cache_get, cache_set, campaign_stats_generation
 
 
 def campaign_stats_cache_key(
@@ -74,7 +43,7 @@ def campaign_stats_cached(
     time_series_days: int,
 ) -> dict:
     """`campaign_stats` through the cache; `cached` says which way the figures came."""
-    generation = _cache_get(_generation_key(campaign.pk)) or "0"
+    generation = campaign_stats_generation(campaign.pk)
     key = campaign_stats_cache_key(
         campaign_id=campaign.pk,
         generation=generation,
@@ -82,7 +51,7 @@ def campaign_stats_cached(
         time_series_hours=time_series_hours,
         time_series_days=time_series_days,
     )
-    stats = _cache_get(key)
+    stats = cache_get(key)
     if stats is not None:
         return {**stats, "cached": True}
     stats = selectors.campaign_stats(
@@ -91,13 +60,8 @@ def campaign_stats_cached(
         time_series_hours=time_series_hours,
         time_series_days=time_series_days,
     )
-    _cache_set(key, stats, settings.STATS_CACHE_TTL_SECONDS)
+    cache_set(key, stats, settings.STATS_CACHE_TTL_SECONDS)
     return {**stats, "cached": False}
-
-
-def campaign_stats_invalidate(*, campaign_id) -> None:
-    """Forget every cached stats query of this campaign (the next read recomputes)."""
-    _cache_set(_generation_key(campaign_id), uuid.uuid4().hex, _GENERATION_TTL_SECONDS)
 
 
 SYSTEM_BLOCKS = {
@@ -112,8 +76,8 @@ def system_stats_cached(block: str) -> tuple[dict, dt.datetime]:
     """One system dashboard block (a key of SYSTEM_BLOCKS) through the cache: its figures, and
     when they were computed."""
     key = f"dashboard:system:{block}"
-    entry = _cache_get(key)
+    entry = cache_get(key)
     if entry is None:
         entry = (SYSTEM_BLOCKS[block](), timezone.now())
-        _cache_set(key, entry, settings.STATS_CACHE_TTL_SECONDS)
+        cache_set(key, entry, settings.STATS_CACHE_TTL_SECONDS)
     return entry

@@ -46,8 +46,10 @@ from calls.models import (
     SchedulerRun,
     SurveyResponse,
 )
+from campaigns.contact_states import dialable_q
+from campaigns.hours import zone_is_open
 from campaigns.models import Campaign, CampaignStatus
-from contacts.models import DIALABLE_STATES, Contact, ContactState
+from contacts.models import Contact, ContactState
 
 logger = logging.getLogger(__name__)
 
@@ -429,19 +431,14 @@ def dial_queue_due(*, now: dt.datetime) -> tuple[int, dt.datetime | None]:
     each zone is open is decided in Python as the scheduler decides it. Grouped from the
     campaign side, so that PostgreSQL groups by the campaign's primary key and the contact's
     zone alone (the campaign's other columns depend on its key), not by its calling hours."""
-    from calls.scheduler import zone_is_open  # calls.scheduler → … → dashboard.cache → here
-
     groups = (
         Campaign.objects.filter(
             Q(contacts__next_attempt_at__isnull=True) | Q(contacts__next_attempt_at__lte=now),
+            # The dialable rule, whose first two terms are the partial contact_dialable_idx's
+            # own predicate, so that PostgreSQL reads that index alone (it uses a partial index
+            # only for a condition it can prove implies the index's).
+            dialable_q(prefix="contacts__"),
             status=CampaignStatus.RUNNING,
-            # The partial contact_dialable_idx's own predicate, so that PostgreSQL reads that
-            # index alone (it uses a partial index only for a condition it can prove implies
-            # the index's; DIALABLE_CONTACT's OR is not one): the not_reached contacts' limit
-            # is the attempts filter that follows, which applies to pending ones as well.
-            contacts__state__in=DIALABLE_STATES,
-            contacts__do_not_call=False,
-            contacts__attempts_count__lt=F("max_attempts"),
         )
         .order_by()
         .values(

@@ -28,6 +28,7 @@ from exports.storage import (
     export_download_link,
     export_download_token_check,
 )
+from voicesurvey.htmx import is_htmx, render_partial_or_page
 from voicesurvey.permissions import CanExport, Capability, require_capability, user_has_capability
 from voicesurvey.services import audit_log_record
 
@@ -54,18 +55,15 @@ def export_panel_context(*, campaign: Campaign, request: HttpRequest) -> dict:
     }
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 @require_GET
 @require_capability(Capability.VIEW)
 def export_panel(request, campaign_id):
     """The panel alone for htmx; without htmx, a page around it (the no-JavaScript fallback)."""
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     context = export_panel_context(campaign=campaign, request=request)
-    template = PANEL_TEMPLATE if _is_htmx(request) else "exports/export_panel_page.html"
-    return render(request, template, context)
+    return render_partial_or_page(
+        request, partial=PANEL_TEMPLATE, page="exports/export_panel_page.html", context=context
+    )
 
 
 @require_POST
@@ -73,7 +71,7 @@ def export_panel(request, campaign_id):
 def export_start_view(request, campaign_id):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     job, created = export_start(campaign=campaign, actor=request.user)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(
             request, PANEL_TEMPLATE, export_panel_context(campaign=campaign, request=request)
         )

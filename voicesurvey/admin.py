@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
 from voicesurvey.models import AuditLog, User
-from voicesurvey.services import audit_log_record
+from voicesurvey.services import user_save
 
 
 class ReadOnlyAdminMixin:
@@ -73,27 +73,7 @@ class UserAdmin(DjangoUserAdmin):
     )
 
     def save_model(self, request, obj, form, change):
-        previous_role = (
-            User.objects.filter(pk=obj.pk).values_list("role", flat=True).first()
-            if change
-            else None
-        )
-        obj.assign_role(obj.role)
-        super().save_model(request, obj, form, change)
-        if not change:
-            audit_log_record(
-                actor=request.user,
-                action="user.create",
-                obj=obj,
-                details={"role": obj.role, "via": "admin"},
-            )
-        elif previous_role != obj.role:
-            audit_log_record(
-                actor=request.user,
-                action="user.role_change",
-                obj=obj,
-                details={"from": previous_role, "to": obj.role, "via": "admin"},
-            )
+        user_save(user=obj, actor=request.user, via="admin")
 
 
 @admin.register(AuditLog)

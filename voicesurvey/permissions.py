@@ -20,7 +20,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from rest_framework.permissions import BasePermission
 
+from voicesurvey.htmx import is_htmx
 from voicesurvey.models import Role
+from voicesurvey.services import audit_log_record
 
 
 class Capability(enum.StrEnum):
@@ -82,8 +84,6 @@ def phone_number_for(user, phone_number: str) -> str:
 
 
 def _record_denial(request: HttpRequest, capability: Capability) -> None:
-    from voicesurvey.services import audit_log_record
-
     audit_log_record(
         actor=request.user,
         action="access.denied",
@@ -114,7 +114,7 @@ def _sign_in_first(request: HttpRequest) -> HttpResponse:
     filter, an upload) must not get the login page swapped into a corner of the page: it gets
     401 with `HX-Redirect`, so that htmx loads the login page whole, coming back to the page
     the request came from (never to another site)."""
-    if not request.headers.get("HX-Request"):
+    if not is_htmx(request):
         return redirect_to_login(request.get_full_path())
     page = request.headers.get("HX-Current-URL", "")
     if url_has_allowed_host_and_scheme(page, allowed_hosts={request.get_host()}):

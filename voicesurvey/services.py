@@ -43,30 +43,45 @@ def user_create(
     oidc_sub: str | None = None,
     actor: User | None = None,
 ) -> User:
-    user = User(username=username, email=email, name=name, oidc_sub=oidc_sub)
-    user.assign_role(role)
+    user = User(username=username, email=email, name=name, oidc_sub=oidc_sub, role=role)
     if password:
         user.set_password(password)
     else:
         user.set_unusable_password()
+    user.assign_role(role)
     user.full_clean()
-    user.save()
-    audit_log_record(actor=actor, action="user.create", obj=user, details={"role": role})
-    return user
+    return user_save(user=user, actor=actor)
 
 
 @transaction.atomic
 def user_set_role(*, user: User, role: str, actor: User | None = None) -> User:
     """Change a user's role; admin implies staff and superuser, other roles neither."""
-    previous = user.role
     user.assign_role(role)
     user.full_clean()
-    user.save(update_fields=["role", "is_staff", "is_superuser"])
-    if previous != role:
+    return user_save(user=user, actor=actor)
+
+
+@transaction.atomic
+def user_save(*, user: User, actor: User | None, via: str = "") -> User:
+    """Save a new or edited user (the admin's forms validate them): the role decides staff and
+    superuser, a new user is audit-logged as created, a changed role as changed. `via` names
+    the interface in the audit entry."""
+    creating = user._state.adding
+    previous = (
+        None if creating else User.objects.filter(pk=user.pk).values_list("role", flat=True).first()
+    )
+    user.assign_role(user.role)
+    user.save()
+    extra = {"via": via} if via else {}
+    if creating:
+        audit_log_record(
+            actor=actor, action="user.create", obj=user, details={"role": user.role, **extra}
+        )
+    elif previous != user.role:
         audit_log_record(
             actor=actor,
             action="user.role_change",
             obj=user,
-            details={"from": previous, "to": role},
+            details={"from": previous, "to": user.role, **extra},
         )
     return user

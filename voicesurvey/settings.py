@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "calls",
     "dashboard",
     "exports",
+    "demo",
 ]
 
 MIDDLEWARE = [

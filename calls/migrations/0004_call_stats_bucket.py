@@ -11,7 +11,7 @@ def count_existing_attempts(apps, schema_editor):
     this step must keep to the shape of this one.)"""
     if not apps.get_model("calls", "CallAttempt").objects.exists():
         return
-    from calls.outcomes import call_stats_rebuild
+    from calls.stats_buckets import call_stats_rebuild
 
     call_stats_rebuild()
 

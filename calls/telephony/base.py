@@ -1,4 +1,5 @@
-"""The telephony provider interface (DESIGN §6.3), and `provider_get` for the configured one.
+"""The telephony provider interface (docs/architecture.md §6.3); `provider_get`, in
+providers.py, gives the configured one.
 
 A provider does three things for the domain code:
 
@@ -19,9 +20,8 @@ A provider that detects answering machines says so on the first dialogue request
 Every provider's webhooks arrive at `/webhooks/telephony/<provider>/<call_id>/status` and
 `…/dialogue` (see `status_url` / `dialogue_url`); our `call_id` in the path finds the attempt
 even before `start_call` has returned the provider's id (or when it never does: a create
-request that timed out may still have placed the call). Domain code imports only this module;
-provider modules are imported here, lazily, by name; only `twilio.py` imports the `twilio`
-package.
+request that timed out may still have placed the call). Domain code imports only this module
+and providers.py; only `twilio.py` imports the `twilio` package.
 """
 
 from __future__ import annotations
@@ -32,17 +32,14 @@ import enum
 import functools
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
 
 from calls.dialogue import Reply, Turn
-from calls.models import Provider
-
-if TYPE_CHECKING:
-    from calls.models import ProviderConfig
+from calls.models import ProviderConfig
+from calls.selectors import provider_config_get
 
 
 class CallStatus(enum.StrEnum):
@@ -199,8 +196,6 @@ class TelephonyProvider:
     def config(self) -> ProviderConfig:
         # Loaded on first use only: webhooks never need it, and they must be fast.
         if self._config is None:
-            from calls.selectors import provider_config_get
-
             self._config = provider_config_get()
         return self._config
 
@@ -267,33 +262,3 @@ def _webhook_path(url_name: str, provider: str, call_id: str) -> str:
 def public_url(path: str) -> str:
     """The address a provider reaches `path` at (PUBLIC_BASE_URL; the path alone when unset)."""
     return settings.PUBLIC_BASE_URL + path
-
-
-def provider_class(name: str) -> type[TelephonyProvider]:
-    """The provider class for a name; ProviderNotConfigured when there is none."""
-    if name == Provider.SIMULATOR:
-        from calls.telephony.simulator import SimulatorProvider
-
-        return SimulatorProvider
-    if name == Provider.TWILIO:
-        try:
-            from calls.telephony.twilio import TwilioProvider
-        except ImportError as exc:  # the twilio package is missing from this installation
-            raise ProviderNotConfigured(
-                "The twilio package is not installed (pip install -r requirements.txt)."
-            ) from exc
-        return TwilioProvider
-    raise ProviderNotConfigured(f"Unknown telephony provider {name!r}.")
-
-
-def provider_get(name: str | None = None, *, config: ProviderConfig | None = None):
-    """A provider by name, or the one `ProviderConfig` selects when no name is given.
-    ProviderNotConfigured, saying what is missing, when it cannot work here (Twilio without
-    its credentials)."""
-    if name is None:
-        if config is None:
-            from calls.selectors import provider_config_get
-
-            config = provider_config_get()
-        name = config.provider
-    return provider_class(name)(config)

@@ -15,9 +15,14 @@ Two ways to run a callee:
   sends one webhook and enqueues the next step. Events carry the real time. The first steps
   of the calls a scheduler tick places are queued together (`hold_calls` / `release_calls`):
   one round trip to the broker, each still a task of its own.
-- inline (`SimulatorProvider(inline=True)`, used by `manage.py simulate`): the whole call runs
-  inside `start_call`, without waiting; events are dated `started_at` + the simulated delays,
-  so a simulated campaign has realistic durations on its own clock.
+- inline (`SimulatorProvider(run_callee=calls.callee.callee_run_inline)`, used by
+  `manage.py simulate`): the whole call runs inside `start_call`, without waiting; events are
+  dated `started_at` + the simulated delays, so a simulated campaign has realistic durations on
+  its own clock.
+
+This module is the provider and the callee's behaviour (`callee_plan`, `callee_reply`: pure
+functions of a seed); the steps that send the callee's webhooks are in calls/callee.py, above
+the webhook handler they drive.
 
 Webhooks are signed with HMAC-SHA256 over the body (header X-Simulator-Signature:
 sha256=<hex>), keyed by SIMULATOR_WEBHOOK_SECRET, or by a key derived from SECRET_KEY.
@@ -32,9 +37,8 @@ import hashlib
 import hmac
 import json
 import random
-import time
 import uuid
-from urllib.parse import urlsplit
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -95,9 +99,11 @@ class SimulatorProvider(TelephonyProvider):
     name = Provider.SIMULATOR
     supports_dialogue = True
 
-    def __init__(self, config=None, *, inline: bool = False):
+    def __init__(self, config=None, *, run_callee: Callable[[dict], None] | None = None):
         super().__init__(config)
-        self.inline = inline
+        # Inline mode (`manage.py simulate`): the whole call runs inside `start_call`, by this
+        # function (calls.callee.callee_run_inline, which drives the webhooks above us).
+        self.run_callee = run_callee
         self._held: list[dict] | None = None  # first steps of the calls held (`hold_calls`)
 
     @classmethod
@@ -121,16 +127,14 @@ class SimulatorProvider(TelephonyProvider):
             "seed": seed,
             "rates": dataclasses.astuple(rates),
             "started_at": call.started_at.isoformat(),
-            "virtual": self.inline,
+            "virtual": self.run_callee is not None,
             "action": "initiated",
             "sequence": 1,
             "elapsed": 0.0,
             "turn": None,
         }
-        if self.inline:
-            next_step = step
-            while next_step is not None:
-                next_step = callee_step(next_step)
+        if self.run_callee is not None:
+            self.run_callee(step)
         elif self._held is not None:
             self._held.append(step)
         else:
@@ -138,7 +142,7 @@ class SimulatorProvider(TelephonyProvider):
         return step["provider_call_id"]
 
     def hold_calls(self) -> None:
-        if not self.inline and self._held is None:
+        if self.run_callee is None and self._held is None:
             self._held = []
 
     def release_calls(self) -> None:
@@ -424,118 +428,6 @@ def callee_reply(seed: str, plan: CalleePlan, turn: dict) -> Reply:
     return Reply(speech=rng.choice(words["free_text"]), confidence=confidence)
 
 
-def _speaking_seconds(text: str) -> float:
-    return len(text) / 15  # text-to-speech reads about 15 characters a second
-
-
-def _post(step: dict, kind: str, data: dict, at: dt.datetime | None) -> WebhookResponse:
-    """Send one signed webhook through the same code as the HTTP endpoints."""
-    from calls.webhooks import webhook_receive
-
-    payload = {"call_id": step["call_id"], "provider_call_id": step["provider_call_id"], **data}
-    if at is not None:
-        payload["timestamp"] = at.isoformat()
-    body = json.dumps(payload).encode()
-    provider = SimulatorProvider()
-    url = (
-        provider.status_url(step["call_id"])
-        if kind == "status"
-        else provider.dialogue_url(step["call_id"])
-    )
-    request = WebhookRequest(
-        method="POST",
-        url=url,
-        path=urlsplit(url).path,
-        headers={"content-type": "application/json", SIGNATURE_HEADER.lower(): sign(body)},
-        body=body,
-    )
-    return webhook_receive(
-        provider_name=Provider.SIMULATOR, kind=kind, call_id=step["call_id"], request=request
-    )
-
-
-def _status(step: dict, raw: str, at, error_code: str = "") -> None:
-    _post(
-        step, "status", {"status": raw, "sequence": step["sequence"], "error_code": error_code}, at
-    )
-
-
-def callee_step(step: dict) -> dict | None:
-    """Run one step of a simulated call (one webhook, after its delay); return the next step,
-    or None when the call is over."""
-    plan = callee_plan(step["seed"], Rates(*step["rates"]))
-    action, turn = step["action"], step["turn"]
-    rng = random.Random(f"{step['seed']}:{action}:{step['sequence']}")
-
-    if action == "dialogue" and turn is not None:
-        # Listening to the prompt, then thinking; a silent callee lets the gather time out.
-        delay = _speaking_seconds(turn["say"]) + rng.uniform(0.5, 2.5)
-    else:
-        delay = {
-            "initiated": 0.3,
-            "ringing": 1.0,
-            "answered": plan.ring_seconds,
-            "busy": 2.5,
-            "no-answer": 25.0,
-            "failed": 1.5,
-            "dialogue": 0.3,  # the first prompt is fetched as soon as the call is answered
-            "completed": 1.0,
-        }[action]
-    elapsed = step["elapsed"] + delay
-    if step["virtual"]:
-        at = dt.datetime.fromisoformat(step["started_at"]) + dt.timedelta(seconds=elapsed)
-    else:
-        time.sleep(min(delay, MAX_STEP_SLEEP) * settings.SIMULATOR_DELAY_SCALE)
-        at = None  # the real time of arrival
-    after = {**step, "elapsed": elapsed}
-
-    if action == "initiated":
-        _status(step, "initiated", at)
-        return {**after, "action": "ringing", "sequence": step["sequence"] + 1}
-    if action == "ringing":
-        _status(step, "ringing", at)
-        if plan.network_replays_ringing:
-            _status(step, "ringing", at)
-        ending = {ANSWER: "answered", BUSY: "busy", NO_ANSWER: "no-answer", FAILED: "failed"}
-        return {**after, "action": ending[plan.ending], "sequence": step["sequence"] + 1}
-    if action == "answered":
-        _status(step, "answered", at)
-        return {**after, "action": "dialogue", "turn": None}
-    if action in ("busy", "no-answer", "failed", "completed"):
-        error_code = "carrier_error" if action == "failed" else ""
-        _status(step, action, at, error_code)
-        return None
-
-    # A dialogue step: reply to the prompt heard (or ask for the first one), get the next.
-    if turn is None:
-        data = {"turn": 0}
-    elif plan.hangs_up_at_turn == turn["turn"]:
-        return {**after, "action": "completed", "sequence": step["sequence"] + 1}
-    else:
-        reply = callee_reply(step["seed"], plan, turn)
-        data = {
-            "turn": turn["turn"],
-            "digits": reply.digits,
-            "speech": reply.speech,
-            "confidence": reply.confidence,
-        }
-    response = _post(step, "dialogue", data, at)
-    if response.status != 200:
-        return None  # the call is gone (deleted); nothing more to say
-    next_turn = response.json_data()
-    if next_turn["hangup"]:
-        # The goodbye is spoken, then the network reports the end of the call.
-        goodbye = _speaking_seconds(next_turn["say"])
-        return {
-            **after,
-            "action": "completed",
-            "sequence": step["sequence"] + 1,
-            "elapsed": elapsed + goodbye,
-            "turn": None,
-        }
-    return {**after, "action": "dialogue", "turn": next_turn}
-
-
 @functools.cache
 def _broker():
     # One broker (one Redis connection pool) per process: django-q makes a new one, with a new
@@ -601,10 +493,3 @@ def callees_enqueue(steps: list[dict]) -> None:
         return
     for package in packages:
         broker.enqueue(package)
-
-
-def callee_step_live(step: dict) -> None:
-    """A live step (django-q task): run it, then queue the next one."""
-    next_step = callee_step(step)
-    if next_step is not None:
-        transaction.on_commit(lambda: callee_enqueue(next_step))

@@ -12,15 +12,16 @@ import pytest
 from django.utils import timezone
 
 from calls.models import CallAttempt, CallStatsBucket
-from calls.outcomes import call_attempt_close, call_stats_rebuild
-from calls.scheduler import campaign_simulate
+from calls.outcomes import call_attempt_close
+from calls.simulation import campaign_simulate
+from calls.stats_buckets import call_stats_rebuild
 from calls.tests.factories import CallAttemptFactory
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.tests.factories import CampaignFactory
 from contacts.models import ContactState
 from contacts.tests.factories import ContactFactory
 from dashboard import selectors
-from voicesurvey.demo import demo_seed
+from demo.builders import demo_seed
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from calls.models import CallAttempt, CallOutcome, CallStatsBucket, Provider
-from calls.outcomes import call_attempt_close, call_stats_rebuild
+from calls.outcomes import call_attempt_close
+from calls.stats_buckets import call_stats_rebuild
 from calls.tests.factories import CallAttemptFactory
 from campaigns.tests.factories import CampaignFactory
 from contacts.models import ContactState

@@ -10,7 +10,8 @@ from django.core import mail
 from django.db.models import Count
 
 from calls.models import CallAttempt, EmailNotification, SurveyEvent, SurveyResponse
-from calls.scheduler import campaign_simulate
+from calls.simulation import campaign_simulate
+from campaigns.hours import zone_is_open
 from campaigns.models import CampaignStatus
 from campaigns.tests.factories import CampaignFactory, EmailTemplateFactory
 from contacts.models import ContactState
@@ -115,8 +116,6 @@ def test_a_campaign_runs_to_completion_with_every_count_consistent(campaign):
     assert sorted(m.to[0] for m in mail.outbox) == sorted(sent.values_list("to_email", flat=True))
 
     # Every attempt stayed inside its contact's calling hours.
-    from calls.scheduler import zone_is_open
-
     for attempt in CallAttempt.objects.filter(campaign=campaign).select_related("contact"):
         zone = attempt.contact.timezone or campaign.timezone
         assert zone_is_open(

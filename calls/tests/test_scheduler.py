@@ -7,13 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from calls.candidates import dialable_zones_by_campaign
 from calls.models import CallAttempt, SchedulerRun
-from calls.scheduler import (
-    dialable_zones_by_campaign,
-    next_window_opening,
-    scheduler_tick,
-    zone_is_open,
-)
+from calls.scheduler import scheduler_tick
 from calls.telephony.base import CallRejected, ProviderUnavailable
 from calls.tests.conftest import NetworkStandIn
 from calls.tests.factories import CallAttemptFactory
@@ -33,48 +29,6 @@ MONDAY_15_UTC = dt.datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Rome 16:00, New 
 
 def tick(network, at=MONDAY_15_UTC, **kwargs):
     return scheduler_tick(now=at, provider=network, **kwargs)
-
-
-# --- Calling hours -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "zone,at,expected",
-    [
-        ("Europe/Rome", MONDAY_09_UTC, True),
-        ("America/New_York", MONDAY_09_UTC, False),
-        ("Europe/Rome", MONDAY_22_UTC, False),
-        ("America/New_York", MONDAY_22_UTC, True),
-        ("Europe/Rome", dt.datetime(2026, 11, 23, 8, 0, tzinfo=UTC), True),  # 09:00 opens
-        ("Europe/Rome", dt.datetime(2026, 11, 23, 19, 0, tzinfo=UTC), False),  # 20:00 closes
-        ("Europe/Rome", dt.datetime(2026, 11, 22, 12, 0, tzinfo=UTC), False),  # a Sunday
-        ("America/New_York", dt.datetime(2026, 11, 29, 3, 0, tzinfo=UTC), False),  # Sat 22:00
-        ("Asia/Tokyo", dt.datetime(2026, 11, 22, 23, 0, tzinfo=UTC), False),  # Mon 08:00
-        ("Asia/Tokyo", dt.datetime(2026, 11, 23, 0, 0, tzinfo=UTC), True),  # Mon 09:00
-    ],
-)
-def test_zone_is_open(zone, at, expected):
-    assert (
-        zone_is_open(
-            zone,
-            at=at,
-            window_start=dt.time(9),
-            window_end=dt.time(20),
-            call_days=[1, 2, 3, 4, 5, 6],
-        )
-        is expected
-    )
-
-
-def test_next_window_opening_skips_closed_days_and_hours():
-    kwargs = {"window_start": dt.time(9), "window_end": dt.time(20), "call_days": [1, 2, 3, 4, 5]}
-    saturday_noon = dt.datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
-    assert next_window_opening("Europe/Rome", after=saturday_noon, **kwargs) == dt.datetime(
-        2026, 11, 30, 8, 0, tzinfo=UTC
-    )
-    assert next_window_opening("Europe/Rome", after=MONDAY_15_UTC, **kwargs) == MONDAY_15_UTC
-    kwargs["call_days"] = []
-    assert next_window_opening("Europe/Rome", after=MONDAY_15_UTC, **kwargs) is None
 
 
 def test_a_new_york_and_a_rome_contact_under_the_same_window(network, provider_config):

@@ -57,7 +57,7 @@ def test_only_a_running_campaign(provider_config):
 
 @pytest.mark.parametrize("key", ["No such campaign", "0b5a1f1e-2a4c-4c4e-9a65-6c3f5b0e1d2a"])
 def test_an_unknown_campaign(key):
-    with pytest.raises(CommandError, match="No campaign with the id or name"):
+    with pytest.raises(CommandError, match="No campaign has the id"):
         call_command("simulate", key)
 
 

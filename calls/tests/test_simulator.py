@@ -8,6 +8,7 @@ import pytest
 from django_q.models import Failure
 
 from calls import dialogue
+from calls.callee import callee_run_inline
 from calls.models import CallAttempt, CallEvent, SurveyEvent, SurveyResponse
 from calls.scheduler import scheduler_tick
 from calls.telephony.base import CallRejected, OutgoingCall, ProviderUnavailable
@@ -182,7 +183,7 @@ def test_live_and_inline_calls_of_the_same_callee_end_the_same(
     for contact in contacts:
         contact.state, contact.attempts_count, contact.next_attempt_at = "pending", 0, None
         contact.save()
-    scheduler_tick(now=NOW, provider=SimulatorProvider(inline=True))
+    scheduler_tick(now=NOW, provider=SimulatorProvider(run_callee=callee_run_inline))
     inline = {a.contact_id: finish(a) for a in CallAttempt.objects.all()}
     assert inline == live
     assert CallEvent.objects.count() > 6 * 3

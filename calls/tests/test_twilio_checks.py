@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
+from calls import checks
 from calls.models import ProviderConfig
 from calls.tests.twilio_support import configure
-from voicesurvey import checks
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,29 @@ MANAGE = Path(django_settings.BASE_DIR) / "manage.py"
 
 def ids(messages):
     return [m.id for m in messages]
+
+
+def test_clean_by_default():
+    assert checks.check_twilio(None) == []
+    assert checks.check_twilio_options(None) == []
+    assert checks.check_twilio_selected(None, databases=["default"]) == []
+
+
+def test_twilio_partly_configured(settings):
+    settings.TWILIO_ACCOUNT_SID = "AC123"
+    settings.TWILIO_AUTH_TOKEN = ""
+    settings.TWILIO_FROM_NUMBER = "+15005550006"
+    settings.PUBLIC_BASE_URL = ""
+    messages = checks.check_twilio(None)
+    assert ids(messages) == ["voicesurvey.E006"]
+    assert "TWILIO_AUTH_TOKEN" in messages[0].msg and "PUBLIC_BASE_URL" in messages[0].msg
+
+
+def test_twilio_over_plain_http_warns(settings):
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC123", "token"
+    settings.TWILIO_FROM_NUMBER, settings.PUBLIC_BASE_URL = "+15005550006", "http://x.example"
+    settings.DEBUG = False
+    assert ids(checks.check_twilio(None)) == ["voicesurvey.W001"]
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from twilio.http.http_client import TwilioHttpClient
 from calls.models import CallAttempt, CallEvent, ProviderConfig
 from calls.scheduler import scheduler_tick
 from calls.services import call_attempts_reconcile
-from calls.telephony.base import ProviderNotConfigured, provider_get
+from calls.telephony.base import ProviderNotConfigured
+from calls.telephony.providers import provider_get
 from calls.telephony.twilio import TwilioProvider
 from calls.tests.twilio_support import (
     ACCOUNT_SID,

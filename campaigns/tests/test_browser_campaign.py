@@ -20,7 +20,7 @@ from campaigns.models import Campaign
 from campaigns.tests.factories import CampaignFactory
 from contacts.models import ContactState
 from contacts.tests.factories import ContactFactory
-from voicesurvey.demo import demo_seed
+from demo.builders import demo_seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,10 +11,10 @@ from django.db import IntegrityError
 
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.tests.factories import CampaignFactory
-from contacts import services
 from contacts.csv_import import CsvImportError
 from contacts.models import Contact, ContactState, ExclusionEntry
-from contacts.services import FALSE_VALUES, TRUE_VALUES, contact_import
+from contacts.services import imports as services
+from contacts.services.imports import FALSE_VALUES, TRUE_VALUES, contact_import
 from contacts.tests.factories import ContactFactory, ExclusionEntryFactory, csv_upload
 from dashboard.cache import campaign_stats_cached
 from voicesurvey.models import AuditLog

@@ -13,7 +13,7 @@ import pytest
 from campaigns.tests.factories import CampaignFactory
 from contacts.csv_import import CsvImportError
 from contacts.models import Contact
-from contacts.services import contact_import
+from contacts.services.imports import contact_import
 from contacts.tests.factories import csv_upload
 
 pytestmark = pytest.mark.django_db

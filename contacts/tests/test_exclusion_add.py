@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 
 from campaigns.tests.factories import CampaignFactory
 from contacts.models import ContactState, ExclusionEntry
-from contacts.services import exclusion_add
+from contacts.services.exclusions import exclusion_add
 from contacts.tests.factories import ContactFactory
 from voicesurvey.models import AuditLog
 

@@ -8,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.tests.factories import CampaignFactory
-from contacts import services
 from contacts.csv_import import CsvImportError
 from contacts.models import ContactState, ExclusionEntry
-from contacts.services import exclusion_import
+from contacts.services import exclusions as services
+from contacts.services.exclusions import exclusion_import
 from contacts.tests.factories import ContactFactory, ExclusionEntryFactory, csv_upload
 from voicesurvey.models import AuditLog
 

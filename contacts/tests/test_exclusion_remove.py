@@ -2,7 +2,8 @@ import pytest
 
 from campaigns.tests.factories import CampaignFactory
 from contacts.models import ContactState, ExclusionEntry
-from contacts.services import contact_import, exclusion_remove
+from contacts.services.exclusions import exclusion_remove
+from contacts.services.imports import contact_import
 from contacts.tests.factories import ContactFactory, ExclusionEntryFactory, csv_upload
 from voicesurvey.models import AuditLog
 

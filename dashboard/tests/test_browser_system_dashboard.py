@@ -15,7 +15,7 @@ from django.core.cache import cache
 from calls.models import CallOutcome, ProviderConfig
 from calls.tests.factories import CallAttemptFactory, SchedulerRunFactory
 from campaigns.tests.factories import CampaignFactory
-from voicesurvey.demo import demo_seed
+from demo.builders import demo_seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -50,7 +50,7 @@ def test_redis_down_means_computed_figures(
     assert admin_api.post(f"{url}/invalidate").status_code == 204
     if not ignore_exceptions:
         # Our own guard caught the errors, and said only which operation failed.
-        ours = [r.getMessage() for r in caplog.records if r.name == "dashboard.cache"]
+        ours = [r.getMessage() for r in caplog.records if r.name == "voicesurvey.stats_cache"]
         assert ours == [
             "stats cache unavailable (get): ConnectionError",  # generation
             "stats cache unavailable (get): ConnectionError",  # figures

@@ -14,12 +14,9 @@ def test_clean_by_default(db):
         checks.check_oidc,
         checks.check_role_map,
         checks.check_regional_defaults,
-        checks.check_twilio,
-        checks.check_twilio_options,
         checks.check_s3,
     ):
         assert check(None) == []
-    assert checks.check_twilio_selected(None, databases=["default"]) == []
 
 
 def test_oidc_without_endpoints(settings):
@@ -50,23 +47,6 @@ def test_role_map_to_unknown_role(settings):
 def test_regional_defaults(settings, name, value, check_id):
     setattr(settings, name, value)
     assert ids(checks.check_regional_defaults(None)) == [check_id]
-
-
-def test_twilio_partly_configured(settings):
-    settings.TWILIO_ACCOUNT_SID = "AC123"
-    settings.TWILIO_AUTH_TOKEN = ""
-    settings.TWILIO_FROM_NUMBER = "+15005550006"
-    settings.PUBLIC_BASE_URL = ""
-    messages = checks.check_twilio(None)
-    assert ids(messages) == ["voicesurvey.E006"]
-    assert "TWILIO_AUTH_TOKEN" in messages[0].msg and "PUBLIC_BASE_URL" in messages[0].msg
-
-
-def test_twilio_over_plain_http_warns(settings):
-    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC123", "token"
-    settings.TWILIO_FROM_NUMBER, settings.PUBLIC_BASE_URL = "+15005550006", "http://x.example"
-    settings.DEBUG = False
-    assert ids(checks.check_twilio(None)) == ["voicesurvey.W001"]
 
 
 def test_s3_with_half_the_credentials(settings):

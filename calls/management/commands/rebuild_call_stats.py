@@ -5,7 +5,7 @@ import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 
-from calls.outcomes import call_stats_rebuild
+from calls.stats_buckets import call_stats_rebuild
 from campaigns.models import Campaign
 
 

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from calls.scheduler import campaign_simulate
+from calls.simulation import campaign_simulate
 from campaigns.models import Campaign, CampaignStatus
 from contacts.models import TERMINAL_STATES
+from voicesurvey.cli import lookup_by_id_or_name
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, campaign, max_ticks, verbosity, **options):
-        found = self.find(campaign)
+        found = lookup_by_id_or_name(Campaign.objects.all(), campaign, noun="campaign")
         if found.status != CampaignStatus.RUNNING:
             raise CommandError(
                 f"The campaign is {found.status}; only a running campaign can be simulated "
@@ -53,15 +53,3 @@ class Command(BaseCommand):
             )
         if summary.stopped:
             raise CommandError(summary.stopped)
-
-    def find(self, key: str) -> Campaign:
-        try:
-            return Campaign.objects.get(pk=uuid.UUID(key))
-        except (ValueError, Campaign.DoesNotExist):
-            pass
-        matches = list(Campaign.objects.filter(name=key)[:2])
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            raise CommandError(f"Several campaigns are named {key!r}; give its id instead.")
-        raise CommandError(f"No campaign with the id or name {key!r}.")

@@ -3,48 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
+from campaigns.models import Campaign
 from contacts.csv_import import CsvImportError
-from contacts.services import contact_import
-
-# The export command's: a campaign by id or unique name, and tqdm's output on stderr.
-from exports.management.commands.export_campaign import _BarOutput, campaign_lookup
-
-
-def row_errors_lines(report, limit: int) -> list[str]:
-    """The first `limit` rejected rows of an import report, one line each, and how many more."""
-    lines = [
-        f"  line {error.line}: {error.field + ': ' if error.field else ''}{error.reason}"
-        for error in report.errors[:limit]
-    ]
-    more = report.rejected - len(lines)
-    if more:
-        lines.append(f"  … and {more} more rejected row{'' if more == 1 else 's'}.")
-    return lines
-
-
-class ProgressBar:
-    """A tqdm bar over the file's lines, fed by an import's on_progress(done, total)."""
-
-    def __init__(self, command: BaseCommand, verbosity: int):
-        self.bar = tqdm(
-            unit=" lines",
-            # -v0: never; -v1: on a terminal (tqdm's None); -v2 and up: always, e.g. into a log.
-            disable={0: True, 1: None}.get(verbosity, False),
-            file=_BarOutput(command.stderr),
-        )
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar.total != total:
-            self.bar.total = total
-        self.bar.update(done - self.bar.n)
-
-    def __enter__(self) -> ProgressBar:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.bar.close()
+from contacts.management.report_lines import import_report_lines
+from contacts.services.imports import contact_import
+from voicesurvey.cli import ProgressBar, lookup_by_id_or_name
 
 
 class Command(BaseCommand):
@@ -66,7 +30,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, campaign, file, show_errors, verbosity, **options):
-        campaign = campaign_lookup(campaign)
+        campaign = lookup_by_id_or_name(Campaign.objects.all(), campaign, noun="campaign")
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
         try:
@@ -83,12 +47,9 @@ class Command(BaseCommand):
             if report.excluded
             else ""
         )
-        self.stdout.write(
+        summary = (
             f"Imported {report.accepted} contact{'' if report.accepted == 1 else 's'} into "
-            f"{campaign.name!r}{excluded} from {report.rows} rows; {report.rejected} rejected. "
-            f"Read as {report.encoding}, {report.delimiter}-separated."
+            f"{campaign.name!r}{excluded} from {report.rows} rows; {report.rejected} rejected."
         )
-        if report.ignored_columns:
-            self.stdout.write(f"Columns ignored: {', '.join(report.ignored_columns)}.")
-        for line in row_errors_lines(report, show_errors):
+        for line in import_report_lines(report, summary, show_errors):
             self.stdout.write(line)

@@ -5,8 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from contacts.csv_import import CsvImportError
-from contacts.management.commands.import_contacts import ProgressBar, row_errors_lines
-from contacts.services import exclusion_import
+from contacts.management.report_lines import import_report_lines
+from contacts.services.exclusions import exclusion_import
+from voicesurvey.cli import ProgressBar
 
 
 class Command(BaseCommand):
@@ -36,11 +37,11 @@ class Command(BaseCommand):
             raise CommandError(f"Nothing was imported: {exc.message}") from exc
         except OSError as exc:
             raise CommandError(f"Could not read {file}: {exc}") from exc
-        self.stdout.write(
+        summary = (
             f"Added {report.added} number{'' if report.added == 1 else 's'} to the exclusion "
             f"list from {report.rows} rows; {report.already_listed} already listed, "
             f"{report.rejected} rejected. {report.contacts_excluded} contact"
             f"{'' if report.contacts_excluded == 1 else 's'} will not be called."
         )
-        for line in row_errors_lines(report, show_errors):
+        for line in import_report_lines(report, summary, show_errors):
             self.stdout.write(line)

@@ -1,51 +1,16 @@
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from campaigns.models import Campaign
 from exports.models import ExportStatus
 from exports.selectors import export_row_count
 from exports.services import export_generate, export_start, export_write_file
 from exports.storage import storage_is_local
-
-
-def campaign_lookup(value: str) -> Campaign:
-    """A campaign by id, or by its exact name when only one campaign has it."""
-    try:
-        return Campaign.objects.get(pk=uuid.UUID(value))
-    except (ValueError, ValidationError):
-        pass  # not an id: try the name
-    except Campaign.DoesNotExist as exc:
-        raise CommandError(f"No campaign has the id {value}.") from exc
-    matches = list(Campaign.objects.filter(name=value).values_list("pk", flat=True)[:10])
-    if not matches:
-        raise CommandError(f"No campaign has the id or name {value!r}.")
-    if len(matches) > 1:
-        ids = ", ".join(str(pk) for pk in matches)
-        raise CommandError(f"Several campaigns are named {value!r}; give one of their ids: {ids}")
-    return Campaign.objects.get(pk=matches[0])
-
-
-class _BarOutput:
-    """tqdm's writes, passed to a command's stderr without the newline OutputWrapper adds."""
-
-    def __init__(self, wrapper):
-        self._wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self._wrapper.write(text, ending="")
-
-    def flush(self) -> None:
-        self._wrapper.flush()
-
-    def isatty(self) -> bool:
-        return self._wrapper.isatty()
+from voicesurvey.cli import lookup_by_id_or_name, progress_bar
 
 
 class Command(BaseCommand):
@@ -60,16 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, help="write the CSV to this file")
 
     def handle(self, *args, campaign, output, verbosity, **options):
-        campaign = campaign_lookup(campaign)
+        campaign = lookup_by_id_or_name(Campaign.objects.all(), campaign, noun="campaign")
         if output is not None and not output.parent.is_dir():
             raise CommandError(f"The folder of --output does not exist: {output.parent}")
 
-        with tqdm(
-            total=export_row_count(campaign=campaign),
-            unit=" rows",
-            # -v0: never; -v1: on a terminal (tqdm's None); -v2 and up: always, e.g. into a log.
-            disable={0: True, 1: None}.get(verbosity, False),
-            file=_BarOutput(self.stderr),
+        with progress_bar(
+            self, verbosity, total=export_row_count(campaign=campaign), unit=" rows"
         ) as bar:
             if output is not None:
                 try:

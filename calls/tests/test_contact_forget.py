@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from calls.erasure import contact_forget
 from calls.models import CallAttempt, CallEvent, EmailNotification, SurveyEvent, SurveyResponse
 from calls.tests.factories import (
     CallAttemptFactory,
@@ -17,7 +18,6 @@ from calls.tests.factories import (
 )
 from campaigns.tests.factories import CampaignFactory
 from contacts.models import Contact, ExclusionEntry
-from contacts.services import contact_forget
 from contacts.tests.factories import ContactFactory, ExclusionEntryFactory
 from dashboard.cache import campaign_stats_cached
 from dashboard.selectors import campaign_stats

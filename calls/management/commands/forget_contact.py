@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from contacts.services import contact_forget
+from calls.erasure import contact_forget
 
 
 class Command(BaseCommand):

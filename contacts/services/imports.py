@@ -1,6 +1,6 @@
-"""Writes to contacts and the exclusion list: the CSV import of contacts into a campaign
-(DESIGN §6.1), and adding, importing and removing exclusions. File reading is in csv_import.py.
-"""
+"""The CSV import of contacts into a campaign (docs/architecture.md §6.1): the file is read by
+csv_import.py, each row checked and turned into a contact, the lot written in batches (COPY on
+PostgreSQL) in one transaction."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import contextlib
 import datetime as dt
 import functools
 import logging
-import os
 import re
 import secrets
 from array import array
@@ -24,43 +23,25 @@ from django.utils import timezone
 
 from campaigns.lifecycle import FINAL_STATUSES
 from campaigns.models import Campaign, CampaignStatus
-from campaigns.services import DIALABLE_CONTACT
-from contacts.csv_import import CsvImportError, RowError, RowErrors, csv_open
-from contacts.models import (
-    Contact,
-    ContactState,
-    ExclusionEntry,
-    ExclusionSource,
-    PreferredLanguage,
+from contacts.csv_import import (
+    PHONE_ALIASES,
+    CsvImportError,
+    ImportReport,
+    Progress,
+    RowErrors,
+    csv_open,
+    no_rows_error,
+    phone_problem,
+    upload_file_name,
 )
+from contacts.models import Contact, ContactState, ExclusionEntry, PreferredLanguage
 from contacts.phones import InvalidPhoneNumber, phone_normalize, phone_time_zone
-from dashboard.cache import campaign_stats_invalidate
 from voicesurvey.models import User
-from voicesurvey.permissions import mask_phone_number
 from voicesurvey.services import audit_log_record
+from voicesurvey.stats_cache import campaign_stats_invalidate
 
 logger = logging.getLogger(__name__)
 
-# Header aliases, compared after csv_import.header_key ("E-mail" → "e_mail"). The first few
-# phone aliases are the ones error messages suggest.
-PHONE_ALIASES = (
-    "phone",
-    "telephone",
-    "mobile",
-    "number",
-    "tel",
-    "phone_no",
-    "phonenumber",
-    "mobile_number",
-    "mobile_phone",
-    "cell",
-    "cellphone",
-    "cell_phone",
-    "msisdn",
-    "telefono",
-    "cellulare",
-    "numero",
-)
 CONTACT_COLUMNS: dict[str, tuple[str, ...]] = {
     "phone_number": PHONE_ALIASES,
     "external_contact_id": ("external_id", "id", "contact_id", "customer_id", "crm_id"),
@@ -69,11 +50,6 @@ CONTACT_COLUMNS: dict[str, tuple[str, ...]] = {
     "has_prior_consent": ("consent", "prior_consent"),
     "do_not_call": ("dnc", "donotcall"),
 }
-EXCLUSION_COLUMNS: dict[str, tuple[str, ...]] = {
-    "phone_number": PHONE_ALIASES,
-    "reason": ("note", "notes", "comment", "motivo"),
-}
-
 # Spellings of yes and no (any case). Empty is no. Italian Excel writes VERO/FALSO.
 TRUE_VALUES = frozenset({"1", "true", "t", "yes", "y", "si", "sì", "vero"})
 FALSE_VALUES = frozenset({"", "0", "false", "f", "no", "n", "falso"})
@@ -94,215 +70,16 @@ _MAX_LENGTHS = {
     "external_contact_id": Contact._meta.get_field("external_contact_id").max_length,
     "email": Contact._meta.get_field("email").max_length,
 }
-_REASON_MAX_LENGTH = ExclusionEntry._meta.get_field("reason").max_length
 IMPORT_BATCH_ROWS = 20_000  # rows per COPY (or bulk_create); progress is reported between batches
-EXCLUSION_BATCH_ROWS = 1000  # also bounds the parameters of its IN (…) lookups on SQLite
-
-Progress = Callable[[int, int], None]  # (lines read, lines in the file)
-
-
-# --- exclusions ---------------------------------------------------------------------------------
-
-
-def contacts_exclude_numbers(*, phone_numbers: list[str]) -> int:
-    """Turn every contact with one of these (E.164) numbers that can still be dialled into
-    `excluded`, in every campaign, in one UPDATE. Returns how many changed."""
-    dialable = Contact.objects.filter(DIALABLE_CONTACT, phone_number__in=phone_numbers)
-    return Contact.objects.filter(pk__in=dialable.values("pk")).update(
-        state=ContactState.EXCLUDED, next_attempt_at=None
-    )
-
-
-@transaction.atomic
-def exclusion_add(
-    *,
-    phone_number: str,
-    reason: str = "",
-    source: str = ExclusionSource.MANUAL,
-    actor: User | None = None,
-) -> tuple[ExclusionEntry, bool, int]:
-    """Put a number on the exclusion list (idempotent) and exclude the contacts that could still
-    be dialled with it. Returns (entry, created, contacts excluded). A number that does not
-    parse is a ValidationError on `phone_number`."""
-    try:
-        e164 = phone_normalize(phone_number)
-    except InvalidPhoneNumber as exc:
-        raise ValidationError({"phone_number": str(exc)}) from exc
-    entry, created = ExclusionEntry.objects.get_or_create(
-        phone_number=e164, defaults={"reason": reason[:255], "source": source}
-    )
-    excluded = contacts_exclude_numbers(phone_numbers=[e164])
-    if created:
-        audit_log_record(
-            actor=actor,
-            action="exclusion.add",
-            obj=entry,
-            details={"source": source, "contacts_excluded": excluded},
-        )
-    return entry, created, excluded
-
-
-@transaction.atomic
-def exclusion_remove(*, entry: ExclusionEntry, actor: User | None) -> None:
-    """Take a number off the exclusion list (admins only: the interfaces check). Contacts it
-    excluded stay excluded: nothing records whether the list, a do-not-call flag or the callee
-    excluded them, and un-excluding someone who asked not to be called is worse than not
-    calling someone who may now be called. Imports from now on will not exclude the number."""
-    audit_log_record(
-        actor=actor,
-        action="exclusion.remove",
-        obj=entry,
-        details={
-            "phone_number": mask_phone_number(entry.phone_number),
-            "source": entry.source,
-            "reason": entry.reason,
-        },
-    )
-    entry.delete()
 
 
 @dataclass(frozen=True)
-class ExclusionImportReport:
-    rows: int  # data rows read (blank lines not counted)
-    added: int  # numbers put on the list
-    already_listed: int  # on the list before, or earlier in this file
-    rejected: int
-    contacts_excluded: int  # contacts that could still be dialled, now excluded
-    rejected_by_code: dict[str, int]  # every rejected row, counted by RowError.code
-    errors: list[RowError]  # the first MAX_LISTED_ERRORS rejected rows, by line
-    encoding: str
-    delimiter: str
-    ignored_columns: list[str]
-
-    @property
-    def errors_not_listed(self) -> int:
-        return self.rejected - len(self.errors)
-
-
-def exclusion_import(
-    *,
-    file,
-    actor: User | None,
-    source: str = ExclusionSource.IMPORT,
-    on_progress: Progress | None = None,
-) -> ExclusionImportReport:
-    """Add every number of a CSV file (a phone column, optionally a reason) to the exclusion
-    list and exclude the contacts that could still be dialled with them, in every campaign.
-    Rows whose number does not parse are rejected and reported; the rest is added, all in one
-    transaction. A reason longer than the column is cut (the number matters, not the note).
-    File-level problems raise CsvImportError."""
-    errors = RowErrors()
-    rows = added = already_listed = contacts_excluded = 0
-    batch: dict[str, str] = {}  # E.164 → reason, in file order
-
-    def flush() -> None:
-        nonlocal added, already_listed, contacts_excluded
-        if not batch:
-            return
-        listed = set(
-            ExclusionEntry.objects.filter(phone_number__in=list(batch)).values_list(
-                "phone_number", flat=True
-            )
-        )
-        new = [
-            ExclusionEntry(phone_number=number, reason=reason, source=source)
-            for number, reason in batch.items()
-            if number not in listed
-        ]
-        # A number added by someone else since the query above is simply already listed.
-        ExclusionEntry.objects.bulk_create(new, ignore_conflicts=True)
-        added += len(new)
-        already_listed += len(listed)
-        contacts_excluded += contacts_exclude_numbers(phone_numbers=list(batch))
-        batch.clear()
-
-    with (
-        transaction.atomic(),
-        csv_open(
-            file=file, fields=EXCLUSION_COLUMNS, required="phone_number", label="phone number"
-        ) as table,
-    ):
-        for line, (raw_phone, reason) in table.rows(errors):
-            rows += 1
-            problem = _phone_problem(raw_phone)
-            if problem is None:
-                try:
-                    e164 = phone_normalize(raw_phone)
-                except InvalidPhoneNumber as exc:
-                    problem = ("invalid_phone", str(exc))
-            if problem is not None:
-                errors.add(line, "phone_number", *problem)
-                continue
-            if e164 in batch:
-                already_listed += 1
-                continue
-            batch[e164] = reason[:_REASON_MAX_LENGTH]
-            if len(batch) >= EXCLUSION_BATCH_ROWS:
-                flush()
-                if on_progress:
-                    on_progress(line, table.total_lines)
-        flush()
-        if rows == 0:
-            raise _no_rows()
-        report = ExclusionImportReport(
-            rows=rows,
-            added=added,
-            already_listed=already_listed,
-            rejected=errors.count,
-            contacts_excluded=contacts_excluded,
-            rejected_by_code=dict(errors.by_code.most_common()),
-            errors=errors.listed,
-            encoding=table.encoding,
-            delimiter=table.delimiter_name,
-            ignored_columns=table.ignored_columns,
-        )
-        audit_log_record(
-            actor=actor,
-            action="exclusion.import",
-            object_type="contacts.exclusionentry",
-            details={
-                "file_name": _file_name(file),
-                "rows": rows,
-                "added": added,
-                "already_listed": already_listed,
-                "rejected": errors.count,
-                "contacts_excluded": contacts_excluded,
-            },
-        )
-    if on_progress:
-        on_progress(table.total_lines, table.total_lines)
-    logger.info(
-        "exclusion import: %d rows, %d added, %d already listed, %d rejected, %d contacts excluded",
-        rows,
-        added,
-        already_listed,
-        errors.count,
-        contacts_excluded,
-    )
-    return report
-
-
-# --- contact import -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ContactImportReport:
+class ContactImportReport(ImportReport):
     """What an import did. `accepted` contacts were created, `excluded` of them as excluded
     (on the exclusion list, or do_not_call); `accepted + rejected == rows`."""
 
-    rows: int  # data rows read (blank lines not counted)
     accepted: int
-    rejected: int
     excluded: int
-    rejected_by_code: dict[str, int]  # every rejected row, counted by RowError.code
-    errors: list[RowError]  # the first MAX_LISTED_ERRORS rejected rows, by line
-    encoding: str  # utf-8, utf-8-sig (with BOM), cp1252 or latin-1
-    delimiter: str  # comma, semicolon or tab
-    ignored_columns: list[str]  # header cells that name no contact field
-
-    @property
-    def errors_not_listed(self) -> int:
-        return self.rejected - len(self.errors)
 
 
 def contact_import(
@@ -336,19 +113,11 @@ def contact_import(
             )
         rows = accepted + errors.count
         if rows == 0:
-            raise _no_rows()
+            raise no_rows_error()
         # Cancelled (or completed) while the file was read: the contacts go with the rest.
         _refuse_if_final(Campaign.objects.values_list("status", flat=True).get(pk=campaign.pk))
         report = ContactImportReport(
-            rows=rows,
-            accepted=accepted,
-            rejected=errors.count,
-            excluded=excluded,
-            rejected_by_code=dict(errors.by_code.most_common()),
-            errors=errors.listed,
-            encoding=table.encoding,
-            delimiter=table.delimiter_name,
-            ignored_columns=table.ignored_columns,
+            rows=rows, accepted=accepted, excluded=excluded, **ImportReport.read_from(table, errors)
         )
         # The dashboards count the new contacts at once, not when their cache expires.
         transaction.on_commit(functools.partial(campaign_stats_invalidate, campaign_id=campaign.pk))
@@ -357,7 +126,7 @@ def contact_import(
             action="contact.import",
             obj=campaign,
             details={
-                "file_name": _file_name(file),
+                "file_name": upload_file_name(file),
                 "rows": rows,
                 "accepted": accepted,
                 "rejected": errors.count,
@@ -401,28 +170,6 @@ def _refuse_if_final(status: str) -> None:
             "to it.",
             code="campaign_final",
         )
-
-
-def _no_rows() -> CsvImportError:
-    return CsvImportError(
-        "The file has a header but no rows under it: there is nothing to import.", code="no_rows"
-    )
-
-
-def _file_name(file) -> str:
-    return os.path.basename(getattr(file, "name", "") or "")[:255]
-
-
-def _phone_problem(raw: str) -> tuple[str, str] | None:
-    if not raw:
-        return "missing_phone", "No phone number."
-    if "\n" in raw or "\r" in raw:
-        return (
-            "unclosed_quote",
-            'A quote (") opened on this line is never closed, so the lines after it were read '
-            "as part of this row.",
-        )
-    return None
 
 
 def _phone_keys(numbers: Iterable[str]) -> array:
@@ -529,7 +276,7 @@ class _Rejected(Exception):
 
 
 def _phone_checked(raw: str, region: str) -> str:
-    problem = _phone_problem(raw)
+    problem = phone_problem(raw)
     if problem is not None:
         raise _Rejected("phone_number", *problem)
     try:
@@ -726,46 +473,3 @@ def _contacts_write(
             ).values("phone_number"),
         ).update(state=ContactState.EXCLUDED)
     return accepted, excluded
-
-
-# --- GDPR: forgetting a person ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ContactForgetReport:
-    contacts: int  # contacts deleted (one per campaign the number was in)
-    campaigns: int
-    attempts: int  # their call attempts, with the events, answers, outcome events and emails
-
-
-@transaction.atomic
-def contact_forget(*, phone_number: str, actor: User | None) -> ContactForgetReport:
-    """Delete everything held about a phone number, in every campaign (DESIGN §10): its
-    contacts, and with them their call attempts and events, survey answers, outcome events
-    and follow-up emails; the campaigns' call statistics are recomputed without them. The
-    exclusion list keeps the number (that is how "do not call me" is honoured), and the audit
-    log records the deletion by counts, never the number. ValidationError on `phone_number`
-    when it does not parse."""
-    from calls.models import CallAttempt
-    from calls.outcomes import call_stats_rebuild
-
-    try:
-        e164 = phone_normalize(phone_number)
-    except InvalidPhoneNumber as exc:
-        raise ValidationError({"phone_number": [str(exc)]}) from exc
-    contacts = Contact.objects.filter(phone_number=e164)
-    campaign_ids = sorted({str(pk) for pk in contacts.values_list("campaign_id", flat=True)})
-    attempts = CallAttempt.objects.filter(contact__in=contacts).count()
-    deleted = contacts.count()
-    contacts.delete()  # cascades to attempts, events, responses, outcome events, emails
-    for campaign in Campaign.objects.filter(pk__in=campaign_ids):
-        call_stats_rebuild(campaign=campaign)
-        transaction.on_commit(functools.partial(campaign_stats_invalidate, campaign_id=campaign.pk))
-    report = ContactForgetReport(contacts=deleted, campaigns=len(campaign_ids), attempts=attempts)
-    audit_log_record(
-        actor=actor,
-        action="contact.forget",
-        object_type="contacts.contact",
-        details={"contacts": deleted, "call_attempts": attempts, "campaign_ids": campaign_ids},
-    )
-    return report

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from voicesurvey.demo import demo_data_exists, demo_data_reset, demo_seed, demo_users_ensure
+from demo.builders import demo_data_exists, demo_data_reset, demo_seed, demo_users_ensure
 
 
 class Command(BaseCommand):

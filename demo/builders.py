@@ -38,7 +38,7 @@ from calls.models import (
     SurveyEventType,
     SurveyResponse,
 )
-from calls.outcomes import call_stats_rebuild
+from calls.stats_buckets import call_stats_rebuild
 from campaigns.models import Campaign, CampaignStatus, EmailTemplate, Language, QuestionType
 from contacts.models import Contact, ContactState, ExclusionEntry, ExclusionSource
 from contacts.phones import phone_time_zone

@@ -18,7 +18,7 @@ from campaigns.models import Campaign, CampaignStatus
 from contacts.models import Contact, ContactState, ExclusionEntry
 from contacts.phones import phone_time_zone
 from dashboard.selectors import system_campaigns
-from voicesurvey.demo import DEMO_COST_PER_MINUTE, demo_data_reset, demo_seed
+from demo.builders import DEMO_COST_PER_MINUTE, demo_data_reset, demo_seed
 from voicesurvey.models import User
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -132,7 +132,7 @@ def test_same_seed_same_data_whatever_the_hour():
 
     demo_seed(contacts=300, campaigns=7, seed=11, now=timezone.now())
     first = snapshot()
-    from voicesurvey.demo import demo_data_reset
+    from demo.builders import demo_data_reset
 
     demo_data_reset()
     demo_seed(contacts=300, campaigns=7, seed=11, now=timezone.now() + dt.timedelta(hours=7))
