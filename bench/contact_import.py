@@ -2,10 +2,8 @@
 beside a raw COPY of the same rows into the contacts table measured in the same run
 (DESIGN §9: ≤ 60 s, peak memory ≤ 200 MB), on PostgreSQL.
 
-    createdb -h 127.0.0.1 -U postgres vs_contacts_bench
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_contacts_bench
-    .venv/bin/python manage.py migrate
-    .venv/bin/python bench/contact_import.py [--rows 1000000] [--runs 3] [--keep-file PATH]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_contacts_bench \\
+        .venv/bin/python bench/contact_import.py [--rows 1000000] [--runs 3] [--keep-file PATH]
 
 The file is generated once per invocation (seeded, so the same each time): seven countries'
 numbers, most international (compact or spaced), some national (read in DEFAULT_PHONE_REGION,
@@ -18,30 +16,36 @@ list of 30,000 entries. Each round, on an emptied contacts table:
   2. baseline: the contacts that import wrote, dumped and emptied again, loaded back with
      psql's `\\copy` into the same table with the same indexes: the database's own cost of
      storing those rows, with no parsing, no checking and no Python.
+
+The database is created if missing and migrated; the script replaces its exclusion list and
+empties its contacts table (and with it every call attempt, answer and event), then at the end
+deletes its own campaigns and rebuilds the stats buckets of the campaigns left, whose attempts
+are gone.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import resource
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voicesurvey.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
-os.environ.setdefault("ALLOWED_HOSTS", "localhost")
-os.environ.setdefault("HTTPS", "false")
-os.environ.setdefault("READ_DOT_ENV_FILE", "false")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+from _common import (
+    Row,
+    call_stats_rebuild,
+    child_report,
+    child_run,
+    cpu_seconds,
+    database_prepare,
+    django_setup,
+    peak_memory_mb,
+    psql,
+    seconds_table,
+)
+
 # A million rows with emails are ~55 MB: above the 50 MB default upload limit.
 os.environ.setdefault("MAX_UPLOAD_MB", "200")
 
@@ -110,61 +114,31 @@ def csv_generate(path: Path, rows: int, seed: int = 7) -> list[str]:
     return excluded
 
 
-def _setup():
-    import django
-
-    django.setup()
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def child(campaign_id: str, path: str) -> None:
-    """One import, printed as JSON on stdout."""
-    _setup()
+    """One import, its figures printed for the parent (`child_run`)."""
+    django_setup()
     from django.db import connection
 
     from campaigns.models import Campaign
-    from contacts.services import contact_import
+    from contacts.services.imports import contact_import
 
     campaign = Campaign.objects.get(pk=campaign_id)
     connection.ensure_connection()
-    cpu_before = _cpu_seconds()
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     with open(path, "rb") as file:
         report = contact_import(campaign=campaign, file=file, actor=None)
     seconds = time.perf_counter() - started
-    print(
-        json.dumps(
-            {
-                "seconds": seconds,
-                "cpu": _cpu_seconds() - cpu_before,
-                "peak_mb": _peak_mb(),
-                "rows": report.rows,
-                "accepted": report.accepted,
-                "rejected": report.rejected,
-                "excluded": report.excluded,
-                "rejected_by_code": report.rejected_by_code,
-            }
-        )
+    child_report(
+        seconds=seconds,
+        cpu=cpu_seconds() - cpu_before,
+        peak_mb=peak_memory_mb(),
+        rows=report.rows,
+        accepted=report.accepted,
+        rejected=report.rejected,
+        excluded=report.excluded,
+        rejected_by_code=report.rejected_by_code,
     )
-
-
-def _psql(sql: str) -> str:
-    from django.db import connection
-
-    settings = connection.settings_dict
-    command = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", settings["HOST"] or "127.0.0.1"]
-    command += ["-p", str(settings["PORT"] or 5432), "-U", settings["USER"], "-d"]
-    command += [settings["NAME"], "-c", sql]
-    env = {**os.environ, "PGPASSWORD": settings.get("PASSWORD") or ""}
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
 
 
 def _empty_contacts() -> None:
@@ -189,13 +163,13 @@ def _fresh_campaign(run: int):
 
 def _copy_baseline(dump: Path) -> float:
     """psql \\copy of the rows the import wrote, back into the emptied table."""
-    from contacts.services import _CONTACT_COLUMNS as COLUMNS
+    from contacts.services.imports import _CONTACT_COLUMNS as COLUMNS
 
     columns = ", ".join(COLUMNS)
-    _psql(f"\\copy (SELECT {columns} FROM contacts_contact) TO '{dump}'")
+    psql(f"\\copy (SELECT {columns} FROM contacts_contact) TO '{dump}'")
     _empty_contacts()
     started = time.perf_counter()
-    _psql(f"\\copy contacts_contact ({columns}) FROM '{dump}'")
+    psql(f"\\copy contacts_contact ({columns}) FROM '{dump}'")
     return time.perf_counter() - started
 
 
@@ -210,14 +184,11 @@ def main() -> None:
         child(*args.child)
         return
 
-    _setup()
-    from django.db import connection
-
+    django_setup()
+    database_prepare()
+    from campaigns.models import Campaign
     from contacts.models import ExclusionEntry
     from contacts.phones import InvalidPhoneNumber, phone_normalize
-
-    if connection.vendor != "postgresql":
-        raise SystemExit("Run against PostgreSQL (DATABASE_URL=postgres://…).")
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-import-"))
     path = args.keep_file or workdir / "contacts.csv"
@@ -239,21 +210,14 @@ def main() -> None:
     ExclusionEntry.objects.bulk_create(entries, batch_size=5000)
     print(f"{len(entries)} numbers on the exclusion list", flush=True)
 
-    imports, copies, loads = [], [], []
+    imports, copies, loads, campaigns = [], [], [], []
     try:
         for run in range(1, args.runs + 1):
             _empty_contacts()
             campaign = _fresh_campaign(run)
+            campaigns.append(campaign.pk)
             load_before = os.getloadavg()[0]
-            result = subprocess.run(
-                [sys.executable, __file__, "--child", str(campaign.pk), str(path)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if result.returncode:
-                raise SystemExit(f"import failed:\n{result.stderr}")
-            measured = json.loads(result.stdout.strip().splitlines()[-1])
+            measured = child_run(__file__, str(campaign.pk), str(path), what="import")
             load_after = os.getloadavg()[0]
             copy_seconds = _copy_baseline(workdir / "dump.copy")
             imports.append(measured)
@@ -267,6 +231,8 @@ def main() -> None:
             )
     finally:
         _empty_contacts()
+        Campaign.objects.filter(pk__in=campaigns).delete()
+        call_stats_rebuild()  # the other campaigns' attempts went with the contacts
         for leftover in workdir.iterdir():
             leftover.unlink()
         workdir.rmdir()
@@ -276,17 +242,20 @@ def main() -> None:
         f"\nrows {last['rows']}: accepted {last['accepted']} ({last['excluded']} excluded), "
         f"rejected {last['rejected']} {last['rejected_by_code']}"
     )
+    rows = [
+        Row(
+            "contact_import (1 file, 1 transaction)",
+            [r["seconds"] for r in imports],
+            cpu=[r["cpu"] for r in imports],
+            peak_mb=[r["peak_mb"] for r in imports],
+        ),
+        Row("baseline: psql \\copy of the stored rows", copies),
+    ]
     baseline = statistics.median(copies)
-    median = statistics.median(r["seconds"] for r in imports)
-    print(f"{'path':<44} {'median s':>9} {'min s':>7} {'× COPY':>7} {'CPU s':>6} {'peak MB':>8}")
-    print(
-        f"{'contact_import (1 file, 1 transaction)':<44} {median:9.1f} "
-        f"{min(r['seconds'] for r in imports):7.1f} {median / baseline:7.2f} "
-        f"{statistics.median(r['cpu'] for r in imports):6.1f} "
-        f"{max(r['peak_mb'] for r in imports):8.0f}"
-    )
-    label = "baseline: psql \\copy of the stored rows"
-    print(f"{label:<44} {baseline:9.1f} {min(copies):7.1f} {1:7.2f} {'—':>6} {'—':>8}")
+    for line in seconds_table(
+        rows, baseline=baseline, baseline_name="COPY", cpu_header="CPU s", digits=1
+    ):
+        print(line)
     print(
         "load average (1 min) before → after each import: "
         + ", ".join(f"{a:.2f} → {b:.2f}" for a, b in loads)

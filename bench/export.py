@@ -2,10 +2,15 @@
 COPY of the same query measured in the same run (DESIGN §9: 1M contacts ≤ 5 s, peak memory
 ≤ 150 MB).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_wt7_bench \\
-        .venv/bin/python manage.py seed_demo --contacts 1000000 --campaigns 1 --reset
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_wt7_bench \\
-        .venv/bin/python bench/export.py [--campaign ID|NAME] [--runs 3] [--s3-port 8071]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_export_bench \\
+        .venv/bin/python bench/export.py [--contacts 1000000] [--campaigns 1] [--runs 3] \\
+        [--campaign ID|NAME] [--s3-port 8071]
+
+The database is created if missing, migrated and, unless it already holds `--contacts`
+contacts in `--campaigns` campaigns, seeded with seed_demo (~2-4 min for a million), then
+vacuumed and analysed. The campaign exported is the largest unless `--campaign` names one.
+The export jobs the script creates are deleted at the end (their files went with the
+temporary folder and the S3 bucket).
 
 Each measured export runs in a fresh child process, so its peak memory (ru_maxrss, which
 includes Python and Django, ~70 MB) and its CPU time (user + system: what the export costs
@@ -20,9 +25,7 @@ Baselines, same query, same run:
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import shutil
 import socket
 import statistics
@@ -33,45 +36,36 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voicesurvey.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
-os.environ.setdefault("ALLOWED_HOSTS", "localhost")
-os.environ.setdefault("HTTPS", "false")
-os.environ.setdefault("READ_DOT_ENV_FILE", "false")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-
-def _setup():
-    import django
-
-    django.setup()
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+from _common import (
+    Row,
+    child_report,
+    child_run,
+    cpu_seconds,
+    database_prepare,
+    demo_data_ensure,
+    demo_options,
+    django_setup,
+    peak_memory_mb,
+    process_cpu_seconds,
+    psql,
+    seconds_table,
+)
 
 
 def _campaign(value: str | None):
     from django.db.models import Count
 
     from campaigns.models import Campaign
-    from exports.management.commands.export_campaign import campaign_lookup
+    from voicesurvey.cli import lookup_by_id_or_name
 
     if value:
-        return campaign_lookup(value)
+        return lookup_by_id_or_name(Campaign.objects.all(), value, noun="campaign")
     return Campaign.objects.annotate(n=Count("contacts")).order_by("-n").first()
 
 
 def child(mode: str, campaign_value: str) -> None:
-    """One measurement, printed as JSON on stdout."""
-    _setup()
+    """One measurement, its figures printed for the parent (`child_run`)."""
+    django_setup()
     from django.db import connection
 
     from exports.models import ExportStatus
@@ -80,7 +74,7 @@ def child(mode: str, campaign_value: str) -> None:
 
     campaign = _campaign(campaign_value)
     connection.ensure_connection()
-    cpu_before = _cpu_seconds()
+    cpu_before = cpu_seconds()
     if mode == "python-copy":
         sql, params = export_rows(campaign=campaign).query.sql_with_params()
         started = time.perf_counter()
@@ -98,21 +92,8 @@ def child(mode: str, campaign_value: str) -> None:
         if job.status != ExportStatus.COMPLETED:
             raise SystemExit(f"export failed: {job.error_message}")
         rows = job.total_records
-    cpu = _cpu_seconds() - cpu_before
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": _peak_mb(), "rows": rows}))
-
-
-def _run_child(mode: str, campaign: str, env: dict) -> dict:
-    result = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--campaign", campaign],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode:
-        raise SystemExit(f"{mode} run failed:\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    cpu = cpu_seconds() - cpu_before
+    child_report(seconds=seconds, cpu=cpu, peak_mb=peak_memory_mb(), rows=rows)
 
 
 def _psql_copy_seconds(campaign_id: str) -> tuple[float, int]:
@@ -125,36 +106,12 @@ def _psql_copy_seconds(campaign_id: str) -> tuple[float, int]:
     sql, params = export_rows(campaign=Campaign.objects.get(pk=campaign_id)).query.sql_with_params()
     with connection.cursor() as cursor:
         literal_sql = cursor.mogrify(sql, params)  # psql takes no parameters
-    settings = connection.settings_dict
-    env = {**os.environ, "PGPASSWORD": settings.get("PASSWORD") or ""}
-    command = [
-        "psql",
-        "-X",
-        "-q",
-        "-h",
-        settings["HOST"] or "127.0.0.1",
-        "-p",
-        str(settings["PORT"] or 5432),
-        "-U",
-        settings["USER"],
-        "-d",
-        settings["NAME"],
-        "-c",
-        f"\\copy ({literal_sql}) TO '/dev/null' WITH (FORMAT csv)",
-    ]
     started = time.perf_counter()
-    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    output = psql(f"\\copy ({literal_sql}) TO '/dev/null' WITH (FORMAT csv)")
     seconds = time.perf_counter() - started
     # psql prints "COPY n" for \copy.
     rows = int(output.strip().split()[-1]) if output.strip() else -1
     return seconds, rows
-
-
-def _process_cpu_seconds(pid: int) -> float:
-    """CPU time another process has used, all its threads (user + system, in clock ticks)."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_for_port(port: int, timeout: float = 15) -> None:
@@ -169,6 +126,7 @@ def _wait_for_port(port: int, timeout: float = 15) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    demo_options(parser, contacts=1_000_000, campaigns=1)
     parser.add_argument("--campaign", help="id or unique name (default: the largest campaign)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--s3-port", type=int, default=8071)
@@ -178,18 +136,20 @@ def main() -> None:
         child(args.child, args.campaign)
         return
 
-    _setup()
-    from django.db import connection
+    django_setup()
+    database_prepare()
+    demo_data_ensure(contacts=args.contacts, campaigns=args.campaigns, reseed=args.reseed)
+    from django.utils import timezone
 
     from contacts.models import Contact
+    from exports.models import ExportJob
 
-    if connection.vendor != "postgresql":
-        raise SystemExit("Run against PostgreSQL (DATABASE_URL=postgres://…).")
     campaign = _campaign(args.campaign)
     contacts = Contact.objects.filter(campaign=campaign).count()
     print(f"campaign {campaign.pk} ({campaign.name!r}): {contacts} contacts", flush=True)
 
     media = Path(tempfile.mkdtemp(prefix="bench-export-"))
+    started = timezone.now()
     moto = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("moto_server")),
@@ -234,10 +194,12 @@ def main() -> None:
                 {"seconds": seconds, "rows": rows, "peak_mb": None, "cpu": None}
             )
             for name, env in targets.items():
-                server_before = _process_cpu_seconds(moto.pid)
-                result = _run_child(name, str(campaign.pk), env)
+                server_before = process_cpu_seconds(moto.pid)
+                result = child_run(
+                    __file__, name, "--campaign", str(campaign.pk), env=env, what=f"{name} run"
+                )
                 if name == "s3":
-                    result["server_cpu"] = _process_cpu_seconds(moto.pid) - server_before
+                    result["server_cpu"] = process_cpu_seconds(moto.pid) - server_before
                 results[name].append(result)
             line = ", ".join(f"{name} {r[-1]['seconds']:.2f} s" for name, r in results.items())
             print(f"run {run}: {line}", flush=True)
@@ -247,29 +209,30 @@ def main() -> None:
         moto.terminate()
         moto.wait(10)
         shutil.rmtree(media, ignore_errors=True)
+        ExportJob.objects.filter(campaign=campaign, created_at__gte=started).delete()
 
     rows = results["local"][0]["rows"]
     baseline = statistics.median(r["seconds"] for r in results["psql-copy"])
     print(f"\n{rows} rows exported (contacts in a final state) of {contacts} contacts")
-    print(
-        f"{'path':<34} {'median s':>9} {'min s':>7} {'× COPY':>7} {'our CPU s':>10} {'peak MB':>8}"
-    )
     labels = {
         "psql-copy": "baseline: psql \\copy → /dev/null",
         "python-copy": "baseline: psycopg COPY → /dev/null",
         "local": "export → local storage",
         "s3": "export → S3 (moto_server)",
     }
-    for name, runs in results.items():
-        times = [r["seconds"] for r in runs]
-        peaks = [r["peak_mb"] for r in runs if r["peak_mb"] is not None]
-        peak = f"{max(peaks):8.0f}" if peaks else f"{'—':>8}"
-        cpus = [r["cpu"] for r in runs if r["cpu"] is not None]
-        cpu = f"{statistics.median(cpus):10.2f}" if cpus else f"{'—':>10}"
-        print(
-            f"{labels[name]:<34} {statistics.median(times):9.2f} {min(times):7.2f} "
-            f"{statistics.median(times) / baseline:7.2f} {cpu} {peak}"
+    table = [
+        Row(
+            labels[name],
+            [r["seconds"] for r in runs],
+            cpu=[r["cpu"] for r in runs if r["cpu"] is not None],
+            peak_mb=[r["peak_mb"] for r in runs if r["peak_mb"] is not None],
         )
+        for name, runs in results.items()
+    ]
+    for line in seconds_table(
+        table, baseline=baseline, baseline_name="COPY", cpu_header="our CPU s", digits=2
+    ):
+        print(line)
     server_cpus = [r["server_cpu"] for r in results["s3"]]
     print(
         f"S3 server (moto_server, a Python process on the same cores) CPU per export: median "

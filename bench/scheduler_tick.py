@@ -2,14 +2,12 @@
 """Benchmark: one scheduler tick over ~1M contacts in running campaigns selects and dispatches
 100 calls (target ≤ 100 ms), beside a raw-SQL baseline measured in the same run.
 
-Prepare a database once (PostgreSQL; ~2 min on a 2-core machine):
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_bench \\
+        .venv/bin/python bench/scheduler_tick.py [--runs 15] [--calls 100] [--contacts 1000000]
 
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_bench SECRET_KEY=bench \
-           ALLOWED_HOSTS=localhost REDIS_URL=redis://127.0.0.1:6379/4 LOG_LEVEL=WARNING
-    .venv/bin/python manage.py migrate
-    .venv/bin/python manage.py seed_demo --contacts 1000000 --reset
-
-then run `.venv/bin/python bench/scheduler_tick.py [--runs 15] [--calls 100]`.
+The database is created if missing, migrated and, unless it already holds `--contacts`
+contacts in `--campaigns` (7) campaigns, seeded with seed_demo (~2 min for a million on a
+2-core machine; not vacuumed, as measured since 2026-12-01). `--reseed` seeds anyway.
 
 What it does: every seeded campaign that has dialled contacts (running, paused, completed,
 cancelled: ~98% of the contacts) is set running with calling hours open around the clock, so
@@ -30,24 +28,29 @@ RPUSHes of a task-sized payload to Redis: the floor for this work, in one round 
 Each tick takes contacts for real: a run uses up runs × calls contacts of the million
 (re-seed for a pristine data set). After each (timed) tick its calls are marked ended, so
 every tick sees the same calls in flight (the seed's, ~4,000); the queued callee steps are
-removed from Redis at the end.
+removed from Redis at the end. Those calls are ended by a plain UPDATE, not by closing them,
+so the script ends by rebuilding the stats buckets from the attempts; their contacts stay in
+progress (re-seed for a pristine data set).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voicesurvey.settings")
+from _common import (
+    call_stats_rebuild,
+    database_prepare,
+    demo_data_ensure,
+    demo_options,
+    django_setup,
+    p50,
+    p95,
+)
 
-import django  # noqa: E402
-
-django.setup()
+django_setup()
 
 import datetime as dt  # noqa: E402
 
@@ -55,8 +58,9 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from calls.candidates import dialable_zones  # noqa: E402
 from calls.models import CallAttempt, ProviderConfig  # noqa: E402
-from calls.scheduler import dialable_zones, scheduler_tick  # noqa: E402
+from calls.scheduler import scheduler_tick  # noqa: E402
 from calls.selectors import provider_config_get  # noqa: E402
 from calls.telephony.simulator import SimulatorProvider  # noqa: E402
 from campaigns.models import Campaign, CampaignStatus  # noqa: E402
@@ -153,9 +157,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--calls", type=int, default=100)
+    demo_options(parser, contacts=1_000_000, campaigns=7)
     args = parser.parse_args()
-    if connection.vendor != "postgresql" or not settings.REDIS_URL:
-        sys.exit("Run against PostgreSQL and Redis: set DATABASE_URL and REDIS_URL.")
+    if not settings.REDIS_URL:
+        sys.exit("Run against Redis: REDIS_URL is set empty.")
+    database_prepare()
+    demo_data_ensure(
+        contacts=args.contacts, campaigns=args.campaigns, reseed=args.reseed, vacuum=False
+    )
+    try:
+        measure(args)
+    finally:
+        call_stats_rebuild()  # the ticks' calls were ended without closing them
+
+
+def measure(args: argparse.Namespace) -> None:
     import redis as redis_lib
 
     redis = redis_lib.Redis.from_url(settings.REDIS_URL)
@@ -195,16 +211,11 @@ def main() -> None:
             dials.append(run.details["dial_ms"])
             baselines.append(base * 1000)
 
-    def p(values, q):
-        return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
     print(f"\nscheduler tick, {args.calls} calls, {args.runs} runs (ms):")
-    print(f"  tick      p50 {p(ticks, 50):7.1f}   p95 {p(ticks, 95):7.1f}   max {max(ticks):7.1f}")
-    print(f"    select+claim  p50 {p(claims, 50):6.1f}   dispatch p50 {p(dials, 50):6.1f}")
-    print(f"    this process's CPU per tick  p50 {p(cpus, 50):6.1f}")
-    print(
-        f"  baseline  p50 {p(baselines, 50):7.1f}   p95 {p(baselines, 95):7.1f}   (raw SQL + RPUSH)"
-    )
+    print(f"  tick      p50 {p50(ticks):7.1f}   p95 {p95(ticks):7.1f}   max {max(ticks):7.1f}")
+    print(f"    select+claim  p50 {p50(claims):6.1f}   dispatch p50 {p50(dials):6.1f}")
+    print(f"    this process's CPU per tick  p50 {p50(cpus):6.1f}")
+    print(f"  baseline  p50 {p50(baselines):7.1f}   p95 {p95(baselines):7.1f}   (raw SQL + RPUSH)")
     print("  target    ≤ 100 ms")
     print(f"  load average {load_before:.1f} → {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 

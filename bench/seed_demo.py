@@ -1,7 +1,10 @@
 """Benchmark: `manage.py seed_demo` at scale on PostgreSQL, beside a raw COPY of the same rows.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/voicesurvey_bench \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/voicesurvey_bench \\
         .venv/bin/python bench/seed_demo.py --contacts 1000000
+
+The database is created if missing and migrated (before the clock starts); seed_demo --reset
+then replaces whatever data it held.
 
 Target (issue 2): 1,000,000 contacts and ~3,000,000 attempts in ≤ 180 s.
 
@@ -14,17 +17,13 @@ this process's lifetime, on the same machine, one after the other.
 from __future__ import annotations
 
 import argparse
-import os
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import psycopg
+from _common import database_prepare, database_url, manage, peak_memory_mb
 
-ROOT = Path(__file__).resolve().parent.parent
 TABLES = [
     "contacts_contact",
     "calls_callattempt",
@@ -36,34 +35,19 @@ TABLES = [
 TARGET_SECONDS = 180
 
 
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL to a PostgreSQL database (it will be filled with demo data).")
-    return url
-
-
 def run_seed(contacts: int, campaigns: int, seed: int) -> tuple[float, float]:
-    env = {**os.environ, "DEBUG": "true"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    """seed_demo in a process of its own: its time, and its peak memory (the largest child's;
+    the other, migrate, needs less)."""
     started = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "seed_demo",
-            "--reset",
-            f"--contacts={contacts}",
-            f"--campaigns={campaigns}",
-            f"--seed={seed}",
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
+    manage(
+        "seed_demo",
+        "--reset",
+        f"--contacts={contacts}",
+        f"--campaigns={campaigns}",
+        f"--seed={seed}",
     )
     elapsed = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return elapsed, peak_mb
+    return elapsed, peak_memory_mb(children=True)
 
 
 def raw_copy_baseline(url: str) -> tuple[float, dict[str, int]]:
@@ -103,6 +87,7 @@ def main() -> None:
     parser.add_argument("--campaigns", type=int, default=7)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    database_prepare()
     url = database_url()
 
     seconds, peak_mb = run_seed(args.contacts, args.campaigns, args.seed)

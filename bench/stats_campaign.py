@@ -4,6 +4,10 @@ beside the raw SQL of the same figures, measured in the same run, with the CPU t
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_stats_bench \\
         .venv/bin/python bench/stats_campaign.py --contacts 100000 --campaigns 1
 
+The database is created if missing, migrated, and seeded with seed_demo at that size unless
+it already holds exactly that many contacts and campaigns (`--reseed` seeds anyway), then
+vacuumed and analysed.
+
 Targets (DESIGN §9), for the campaign with the most attempts: uncached p50 ≤ 100 ms at 100k
 contacts / 300k attempts and ≤ 500 ms at 1M / 3M; cached p50 ≤ 10 ms at any size.
 `--campaigns 1` puts every contact in one campaign (the hardest case for one campaign's stats);
@@ -27,18 +31,15 @@ import datetime as dt
 import os
 import time
 
-from _http import (
-    ServerCpu,
-    api_token,
+from _common import (
     cpu_ns,
-    gunicorn,
     interleaved,
     load_average,
     p50,
-    prepare,
     raw_sql_timer,
     report_line,
 )
+from _http import ServerCpu, api_token, gunicorn, prepare
 
 RAW_CONTACTS = """
 SELECT state, count(*) FROM contacts_contact WHERE campaign_id = %s GROUP BY state

@@ -4,6 +4,10 @@ SQL of the same figures, measured in the same run, with the queries and CPU time
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_stats_bench \\
         .venv/bin/python bench/system_stats.py --contacts 1000000
 
+The database is created if missing, migrated, and seeded with seed_demo at that size unless
+it already holds exactly that many contacts and campaigns (`--reseed` seeds anyway), then
+vacuumed and analysed.
+
 Target (DESIGN §9): each endpoint p50 ≤ 200 ms and ≤ 3 queries at 1M contacts. Overview, queue,
 platforms and campaigns are cached for STATS_CACHE_TTL_SECONDS: "computed" is measured on a
 server with STATS_CACHE_TTL_SECONDS=0 and no Redis (every request computes), "cached" on one
@@ -23,17 +27,14 @@ from __future__ import annotations
 
 import os
 
-from _http import (
-    ServerCpu,
-    api_token,
-    gunicorn,
+from _common import (
     interleaved,
     load_average,
     p50,
-    prepare,
     raw_sql_timer,
     report_line,
 )
+from _http import ServerCpu, api_token, gunicorn, prepare
 
 # Contacts the scheduler would dial now: due, grouped by campaign and contact zone, the groups
 # kept where it is calling time now (local time in the window, local weekday a call day).

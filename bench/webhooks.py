@@ -3,10 +3,11 @@
 this (second) process on loopback. Target: ≥ 300 events/s, p99 ≤ 50 ms, none lost or
 duplicated. A plain-SQL baseline of the same writes is measured in the same run.
 
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_bench SECRET_KEY=bench \
-           ALLOWED_HOSTS=localhost REDIS_URL=redis://127.0.0.1:6379/4 LOG_LEVEL=WARNING
-    .venv/bin/python manage.py migrate          # any data set; the bench adds its own calls
-    .venv/bin/python bench/webhooks.py [--calls 1500] [--concurrency 4] [--port 8041]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_bench \\
+        .venv/bin/python bench/webhooks.py [--calls 1500] [--concurrency 4] [--port 8041]
+
+Any data set will do (the database is created if missing and migrated; the bench adds its
+own calls).
 
 It creates a campaign of `--calls` contacts, each with a call in flight, starts gunicorn
 (`-w 2`, sync workers, production settings), and replays what a provider sends, signed as
@@ -32,23 +33,18 @@ import http.client
 import json
 import os
 import random
-import statistics
-import subprocess
 import sys
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voicesurvey.settings")
+from _common import database_prepare, django_setup, percentile, process_cpu_seconds
+from _http import gunicorn
+
+# The server verifies what this process signs: both read the secret from the environment.
 os.environ.setdefault("SIMULATOR_WEBHOOK_SECRET", "bench-" + uuid.uuid4().hex)
-
-import django  # noqa: E402
-
-django.setup()
+django_setup()
 
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -160,62 +156,6 @@ class Client:
                     self.post(*events[step])
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its (waited-for or live) children, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for child in [pid, *children(pid)]:
-        try:
-            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        text = (task / "children").read_text().split()
-        found += [int(c) for c in text]
-    return found
-
-
-def start_gunicorn(port: int) -> subprocess.Popen:
-    # The client below calls 127.0.0.1: the server must take that host, whatever the shell has.
-    env = {
-        **os.environ,
-        "LOG_LEVEL": "WARNING",
-        "DEBUG": "false",
-        "HTTPS": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    }
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "voicesurvey.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    sys.exit("gunicorn did not come up")
-
-
 BASELINE_SQL = """
 INSERT INTO calls_callevent (attempt_id, event_key, status, payload, received_at)
 VALUES (%s, %s, %s, %s, now()) ON CONFLICT (attempt_id, event_key) DO NOTHING
@@ -243,10 +183,6 @@ def baseline(call_ids: list[str], events: int) -> tuple[float, list[float]]:
     return time.perf_counter() - started, latencies
 
 
-def percentile(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=1500)
@@ -254,57 +190,60 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8041)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("Run against PostgreSQL: set DATABASE_URL.")
+    database_prepare()
 
-    # The server first: if it cannot start, no bench campaign is left behind.
-    server = start_gunicorn(args.port)
+    campaign = None
     try:
-        rng = random.Random(args.seed)
-        campaign, call_ids = build_calls(args.calls)
-        scripts, expected = [], {}
-        for call_id in call_ids:
-            events, outcome = script(call_id, rng)
-            scripts.append(events)
-            expected[call_id] = outcome
-        total = sum(len(s) for s in scripts)
-        distinct = sum(len({(k, json.dumps(d, sort_keys=True)) for k, d in s}) for s in scripts)
-        print(f"{args.calls} calls, {total} requests ({total - distinct} replays) …")
+        # The server first: if it cannot start, no bench campaign is created.
+        with gunicorn(port=args.port) as server:
+            rng = random.Random(args.seed)
+            campaign, call_ids = build_calls(args.calls)
+            scripts, expected = [], {}
+            for call_id in call_ids:
+                events, outcome = script(call_id, rng)
+                scripts.append(events)
+                expected[call_id] = outcome
+            total = sum(len(s) for s in scripts)
+            distinct = sum(len({(k, json.dumps(d, sort_keys=True)) for k, d in s}) for s in scripts)
+            print(f"{args.calls} calls, {total} requests ({total - distinct} replays) …")
 
-        client = Client(args.port)
-        shares = [scripts[i :: args.concurrency] for i in range(args.concurrency)]
-        server_cpu = cpu_seconds(server.pid)
-        load_before = os.getloadavg()[0]
-        started = time.perf_counter()
-        with ThreadPoolExecutor(args.concurrency) as pool:
-            list(pool.map(client.run_share, shares))
-        elapsed = time.perf_counter() - started
-        server_cpu = cpu_seconds(server.pid) - server_cpu
-        load_after = os.getloadavg()[0]
+            client = Client(args.port)
+            shares = [scripts[i :: args.concurrency] for i in range(args.concurrency)]
+            # gunicorn's master and its workers (user + system time, from /proc).
+            server_cpu = process_cpu_seconds(server.process.pid, with_children=True)
+            load_before = os.getloadavg()[0]
+            started = time.perf_counter()
+            with ThreadPoolExecutor(args.concurrency) as pool:
+                list(pool.map(client.run_share, shares))
+            elapsed = time.perf_counter() - started
+            server_cpu = process_cpu_seconds(server.process.pid, with_children=True) - server_cpu
+            load_after = os.getloadavg()[0]
+
+        # No loss, no duplicates, the right outcomes.
+        stored = CallEvent.objects.filter(attempt__campaign=campaign).count()
+        outcomes = dict(
+            CallAttempt.objects.filter(campaign=campaign).values_list("call_id", "outcome")
+        )
+        wrong = [c for c in call_ids if outcomes[uuid.UUID(c)] != expected[c]]
+        responses = SurveyResponse.objects.filter(campaign=campaign).count()
+        completed = sum(1 for o in expected.values() if o == "completed")
+        problems = []
+        if set(client.statuses) != {200}:
+            problems.append(f"non-200 answers: {dict(client.statuses)}")
+        if stored != distinct:
+            problems.append(f"{stored} events stored for {distinct} distinct events sent")
+        if wrong:
+            problems.append(f"{len(wrong)} calls ended with the wrong outcome")
+        if responses != completed:
+            problems.append(f"{responses} survey responses for {completed} completed surveys")
+
+        base_seconds, base_latencies = baseline(call_ids, min(total, 3000))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if campaign is not None:
+            campaign.delete()  # its contacts, calls, events and stats buckets with it
 
-    # No loss, no duplicates, the right outcomes.
-    stored = CallEvent.objects.filter(attempt__campaign=campaign).count()
-    outcomes = dict(CallAttempt.objects.filter(campaign=campaign).values_list("call_id", "outcome"))
-    wrong = [c for c in call_ids if outcomes[uuid.UUID(c)] != expected[c]]
-    responses = SurveyResponse.objects.filter(campaign=campaign).count()
-    completed = sum(1 for o in expected.values() if o == "completed")
-    problems = []
-    if set(client.statuses) != {200}:
-        problems.append(f"non-200 answers: {dict(client.statuses)}")
-    if stored != distinct:
-        problems.append(f"{stored} events stored for {distinct} distinct events sent")
-    if wrong:
-        problems.append(f"{len(wrong)} calls ended with the wrong outcome")
-    if responses != completed:
-        problems.append(f"{responses} survey responses for {completed} completed surveys")
-
-    base_seconds, base_latencies = baseline(call_ids, min(total, 3000))
-    campaign.delete()
-
-    lat = client.latencies
+    lat = [seconds * 1000 for seconds in client.latencies]
+    base_lat = [seconds * 1000 for seconds in base_latencies]
     print(f"\nwebhooks over HTTP, gunicorn -w 2, {args.concurrency} concurrent clients:")
     print(f"  {total} requests in {elapsed:.1f} s = {total / elapsed:.0f} events/s")
     print(
@@ -313,7 +252,7 @@ def main() -> None:
     )
     print(
         f"  latency p50 {percentile(lat, 50):.1f} ms   p95 {percentile(lat, 95):.1f} ms   "
-        f"p99 {percentile(lat, 99):.1f} ms   max {max(lat) * 1000:.1f} ms"
+        f"p99 {percentile(lat, 99):.1f} ms   max {max(lat):.1f} ms"
     )
     print(
         f"  stored {stored} events for {distinct} distinct sent; "
@@ -322,8 +261,8 @@ def main() -> None:
     )
     print(
         f"  baseline (plain SQL, 1 client, no HTTP): {len(base_latencies) / base_seconds:.0f} "
-        f"events/s, p50 {percentile(base_latencies, 50):.1f} ms, "
-        f"p99 {percentile(base_latencies, 99):.1f} ms"
+        f"events/s, p50 {percentile(base_lat, 50):.1f} ms, "
+        f"p99 {percentile(base_lat, 99):.1f} ms"
     )
     print("  target ≥ 300 events/s, p99 ≤ 50 ms, zero lost or duplicated")
     if problems:
