@@ -1,6 +1,6 @@
 """Benchmark: import a 1,000,000-row contacts CSV into a fresh campaign with `contact_import`,
 beside a raw COPY of the same rows into the contacts table measured in the same run
-(DESIGN §9: ≤ 60 s, peak memory ≤ 200 MB), on PostgreSQL.
+(docs/architecture.md §9: ≤ 60 s, peak memory ≤ 200 MB), on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_contacts_bench \\
         .venv/bin/python bench/contact_import.py [--rows 1000000] [--runs 3] [--keep-file PATH]
@@ -260,7 +260,7 @@ def main() -> None:
         "load average (1 min) before → after each import: "
         + ", ".join(f"{a:.2f} → {b:.2f}" for a, b in loads)
     )
-    print("targets (DESIGN §9): ≤ 60 s, peak memory ≤ 200 MB")
+    print("targets (docs/architecture.md §9): ≤ 60 s, peak memory ≤ 200 MB")
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ The database is created if missing, migrated, and seeded with seed_demo at that 
 it already holds exactly that many contacts and campaigns (`--reseed` seeds anyway), then
 vacuumed and analysed.
 
-Target (DESIGN §9): p50 ≤ 150 ms at 100k contacts. The page is the whole campaign dashboard:
-configuration and script, lifecycle buttons, the upload form, the statistics panel (cards,
-rates, durations, the hourly and daily chart data), the contacts table's first page with its
+Target (docs/architecture.md §9): p50 ≤ 150 ms at 100k contacts. The page is the whole campaign
+dashboard: configuration and script, lifecycle buttons, the upload form, the statistics panel
+(cards, rates, durations, the hourly and daily chart data), the contacts table's first page with its
 count, and the latest exports.
 
 Cases, interleaved round by round so that load changes hit them alike:

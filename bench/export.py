@@ -1,6 +1,6 @@
 """Benchmark: export one campaign to CSV, to local storage and to an S3 server, beside a raw
-COPY of the same query measured in the same run (DESIGN §9: 1M contacts ≤ 5 s, peak memory
-≤ 150 MB).
+COPY of the same query measured in the same run (docs/architecture.md §9: 1M contacts ≤ 5 s, peak
+memory ≤ 150 MB).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/vs_export_bench \\
         .venv/bin/python bench/export.py [--contacts 1000000] [--campaigns 1] [--runs 3] \\
@@ -238,7 +238,7 @@ def main() -> None:
         f"S3 server (moto_server, a Python process on the same cores) CPU per export: median "
         f"{statistics.median(server_cpus):.2f} s"
     )
-    print("targets (DESIGN §9): export ≤ 5 s, peak memory ≤ 150 MB")
+    print("targets (docs/architecture.md §9): export ≤ 5 s, peak memory ≤ 150 MB")
 
 
 if __name__ == "__main__":

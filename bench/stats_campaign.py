@@ -8,10 +8,10 @@ The database is created if missing, migrated, and seeded with seed_demo at that 
 it already holds exactly that many contacts and campaigns (`--reseed` seeds anyway), then
 vacuumed and analysed.
 
-Targets (DESIGN §9), for the campaign with the most attempts: uncached p50 ≤ 100 ms at 100k
-contacts / 300k attempts and ≤ 500 ms at 1M / 3M; cached p50 ≤ 10 ms at any size.
-`--campaigns 1` puts every contact in one campaign (the hardest case for one campaign's stats);
-the default demo mix has seven campaigns, the largest with 30 % of the contacts.
+Targets (docs/architecture.md §9), for the campaign with the most attempts: uncached p50 ≤ 100 ms at
+100k contacts / 300k attempts and ≤ 500 ms at 1M / 3M; cached p50 ≤ 10 ms at any size. `--campaigns
+1` puts every contact in one campaign (the hardest case for one campaign's stats); the default demo
+mix has seven campaigns, the largest with 30 % of the contacts.
 
 "Uncached" invalidates the campaign's cache (POST …/stats/invalidate, neither timed nor
 metered) before each timed GET; "cached" repeats the GET. Two raw SQL baselines run on a psycopg

@@ -8,12 +8,12 @@ The database is created if missing, migrated, and seeded with seed_demo at that 
 it already holds exactly that many contacts and campaigns (`--reseed` seeds anyway), then
 vacuumed and analysed.
 
-Target (DESIGN §9): each endpoint p50 ≤ 200 ms and ≤ 3 queries at 1M contacts. Overview, queue,
-platforms and campaigns are cached for STATS_CACHE_TTL_SECONDS: "computed" is measured on a
-server with STATS_CACHE_TTL_SECONDS=0 and no Redis (every request computes), "cached" on one
-with the production setup (Redis, 60 s). Requests and baselines are interleaved, so a load
-change on a shared machine hits all alike. Queries are counted in this process through
-Django's test client with the same token (one of them is the token lookup), on a cold cache.
+Target (docs/architecture.md §9): each endpoint p50 ≤ 200 ms and ≤ 3 queries at 1M contacts.
+Overview, queue, platforms and campaigns are cached for STATS_CACHE_TTL_SECONDS: "computed" is
+measured on a server with STATS_CACHE_TTL_SECONDS=0 and no Redis (every request computes), "cached"
+on one with the production setup (Redis, 60 s). Requests and baselines are interleaved, so a load
+change on a shared machine hits all alike. Queries are counted in this process through Django's test
+client with the same token (one of them is the token lookup), on a cold cache.
 
 Two raw SQL baselines per endpoint, each on a psycopg connection of its own: the product's
 statement written by hand (closed attempts summed from the stats buckets, calls in flight

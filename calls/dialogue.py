@@ -1,4 +1,4 @@
-"""The survey dialogue of DESIGN §6.4, as a small pure state machine.
+"""The survey dialogue of docs/architecture.md §6.4, as a small pure state machine.
 
     intro + consent ─yes─▶ q1 ─▶ q2 ─▶ q3 ─▶ thanks, goodbye      (completed)
          │  └─no / stop / "do not call me"─▶ goodbye                (refused)
@@ -9,7 +9,8 @@
 `prompt` re-renders the current prompt (a provider's retried request); `machine_turn` is what
 an answering machine hears instead. No database, no clock,
 no provider: the caller stores `State.to_dict()` with the call and turns the `Turn` into speech
-(TwiML, the simulator's JSON). English and Italian.
+(TwiML, the simulator's JSON). What is said and understood in each language is in
+calls/phrases.py.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+
+from calls import phrases
 
 CONSENT = "consent"
 QUESTION_STEPS = ("q1", "q2", "q3")
@@ -114,289 +117,7 @@ class Heard:
     value: str = ""
 
 
-# --- Words ---------------------------------------------------------------------------------------
-
-_PHRASES = {
-    "en": {
-        "do_not_call": (
-            "do not call",
-            "don t call",
-            "dont call",
-            "stop calling",
-            "never call",
-            "remove me",
-            "remove my number",
-            "take me off",
-            "unsubscribe",
-            "put me on your do not call list",
-        ),
-        "yes": (
-            "yes",
-            "yeah",
-            "yep",
-            "sure",
-            "ok",
-            "okay",
-            "of course",
-            "certainly",
-            "fine",
-            "alright",
-            "all right",
-            "go ahead",
-            "i agree",
-            "agree",
-            "why not",
-            "absolutely",
-            "no problem",
-            "not a problem",
-            "i don t mind",
-            "don t mind",
-        ),
-        # A negation makes a refusal whatever it negates ("not sure", "of course not", "I'd
-        # rather not"): consent must be a plain yes. A yes and a no together are unclear, and
-        # the question is asked again.
-        "no": (
-            "no",
-            "nope",
-            "not",
-            "not sure",
-            "not really",
-            "not okay",
-            "not ok",
-            "not fine",
-            "absolutely not",
-            "of course not",
-            "certainly not",
-            "definitely not",
-            "sure not",
-            "rather not",
-            "i d rather not",
-            "i would rather not",
-            "i don t think so",
-            "don t think so",
-            "no way",
-            "not interested",
-            "no thanks",
-            "no thank you",
-            "not now",
-            "i don t want to",
-            "i do not want to",
-            "i disagree",
-            "never",
-        ),
-        "stop": ("stop", "quit", "enough", "hang up", "opt out", "i want to stop"),
-        "repeat": (
-            "repeat",
-            "again",
-            "say that again",
-            "come again",
-            "pardon",
-            "sorry",
-            "what",
-            "i didn t understand",
-            "i did not understand",
-            "i didn t catch that",
-            "one more time",
-        ),
-    },
-    "it": {
-        "do_not_call": (
-            "non chiamatemi",
-            "non chiamatemi piu",
-            "non mi chiami",
-            "non mi chiami piu",
-            "non mi chiamate",
-            "non chiamare",
-            "non richiamatemi",
-            "non mi richiami",
-            "cancellatemi",
-            "cancella il mio numero",
-            "cancellate il mio numero",
-            "toglietemi dalla lista",
-            "rimuovetemi",
-            "rimuovete il mio numero",
-        ),
-        "yes": (
-            "si",
-            "certo",
-            "certamente",
-            "va bene",
-            "ok",
-            "okay",
-            "d accordo",
-            "volentieri",
-            "sicuro",
-            "perche no",
-            "accetto",
-            "senz altro",
-            "nessun problema",
-            "non c e problema",
-            "va benissimo",
-        ),
-        "no": (
-            "no",
-            "non",
-            "non sono sicuro",
-            "non sono sicura",
-            "non credo",
-            "non saprei",
-            "preferirei di no",
-            "direi di no",
-            "assolutamente no",
-            "certo che no",
-            "proprio no",
-            "no grazie",
-            "non mi interessa",
-            "non ho tempo",
-            "non voglio",
-            "non accetto",
-            "mai",
-        ),
-        "stop": ("stop", "basta", "smettila", "voglio smettere", "chiudiamo"),
-        "repeat": (
-            "ripeti",
-            "ripeta",
-            "puo ripetere",
-            "puoi ripetere",
-            "come",
-            "scusi",
-            "scusa",
-            "cosa",
-            "non ho capito",
-            "non ho sentito",
-        ),
-    },
-}
-
-_NUMBER_WORDS = {
-    "en": {
-        "zero": 0,
-        "oh": 0,
-        "none": 0,
-        "never": 0,
-        "nothing": 0,
-        "once": 1,
-        "twice": 2,
-        "a": 1,
-        "one": 1,
-        "two": 2,
-        "three": 3,
-        "four": 4,
-        "five": 5,
-        "six": 6,
-        "seven": 7,
-        "eight": 8,
-        "nine": 9,
-        "ten": 10,
-        "eleven": 11,
-        "twelve": 12,
-        "thirteen": 13,
-        "fourteen": 14,
-        "fifteen": 15,
-        "sixteen": 16,
-        "seventeen": 17,
-        "eighteen": 18,
-        "nineteen": 19,
-    },
-    "it": {
-        "zero": 0,
-        "nessuno": 0,
-        "nessuna": 0,
-        "mai": 0,
-        "un": 1,
-        "uno": 1,
-        "una": 1,
-        "due": 2,
-        "tre": 3,
-        "quattro": 4,
-        "cinque": 5,
-        "sei": 6,
-        "sette": 7,
-        "otto": 8,
-        "nove": 9,
-        "dieci": 10,
-        "undici": 11,
-        "dodici": 12,
-        "tredici": 13,
-        "quattordici": 14,
-        "quindici": 15,
-        "sedici": 16,
-        "diciassette": 17,
-        "diciotto": 18,
-        "diciannove": 19,
-    },
-}
-_TENS = {
-    "en": {
-        "twenty": 20,
-        "thirty": 30,
-        "forty": 40,
-        "fifty": 50,
-        "sixty": 60,
-        "seventy": 70,
-        "eighty": 80,
-        "ninety": 90,
-    },
-    "it": {
-        "venti": 20,
-        "trenta": 30,
-        "quaranta": 40,
-        "cinquanta": 50,
-        "sessanta": 60,
-        "settanta": 70,
-        "ottanta": 80,
-        "novanta": 90,
-    },
-}
-_HUNDRED = {"en": "hundred", "it": "cento"}
-# Italian writes 21–99 as one word, dropping the tens' last vowel before uno and otto:
-# ventuno, ventidue, ventotto, trentatré.
-_IT_UNITS = {
-    w: _NUMBER_WORDS["it"][w]
-    for w in ["uno", "due", "tre", "quattro", "cinque", "sei", "sette", "otto", "nove"]
-}
-
-_TEXT = {
-    "en": {
-        "consent_again": (
-            "Sorry, I did not catch that. Would you like to take part in our short survey? "
-            "Press 1 or say yes; press 2 or say no."
-        ),
-        "sorry": "Sorry, I did not catch that.",
-        FREE_TEXT: "Please answer in a few words.",
-        NUMERIC: "Please say or key in a number.",
-        SCALE: "Please say or key in a number from 1 to 10.",
-        COMPLETED: "That was the last question. Thank you very much for your answers. Goodbye!",
-        REFUSED: "No problem, thank you for your time. Goodbye.",
-        "do_not_call": "Understood: we will not call you again. Goodbye.",
-        FAILED: "Sorry, we could not understand you. We may call again another time. Goodbye.",
-        "voicemail": (
-            "Hello, this is an automated call inviting you to a short survey. We will try to "
-            "reach you again another time. Thank you, goodbye."
-        ),
-    },
-    "it": {
-        "consent_again": (
-            "Mi scusi, non ho capito. Accetta di partecipare al nostro breve sondaggio? "
-            "Prema 1 o dica sì; prema 2 o dica no."
-        ),
-        "sorry": "Mi scusi, non ho capito.",
-        FREE_TEXT: "Risponda con poche parole, per favore.",
-        NUMERIC: "Dica o digiti un numero, per favore.",
-        SCALE: "Dica o digiti un numero da 1 a 10, per favore.",
-        COMPLETED: "Era l'ultima domanda. Grazie mille per le sue risposte. Arrivederci!",
-        REFUSED: "Nessun problema, grazie per il suo tempo. Arrivederci.",
-        "do_not_call": "Va bene: non la chiameremo più. Arrivederci.",
-        FAILED: "Mi scusi, non riusciamo a capirla. Potremmo richiamarla un'altra volta. "
-        "Arrivederci.",
-        "voicemail": (
-            "Buongiorno, questa è una chiamata automatica per invitarla a un breve sondaggio. "
-            "Proveremo a richiamarla un'altra volta. Grazie, arrivederci."
-        ),
-    },
-}
-
-LANGUAGES = tuple(_TEXT)
+LANGUAGES = tuple(phrases.TEXT)
 
 
 def normalize(text: str) -> list[str]:
@@ -406,17 +127,10 @@ def normalize(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", plain)
 
 
-# Words that do not change what a short request means ("could you repeat that please").
-_FILLER = {
-    "en": frozenset({"please", "can", "could", "would", "you", "me", "the", "that", "it", "say"}),
-    "it": frozenset({"per", "favore", "la", "mi", "me", "lo", "puo", "puoi", "di", "nuovo"}),
-}
-
-
 def _phrase_table(language: str) -> list[tuple[tuple[str, ...], str]]:
     table = [
         (tuple(normalize(phrase)), intent)
-        for intent, phrases in _PHRASES[language].items()
+        for intent, phrases in phrases.PHRASES[language].items()
         for phrase in phrases
     ]
     # Longest first, so "non ho capito" (repeat) wins over "non" (no) and "do not call"
@@ -425,7 +139,7 @@ def _phrase_table(language: str) -> list[tuple[tuple[str, ...], str]]:
     return table
 
 
-_PHRASE_TABLES = {language: _phrase_table(language) for language in _PHRASES}
+_PHRASE_TABLES = {language: _phrase_table(language) for language in phrases.PHRASES}
 
 
 @dataclass(frozen=True)
@@ -448,14 +162,16 @@ def intents(text: str, language: str) -> Intents:
                 for i in span:
                     taken[i] = True
     leftover = tuple(
-        w for w, used in zip(words, taken, strict=True) if not used and w not in _FILLER[language]
+        w
+        for w, used in zip(words, taken, strict=True)
+        if not used and w not in phrases.FILLER[language]
     )
     return Intents(frozenset(found), leftover)
 
 
 def _italian_word_value(word: str) -> int | None:
     """ventitre -> 23, trentotto -> 38, cento -> 100, centoventi -> 120, duecento -> 200."""
-    units, tens = _NUMBER_WORDS["it"], _TENS["it"]
+    units, tens = phrases.NUMBER_WORDS["it"], phrases.TENS["it"]
     if word in units:
         return units[word]
     if word in tens:
@@ -465,13 +181,13 @@ def _italian_word_value(word: str) -> int | None:
     if word.startswith("cento"):
         rest = _italian_word_value(word[len("cento") :])
         return None if rest is None else 100 + rest
-    if word.endswith("cento") and word[: -len("cento")] in _IT_UNITS:
-        return _IT_UNITS[word[: -len("cento")]] * 100
+    if word.endswith("cento") and word[: -len("cento")] in phrases.IT_UNITS:
+        return phrases.IT_UNITS[word[: -len("cento")]] * 100
     for name, value in tens.items():
         for stem in (name, name[:-1]):  # ventuno, trentotto: the tens' vowel drops
             rest = word[len(stem) :]
-            if word.startswith(stem) and rest in _IT_UNITS:
-                return value + _IT_UNITS[rest]
+            if word.startswith(stem) and rest in phrases.IT_UNITS:
+                return value + phrases.IT_UNITS[rest]
     return None
 
 
@@ -480,16 +196,16 @@ def _word_value(word: str, language: str) -> int | None:
         return int(word)
     if language == "it":
         return _italian_word_value(word)
-    if word in _NUMBER_WORDS["en"] and word != "a":
-        return _NUMBER_WORDS["en"][word]
-    return _TENS["en"].get(word)
+    if word in phrases.NUMBER_WORDS["en"] and word != "a":
+        return phrases.NUMBER_WORDS["en"][word]
+    return phrases.TENS["en"].get(word)
 
 
 def parse_number(text: str, language: str) -> int | None:
     """The first number in a sentence, in digits or words: "three times" -> 3,
     "twenty-one" -> 21, "a hundred and five" -> 105, "ventotto" -> 28, "mai" -> 0."""
     words = normalize(text)
-    hundred = _HUNDRED[language]
+    hundred = phrases.HUNDRED[language]
     for start, word in enumerate(words):
         if _word_value(word, language) is None and not (
             word in ("a", "un", "one") and words[start + 1 : start + 2] == [hundred]
@@ -588,7 +304,7 @@ def _question(script: Script, step: str) -> tuple[str, str]:
 
 def prompt(script: Script, state: State) -> Turn:
     """The prompt awaiting a reply in this state (or the goodbye once the call has ended)."""
-    text = _TEXT[script.language]
+    text = phrases.TEXT[script.language]
     if state.step == ENDED:
         goodbye = "do_not_call" if state.do_not_call else state.outcome
         return Turn(state.turn, text[goodbye], script.language, expect="", hangup=True)
@@ -605,7 +321,7 @@ def prompt(script: Script, state: State) -> Turn:
 def machine_turn(script: Script, *, leave_message: bool) -> Turn:
     """The only turn an answering machine gets: a short message after its beep, or nothing;
     then the call hangs up. The survey never starts."""
-    say = _TEXT[script.language]["voicemail"] if leave_message else ""
+    say = phrases.TEXT[script.language]["voicemail"] if leave_message else ""
     return Turn(1, say, script.language, expect="", hangup=True)
 
 

@@ -11,7 +11,7 @@ from contacts.models import CallOutcome
 __all__ = ["CallOutcome"]  # decided here, stored on the contact too (contacts/models.py)
 
 
-# Outcomes after which the contact may be tried again (DESIGN §5).
+# Outcomes after which the contact may be tried again (docs/architecture.md §5).
 RETRYABLE_OUTCOMES = (CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.FAILED)
 
 
@@ -160,9 +160,10 @@ CALL_STATS_KEY = ("campaign", "provider", "bucket_start", "outcome")
 
 class CallStatsBucket(models.Model):
     """Closed attempts summed per campaign, provider, quarter hour of their start (UTC) and
-    outcome: what the dashboards read instead of every attempt (DESIGN §9). The attempt's close
-    adds it here in its own transaction (`call_attempt_close`); `call_stats_rebuild` recomputes
-    buckets from the attempts. Attempts in flight are not here: the dashboards count them live.
+    outcome: what the dashboards read instead of every attempt (docs/architecture.md §9). The
+    attempt's close adds it here in its own transaction (`call_attempt_close`); `call_stats_rebuild`
+    recomputes buckets from the attempts. Attempts in flight are not here: the dashboards count them
+    live.
 
     A quarter hour, because every UTC offset in use since 1980 is a whole number of quarter
     hours: the local hours and days of any campaign's time zone are exact sums of buckets."""

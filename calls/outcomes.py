@@ -164,7 +164,7 @@ def _close(
         return True
 
     campaign = attempt.campaign
-    # The number may have been excluded while the call was in flight (DESIGN §5).
+    # The number may have been excluded while the call was in flight (docs/architecture.md §5).
     excluded = outcome in RETRYABLE_OUTCOMES and (
         contact.do_not_call
         or ExclusionEntry.objects.filter(phone_number=contact.phone_number).exists()

@@ -59,7 +59,8 @@ _DIALOGUE_OUTCOMES = {
 
 
 def call_language(*, contact: Contact, campaign: Campaign) -> str:
-    """The contact's preferred language, or the campaign's when that is `auto` (DESIGN §6.3)."""
+    """The contact's preferred language, or the campaign's when that is `auto` (docs/architecture.md
+    §6.3)."""
     if contact.preferred_language in dialogue.LANGUAGES:
         return contact.preferred_language
     return campaign.language
@@ -267,8 +268,8 @@ def _machine_answered(
     *, attempt: CallAttempt, script: dialogue.Script, reply: DialogueReply, at: dt.datetime
 ) -> dialogue.Turn:
     """A machine took the call: no survey, and the outcome of a call nobody picked up
-    (DESIGN §4 has no other for it), so the contact is retried; the error code tells a machine
-    hung up on, a message left and a fax apart."""
+    (docs/architecture.md §4 has no other for it), so the contact is retried; the error code tells a
+    machine hung up on, a message left and a fax apart."""
     turn = dialogue.machine_turn(script, leave_message=reply.machine == MACHINE_LEFT_MESSAGE)
     line = f"{reply.machine.replace('_', ' ')}: {turn.say or '(hung up)'}"
     transcript = "\n".join(filter(None, [attempt.transcript, line]))
@@ -309,10 +310,10 @@ def call_attempts_reconcile(*, now: dt.datetime | None = None, limit: int = 1000
 
 
 def call_transcripts_purge(*, now: dt.datetime | None = None) -> int:
-    """Retention (DESIGN §10): the callee's own words, kept as a call's transcript and in the
-    payloads of its dialogue events, are erased once the call ended longer ago than the
-    provider configuration's `transcript_retention_days`. The answers (the survey's results)
-    and the call's outcome and timings stay. Returns how many calls were purged."""
+    """Retention (docs/architecture.md §10): the callee's own words, kept as a call's transcript and
+    in the payloads of its dialogue events, are erased once the call ended longer ago than the
+    provider configuration's `transcript_retention_days`. The answers (the survey's results) and the
+    call's outcome and timings stay. Returns how many calls were purged."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=provider_config_get().transcript_retention_days)
     with transaction.atomic():
@@ -326,7 +327,7 @@ def call_transcripts_purge(*, now: dt.datetime | None = None) -> int:
     return purged
 
 
-# --- Follow-up emails (DESIGN §6.6) --------------------------------------------------------------
+# --- Follow-up emails (docs/architecture.md §6.6) -------------------------------------------------
 
 # One first try and up to three retries, waiting longer each time.
 EMAIL_RETRY_DELAYS = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=15))

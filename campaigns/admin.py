@@ -96,7 +96,8 @@ class CampaignAdmin(admin.ModelAdmin):
     )
 
     def get_readonly_fields(self, request, obj=None):
-        """What the campaign's status does not let change is shown, not edited (DESIGN §5)."""
+        """What the campaign's status does not let change is shown, not edited (docs/architecture.md
+        §5)."""
         fixed = list(self.readonly_fields)
         editable = lifecycle.editable_fields(obj.status) if obj is not None else None
         if editable is not None:

@@ -1,6 +1,6 @@
-"""Campaign API (DESIGN §8, "the rest of the API"): CRUD, where DELETE cancels, and one view
-per lifecycle action. Reads for every role; writes for admins and campaign managers. Views only
-translate: the services in campaigns/services.py do the work and the checks."""
+"""Campaign API (docs/architecture.md §8, "the rest of the API"): CRUD, where DELETE cancels, and
+one view per lifecycle action. Reads for every role; writes for admins and campaign managers. Views
+only translate: the services in campaigns/services.py do the work and the checks."""
 
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ class CampaignListApi(_ReadOrManage, generics.ListAPIView):
 
 class CampaignDetailApi(_ReadOrManage, APIView):
     """`GET/PUT/PATCH /api/campaigns/{id}`; `DELETE` cancels the campaign (a soft delete).
-    What may change depends on the status: see DESIGN §5."""
+    What may change depends on the status: see docs/architecture.md §5."""
 
     @extend_schema(responses=CampaignOutputSerializer)
     def get(self, request, campaign_id):

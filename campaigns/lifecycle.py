@@ -1,4 +1,5 @@
-"""The campaign lifecycle of DESIGN §5, as a table. Pure: no database, no side effects.
+"""The campaign lifecycle of docs/architecture.md §5, as a table. Pure: no database, no side
+effects.
 
 draft ─activate─▶ scheduled ─start─▶ running ⇄ paused
   │                  │                 │
@@ -36,8 +37,8 @@ FINAL_STATUSES = frozenset({S.COMPLETED, S.CANCELLED})
 # system's (activation with a future start, the scheduler, the last call ending).
 USER_ACTIONS = ("activate", "pause", "resume", "cancel")
 
-# What may be edited in each status (DESIGN §5): draft everything; running/paused a few
-# fields; scheduled like draft (it has not dialled anyone yet); final nothing.
+# What may be edited in each status (docs/architecture.md §5): draft everything; running/paused a
+# few fields; scheduled like draft (it has not dialled anyone yet); final nothing.
 EDITABLE_WHILE_LIVE = frozenset(
     {
         "name",
@@ -81,8 +82,8 @@ def allowed_actions(status: str) -> list[str]:
 
 
 def activation_problems(campaign, *, has_dialable_contact: bool) -> dict[str, list[str]]:
-    """Everything that stops `campaign` from being activated, field by field (DESIGN §5);
-    empty when it may go. Pure: the caller says whether a contact can be dialled."""
+    """Everything that stops `campaign` from being activated, field by field (docs/architecture.md
+    §5); empty when it may go. Pure: the caller says whether a contact can be dialled."""
     problems: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:

@@ -123,12 +123,12 @@ def campaign_create(*, actor: User | None, fields: Mapping[str, Any]) -> Campaig
 def campaign_update(
     *, campaign: Campaign, actor: User | None, fields: Mapping[str, Any]
 ) -> Campaign:
-    """Change `fields` of the campaign, as far as its status allows (DESIGN §5: a draft or a
-    scheduled campaign everything; a running or paused one its name, description, window and
-    retry policy; a final one nothing). An activated campaign must still pass activation's
-    checks afterwards, and fewer attempts on a live one end the contacts that have used them
-    (not reached). A field given with its current value is no change, so a full
-    representation of a running campaign may be sent back as it was read."""
+    """Change `fields` of the campaign, as far as its status allows (docs/architecture.md §5: a
+    draft or a scheduled campaign everything; a running or paused one its name, description, window
+    and retry policy; a final one nothing). An activated campaign must still pass activation's
+    checks afterwards, and fewer attempts on a live one end the contacts that have used them (not
+    reached). A field given with its current value is no change, so a full representation of a
+    running campaign may be sent back as it was read."""
     _unknown_fields(fields)
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     changed = {

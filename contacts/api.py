@@ -1,11 +1,12 @@
-"""Contacts and exclusion list API (DESIGN §8, "the rest of the API").
+"""Contacts and exclusion list API (docs/architecture.md §8, "the rest of the API").
 
 - `POST /api/campaigns/{id}/contacts/upload`: a CSV file of contacts (admins, managers);
 - `GET /api/campaigns/{id}/contacts`: a campaign's contacts, filtered (every role; phone
   numbers and emails masked for viewers);
 - `GET, POST /api/exclusions`, `POST /api/exclusions/import`: the exclusion list, read and
-  added to by admins and managers (DESIGN §7 "manage exclusion list"; its numbers are those of
-  people who asked not to be called, so viewers, who see no numbers, do not read it either);
+  added to by admins and managers (docs/architecture.md §7 "manage exclusion list"; its numbers are
+  those of people who asked not to be called, so viewers, who see no numbers, do not read it
+  either);
 - `DELETE /api/exclusions/{id}`: admins only.
 
 A number's erasure, `POST /api/contacts/forget`, deletes calls: it is the engine's (calls/api.py).

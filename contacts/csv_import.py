@@ -1,4 +1,5 @@
-"""Reading an uploaded CSV file row by row, for the contact and the exclusion imports (DESIGN §6.1).
+"""Reading an uploaded CSV file row by row, for the contact and the exclusion imports
+(docs/architecture.md §6.1).
 
 `csv_open` checks the file as a whole first (size, text or binary, encoding, header), so that
 a file-level problem is one `CsvImportError` before anything is written; then `CsvTable.rows()`

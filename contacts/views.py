@@ -4,8 +4,8 @@ upload and the table's filters swap only their part of the page.
 
 Who sees what: the contacts table is for every role (phone numbers masked for viewers);
 uploads are for those who manage campaigns; the exclusion list is read, added to and imported
-into by admins and managers (DESIGN §7 "manage exclusion list"; viewers do not see it at all,
-as it is nothing but phone numbers), and only admins remove from it.
+into by admins and managers (docs/architecture.md §7 "manage exclusion list"; viewers do not see it
+at all, as it is nothing but phone numbers), and only admins remove from it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Statistics API (DESIGN §8): one campaign's stats, and the five system dashboard endpoints.
+"""Statistics API (docs/architecture.md §8): one campaign's stats, and the five system dashboard
+endpoints.
 
 The views only read the query, call a selector and return its figures; the output serializers
 describe the answers in the OpenAPI schema. Answers are the selectors' dictionaries as they are,

@@ -1,4 +1,5 @@
-"""Statistics for the dashboards (DESIGN §8): one campaign's figures, and the system's.
+"""Statistics for the dashboards (docs/architecture.md §8): one campaign's figures, and the
+system's.
 
 Every figure is an aggregate computed by the database, in a fixed number of queries whatever
 the size of the data: never a Python loop over rows the database could count. Closed attempts
@@ -53,7 +54,7 @@ from contacts.models import Contact, ContactState
 
 logger = logging.getLogger(__name__)
 
-# Bounds of the stats API's query parameters (DESIGN §8).
+# Bounds of the stats API's query parameters (docs/architecture.md §8).
 TIME_SERIES_HOURS_RANGE = (1, 168)
 TIME_SERIES_DAYS_RANGE = (1, 90)
 DEFAULT_TIME_SERIES_HOURS = 24
@@ -199,9 +200,9 @@ def campaign_stats(
     time_series_days: int = DEFAULT_TIME_SERIES_DAYS,
     now: dt.datetime | None = None,
 ) -> dict:
-    """The figures of DESIGN §8 "Campaign stats", in three queries: contacts per state; closed
-    attempts per outcome with talk time, from their buckets; attempts in flight — both grouped
-    by hour when a time series is asked for.
+    """The figures of docs/architecture.md §8 "Campaign stats", in three queries: contacts per
+    state; closed attempts per outcome with talk time, from their buckets; attempts in flight — both
+    grouped by hour when a time series is asked for.
 
     Rates are percentages with two decimals: completion, refusal and not-reached over all
     contacts; answer rate = answered (completed + refused) attempts over finished attempts.

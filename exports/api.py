@@ -1,5 +1,6 @@
-"""Export API (DESIGN §8). Admins and campaign managers only: viewers get 403, anonymous
-callers 401, unknown campaigns and jobs 404. Download links are made fresh on every read."""
+"""Export API (docs/architecture.md §8). Admins and campaign managers only: viewers get 403,
+anonymous callers 401, unknown campaigns and jobs 404. Download links are made fresh on every
+read."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ class VoicesurveyUserManager(UserManager):
 
 
 class User(AbstractUser):
-    """A person or service account. The role decides what they may do (DESIGN §7).
+    """A person or service account. The role decides what they may do (docs/architecture.md §7).
 
     `is_staff` and `is_superuser` mirror the admin role (a check constraint keeps them in
     step) so that the Django admin and our own role checks can never disagree.

@@ -1,4 +1,4 @@
-"""The role matrix of DESIGN §7, in one place, for pages and API alike.
+"""The role matrix of docs/architecture.md §7, in one place, for pages and API alike.
 
 A capability names a row of the matrix; a role holds a set of capabilities. Pages use
 `require_capability`, the API uses the permission classes below, templates read `caps`

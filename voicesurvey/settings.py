@@ -127,7 +127,7 @@ if REDIS_URL:
             "KEY_PREFIX": "vs",
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                # A Redis outage becomes a cache miss, never an error (DESIGN §8).
+                # A Redis outage becomes a cache miss, never an error (docs/architecture.md §8).
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 1,
                 "SOCKET_TIMEOUT": 1,
@@ -263,7 +263,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- API ----------------------------------------------------------------------------------------
 _api_authentication = [
     # Token first: DRF takes the WWW-Authenticate header of the first class, and only with
-    # one does it answer anonymous requests with 401 rather than 403 (DESIGN §7).
+    # one does it answer anonymous requests with 401 rather than 403 (docs/architecture.md §7).
     "rest_framework.authentication.TokenAuthentication",
 ]
 if OIDC_ENABLED:

@@ -96,9 +96,10 @@ class ProviderNotConfigured(Exception):
     """The provider is unknown, or not usable in this installation (missing settings)."""
 
 
-# How a call answered by a machine ends (the error code of its no_answer outcome, DESIGN §4 has
-# no outcome of its own for it): hung up on an answering machine, a message left on one after
-# its beep, or a fax machine. Each is retried like any call nobody answered.
+# How a call answered by a machine ends (the error code of its no_answer outcome,
+# docs/architecture.md §4 has no outcome of its own for it): hung up on an answering machine, a
+# message left on one after its beep, or a fax machine. Each is retried like any call nobody
+# answered.
 MACHINE_HUNG_UP = "answering_machine"
 MACHINE_LEFT_MESSAGE = "left_message"
 MACHINE_FAX = "fax"

@@ -1,4 +1,5 @@
-"""The Twilio provider (DESIGN §6.3): real calls through Twilio's REST API, the survey as TwiML.
+"""The Twilio provider (docs/architecture.md §6.3): real calls through Twilio's REST API, the survey
+as TwiML.
 
 - `start_call` creates the call with `url` = our dialogue endpoint (turn 0), `status_callback`
   = our status endpoint for the events initiated, ringing, answered and completed, a ring
@@ -111,8 +112,8 @@ MAX_SPEECH = 1000
 MAX_DIGITS = 32
 
 # --- REST errors (https://www.twilio.com/docs/api/errors) ---------------------------------------
-# A number that cannot be called: that attempt fails and counts (DESIGN §6.2). Checked before the
-# HTTP status, which for some of these (geo permissions) may be a 403.
+# A number that cannot be called: that attempt fails and counts (docs/architecture.md §6.2). Checked
+# before the HTTP status, which for some of these (geo permissions) may be a 403.
 _NUMBER_ERRORS = {
     21211: "invalid_number",  # Invalid 'To' phone number
     21217: "invalid_number",  # Phone number does not appear to be valid

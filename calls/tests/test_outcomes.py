@@ -1,4 +1,5 @@
-"""The outcome rules of DESIGN §5 (calls/outcomes.py): the pure table, and closing an attempt."""
+"""The outcome rules of docs/architecture.md §5 (calls/outcomes.py): the pure table, and closing an
+attempt."""
 
 import datetime as dt
 

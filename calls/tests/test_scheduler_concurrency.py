@@ -1,5 +1,5 @@
 """Two scheduler processes ticking at once over the same 5,000 contacts never dial a contact
-twice (DESIGN §10). Real processes (`manage.py run_scheduler --once`) against the test
+twice (docs/architecture.md §10). Real processes (`manage.py run_scheduler --once`) against the test
 database, each with its own connection: the row locks do the work, not the test."""
 
 import datetime as dt

@@ -1,4 +1,5 @@
-"""campaign_update: what each status lets change (DESIGN §5), the checks, the audit log."""
+"""campaign_update: what each status lets change (docs/architecture.md §5), the checks, the audit
+log."""
 
 import datetime as dt
 

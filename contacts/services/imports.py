@@ -85,10 +85,10 @@ class ContactImportReport(ImportReport):
 def contact_import(
     *, campaign: Campaign, file, actor: User | None, on_progress: Progress | None = None
 ) -> ContactImportReport:
-    """Import a CSV file of contacts into a campaign (DESIGN §6.1): every valid row becomes a
-    contact (state pending, or excluded when the number is on the exclusion list or the row
-    says do_not_call), every other row is reported with its line and reason. One transaction:
-    a failure part-way (the database, or `on_progress` raising) leaves nothing imported.
+    """Import a CSV file of contacts into a campaign (docs/architecture.md §6.1): every valid row
+    becomes a contact (state pending, or excluded when the number is on the exclusion list or the
+    row says do_not_call), every other row is reported with its line and reason. One transaction: a
+    failure part-way (the database, or `on_progress` raising) leaves nothing imported.
 
     `file` is a binary file object (an upload, an open file); `on_progress(lines_read,
     lines_total)` is called between batches, when the database connection is free. Two

@@ -1,5 +1,5 @@
 """`GET /api/exclusions` and `POST /api/exclusions` {phone_number, reason}: admins and
-campaign managers (DESIGN §7, "manage exclusion list"); viewers 403, anonymous 401."""
+campaign managers (docs/architecture.md §7, "manage exclusion list"); viewers 403, anonymous 401."""
 
 from __future__ import annotations
 

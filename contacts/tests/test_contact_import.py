@@ -1,5 +1,6 @@
 """contact_import: every valid row kept, every other row reported with its line and reason,
-one transaction per file (DESIGN §6.1, §10). File-level problems: test_contact_import_files.py."""
+one transaction per file (docs/architecture.md §6.1, §10). File-level problems:
+test_contact_import_files.py."""
 
 from __future__ import annotations
 

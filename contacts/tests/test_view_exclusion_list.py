@@ -1,5 +1,5 @@
-"""`/exclusions`: the exclusion list page, for admins and campaign managers (DESIGN §7,
-"manage exclusion list"); viewers get 403, as the list is nothing but phone numbers."""
+"""`/exclusions`: the exclusion list page, for admins and campaign managers (docs/architecture.md
+§7, "manage exclusion list"); viewers get 403, as the list is nothing but phone numbers."""
 
 from __future__ import annotations
 

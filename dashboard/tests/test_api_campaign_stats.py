@@ -1,4 +1,5 @@
-"""GET /api/campaigns/{id}/stats — the contract of DESIGN §8, its parameters and roles."""
+"""GET /api/campaigns/{id}/stats — the contract of docs/architecture.md §8, its parameters and
+roles."""
 
 import datetime as dt
 import uuid

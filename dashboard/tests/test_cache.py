@@ -1,4 +1,5 @@
-"""The stats cache: a Redis outage degrades to computing, never to an error (DESIGN §8, §10)."""
+"""The stats cache: a Redis outage degrades to computing, never to an error (docs/architecture.md
+§8, §10)."""
 
 import pytest
 

@@ -1,6 +1,7 @@
 """The API, fuzzed from its own OpenAPI schema (schemathesis, in process): whatever a client
-sends, no answer is a server error (DESIGN §10). As an admin, so every operation is reached;
-generated ids mostly miss, so the bodies, query strings and headers are what gets exercised."""
+sends, no answer is a server error (docs/architecture.md §10). As an admin, so every operation is
+reached; generated ids mostly miss, so the bodies, query strings and headers are what gets
+exercised."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The role matrix of DESIGN §7: the helpers, a page, an API endpoint and an admin-only view."""
+"""The role matrix of docs/architecture.md §7: the helpers, a page, an API endpoint and an
+admin-only view."""
 
 import pytest
 from django.urls import reverse
