@@ -17,11 +17,12 @@ PYTHON ?= $(shell \
 	    echo "$$c"; break; fi; \
 	done)
 
-.PHONY: help run test lint format migrate seed clean
+.PHONY: help run test test-fast lint format migrate seed clean
 
 help:
 	@echo "make run    start the product on its embedded defaults, with demo data (http://$(HOST):$(PORT))"
 	@echo "make test   install the dev requirements and run the whole test suite"
+	@echo "make test-fast   the suite without the tests marked slow (browser, fuzz, whole campaigns)"
 	@echo "make lint   ruff check + format check + import layers;  make format  apply ruff's formatting"
 
 $(VENV)/.installed: requirements.txt
@@ -41,6 +42,9 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed-dev
+	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

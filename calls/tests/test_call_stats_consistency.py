@@ -152,6 +152,7 @@ def assert_buckets_are_the_rebuild():
     assert buckets() == kept
 
 
+@pytest.mark.slow
 def test_a_simulated_campaign_keeps_buckets_that_match_its_attempts(provider_config):
     provider_config.max_concurrent_calls = 30
     provider_config.save()
@@ -190,6 +191,7 @@ def test_a_simulated_campaign_keeps_buckets_that_match_its_attempts(provider_con
     assert_system_figures_match_the_rows()
 
 
+@pytest.mark.slow
 def test_seeded_demo_data_has_buckets_that_match_its_attempts():
     summary = demo_seed(contacts=1200, campaigns=7, seed=5)
 

@@ -17,7 +17,7 @@ from campaigns.tests.factories import CampaignFactory, EmailTemplateFactory
 from contacts.models import ContactState
 from contacts.tests.factories import ContactFactory, ExclusionEntryFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 ZONES = ("Europe/Rome", "America/New_York", "Europe/London", "")
 

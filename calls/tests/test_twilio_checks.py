@@ -145,6 +145,7 @@ def manage(*args, database: Path, **env):
     )
 
 
+@pytest.mark.slow
 def test_migrate_works_on_an_empty_database_and_then_the_check_bites(tmp_path):
     database = tmp_path / "fresh.sqlite3"
     migrated = manage("migrate", "--no-input", database=database)

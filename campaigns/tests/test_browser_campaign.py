@@ -22,7 +22,7 @@ from contacts.models import ContactState
 from contacts.tests.factories import ContactFactory
 from demo.builders import demo_seed
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "campaign-dashboard.png"
 HOURLY_CHART = "canvas[data-chart$=-hourly]"

@@ -10,7 +10,7 @@ from campaigns.tests.factories import CampaignFactory
 from contacts.models import Contact, ContactState
 from contacts.tests.factories import ContactFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_upload_report_table_and_filter_without_reloading(manager_user, sign_in, tmp_path):

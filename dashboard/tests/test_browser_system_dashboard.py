@@ -17,7 +17,7 @@ from calls.tests.factories import CallAttemptFactory, SchedulerRunFactory
 from campaigns.tests.factories import CampaignFactory
 from demo.builders import demo_seed
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "system-dashboard.png"
 CHART = "#system-stats canvas[data-chart]"

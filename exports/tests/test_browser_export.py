@@ -8,7 +8,7 @@ import pytest
 
 from exports.tests.conftest import expected_rows, read_csv
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_manager_exports_and_downloads_a_correct_csv(

@@ -39,6 +39,7 @@ def admin_token(admin_user, keep_the_test_connection):
     return Token.objects.create(user=admin_user).key
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @schema.parametrize()
 @hypothesis_settings(
