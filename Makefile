@@ -17,13 +17,13 @@ PYTHON ?= $(shell \
 	    echo "$$c"; break; fi; \
 	done)
 
-.PHONY: help run test test-fast lint format migrate seed clean
+.PHONY: help run test test-fast lint typecheck format migrate seed clean
 
 help:
 	@echo "make run    start the product on its embedded defaults, with demo data (http://$(HOST):$(PORT))"
 	@echo "make test   install the dev requirements and run the whole test suite"
 	@echo "make test-fast   the suite without the tests marked slow (browser, fuzz, whole campaigns)"
-	@echo "make lint   ruff check + format check + import layers;  make format  apply ruff's formatting"
+	@echo "make lint   ruff check + format check + import layers + mypy;  make format  apply ruff's formatting"
 
 $(VENV)/.installed: requirements.txt
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.10 found (3.12 preferred)."; exit 1; }
@@ -46,14 +46,18 @@ test: $(VENV)/.installed-dev
 test-fast: $(VENV)/.installed-dev
 	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed-dev
+lint: $(VENV)/.installed-dev typecheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+
+# mypy with django-stubs over the product code; what it reads is set in mypy.ini.
+typecheck: $(VENV)/.installed-dev
+	$(VENV)/bin/mypy
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) staticfiles var .pytest_cache
+	rm -rf $(VENV) staticfiles var .pytest_cache .mypy_cache

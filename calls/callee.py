@@ -119,6 +119,7 @@ def callee_step(step: dict) -> dict | None:
         return None
 
     # A dialogue step: reply to the prompt heard (or ask for the first one), get the next.
+    data: dict[str, object]
     if turn is None:
         data = {"turn": 0}
     elif plan.hangs_up_at_turn == turn["turn"]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import connection
 from django.db.models import Exists, Min, OuterRef
@@ -21,6 +22,18 @@ from campaigns.contact_states import DIALABLE_INDEX_CONDITION, DIALABLE_SQL
 from campaigns.hours import calling_window, contact_zone, next_window_opening, zone_is_open
 from campaigns.models import Campaign
 from contacts.models import Contact, ExclusionEntry
+
+
+class _DialTimeCheck(TypedDict):
+    excluded: bool  # the number is on the exclusion list
+
+
+if TYPE_CHECKING:  # django-stubs-ext is a development requirement only
+    from django_stubs_ext import WithAnnotations
+
+    # A contact as `_lock` returns it: locked, with its dial-time exclusion check.
+    LockedContact = WithAnnotations[Contact, _DialTimeCheck]
+
 
 _CONTACT_FIELDS = (
     "id",
@@ -193,7 +206,7 @@ def _candidates(
     return found
 
 
-def _lock(ids: list[uuid.UUID]) -> list[Contact]:
+def _lock(ids: list[uuid.UUID]) -> list[LockedContact]:
     """Lock the chosen contacts, still dialable, skipping rows another transaction holds.
     Each comes with `excluded`: whether its number is on the exclusion list — the check at dial
     time, made by the statement that takes the lock rather than by one more round trip. (An
@@ -217,15 +230,16 @@ def _lock(ids: list[uuid.UUID]) -> list[Contact]:
 
 def fair_share(
     campaigns: list[Campaign], zones: dict, budget: int, at: dt.datetime
-) -> dict[uuid.UUID, list[Contact]]:
+) -> dict[uuid.UUID, list[LockedContact]]:
     """Split the budget evenly across campaigns; what one cannot use goes to the others.
     Each round is two statements (choose, lock) whatever the number of campaigns."""
     by_id = {c.pk: c for c in campaigns}
-    picks: dict[uuid.UUID, list[Contact]] = {c.pk: [] for c in campaigns}
+    picks: dict[uuid.UUID, list[LockedContact]] = {c.pk: [] for c in campaigns}
     active = [c.pk for c in campaigns if zones[c.pk]]
     remaining = budget
     while remaining > 0 and active:
-        share, wants = max(1, remaining // len(active)), {}
+        share = max(1, remaining // len(active))
+        wants: dict[uuid.UUID, int] = {}
         for campaign_id in active:
             wants[campaign_id] = min(share, remaining - sum(wants.values()))
             if not wants[campaign_id]:
@@ -248,10 +262,10 @@ def fair_share(
     return picks
 
 
-def interleave(picks: dict[uuid.UUID, list[Contact]]) -> list[Contact]:
+def interleave(picks: dict[uuid.UUID, list[LockedContact]]) -> list[LockedContact]:
     """Round-robin across campaigns, so the dial spacing favours none of them."""
     lists = [list(p) for p in picks.values()]
-    ordered = []
+    ordered: list[LockedContact] = []
     for i in range(max((len(p) for p in lists), default=0)):
         ordered += [p[i] for p in lists if i < len(p)]
     return ordered

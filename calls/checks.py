@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 from calls.models import ProviderConfig
@@ -44,7 +44,7 @@ def check_twilio(app_configs, **kwargs):
 def check_twilio_options(app_configs, **kwargs):
     """The Twilio tuning settings, checked whether or not Twilio is in use: a typo is caught
     the day it is made, not the day Twilio is switched on."""
-    errors = []
+    errors: list[CheckMessage] = []
 
     def invalid(name: str, expected: str) -> None:
         errors.append(

@@ -185,9 +185,9 @@ def _italian_word_value(word: str) -> int | None:
         return phrases.IT_UNITS[word[: -len("cento")]] * 100
     for name, value in tens.items():
         for stem in (name, name[:-1]):  # ventuno, trentotto: the tens' vowel drops
-            rest = word[len(stem) :]
-            if word.startswith(stem) and rest in phrases.IT_UNITS:
-                return value + phrases.IT_UNITS[rest]
+            unit = word[len(stem) :]
+            if word.startswith(stem) and unit in phrases.IT_UNITS:
+                return value + phrases.IT_UNITS[unit]
     return None
 
 
@@ -237,6 +237,7 @@ def parse_number(text: str, language: str) -> int | None:
 def parse_answer(reply: Reply, question_type: str, language: str) -> Answer | None:
     """The reply as an answer to a question of this type, or None when it is not one."""
     digits = re.sub(r"\D", "", reply.digits)
+    confidence: float | None
     if digits:
         value, confidence = digits, 1.0
     else:

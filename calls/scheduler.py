@@ -29,6 +29,7 @@ import logging
 import math
 import time
 import uuid
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -75,7 +76,7 @@ RETURNING id, (
 """
 
 
-def _contacts_set_in_progress(contacts: list[Contact], *, at: dt.datetime) -> dict:
+def _contacts_set_in_progress(contacts: Sequence[Contact], *, at: dt.datetime) -> dict:
     """Set the (locked) contacts in progress, one attempt more; returns each one's highest
     attempt number so far (None when it has none). UPDATE … RETURNING: PostgreSQL, and SQLite
     from 3.35."""
@@ -144,7 +145,7 @@ def _claim(
 
         numbers = _contacts_set_in_progress(contacts, at=at)
         by_id = {c.pk: c for c in campaigns}
-        dials = []
+        dials: list[tuple[CallAttempt, Contact]] = []
         for contact in contacts:
             attempt = CallAttempt(
                 call_id=uuid.uuid4(),
@@ -355,22 +356,36 @@ def _dial(
     if failure is not None and outage is None:
         outage = failure
         errors += 1
+    _dial_results_save(rejected, dialled, at=at)
+    if outage is not None:
+        _dialling_pause(provider, outage, at=at, details=details)
+    return dialled, errors
+
+
+def _dial_results_save(
+    rejected: list[tuple[CallAttempt, str]], dialled: list[CallAttempt], *, at: dt.datetime
+) -> None:
+    """The end of step 3, in one commit for the lot: the attempts of the rejected numbers
+    closed, the providers' call ids of the placed calls recorded."""
     if rejected or dialled:
-        with transaction.atomic():  # one commit for the lot
+        with transaction.atomic():
             _close_rejected(rejected, at=at)
             if dialled:
                 _provider_call_ids_save(dialled)
-    if outage is not None:
-        paused_until = at + dt.timedelta(seconds=settings.PROVIDER_OUTAGE_BACKOFF_SECONDS)
-        ProviderConfig.objects.filter(pk=ProviderConfig.SINGLETON_ID).update(
-            dialling_paused_until=paused_until
-        )
-        details["outage"] = str(outage)[:500]
-        details["paused_until"] = paused_until.isoformat()
-        logger.warning(
-            "provider %s unavailable; dialling paused until %s", provider.name, paused_until
-        )
-    return dialled, errors
+
+
+def _dialling_pause(
+    provider: TelephonyProvider, outage: ProviderUnavailable, *, at: dt.datetime, details: dict
+) -> None:
+    """After an outage, no dialling for PROVIDER_OUTAGE_BACKOFF_SECONDS; the run's details
+    say why and until when."""
+    paused_until = at + dt.timedelta(seconds=settings.PROVIDER_OUTAGE_BACKOFF_SECONDS)
+    ProviderConfig.objects.filter(pk=ProviderConfig.SINGLETON_ID).update(
+        dialling_paused_until=paused_until
+    )
+    details["outage"] = str(outage)[:500]
+    details["paused_until"] = paused_until.isoformat()
+    logger.warning("provider %s unavailable; dialling paused until %s", provider.name, paused_until)
 
 
 # --- The tick ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import uuid
 from decimal import ROUND_CEILING, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -213,8 +214,8 @@ def call_dialogue_reply(
         )
         if attempt.outcome is not None and (state is None or state.step != dialogue.ENDED):
             # Over before the dialogue ended (hung up, timed out): nothing more to say.
-            turn = state.turn if state else 0
-            return dialogue.Turn(turn, "", script.language, expect="", hangup=True)
+            turn_number = state.turn if state else 0
+            return dialogue.Turn(turn_number, "", script.language, expect="", hangup=True)
         if not fresh or state is not None and reply.turn != state.turn:
             # A replay, or a reply to a prompt already answered: say the current prompt again.
             return dialogue.prompt(script, state) if state else dialogue.start(script)[1]
@@ -236,7 +237,7 @@ def call_dialogue_reply(
         if state.consented and "consent_at" not in metadata:
             metadata["consent_at"] = occurred.isoformat()
         transcript = "\n".join(filter(None, [attempt.transcript, *lines]))
-        changes = {
+        changes: dict[str, Any] = {
             "metadata": metadata,
             "dialogue_step": state.step,
             "transcript": transcript[:TRANSCRIPT_MAX],
@@ -333,7 +334,7 @@ def call_transcripts_purge(*, now: dt.datetime | None = None) -> int:
 EMAIL_RETRY_DELAYS = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=15))
 MAX_EMAIL_ATTEMPTS = 1 + len(EMAIL_RETRY_DELAYS)
 
-_TEMPLATE_FIELD = {
+_TEMPLATE_FIELD: dict[str, str] = {
     SurveyEventType.COMPLETED: "completed_email_template_id",
     SurveyEventType.REFUSED: "refused_email_template_id",
     SurveyEventType.NOT_REACHED: "not_reached_email_template_id",

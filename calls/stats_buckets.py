@@ -40,14 +40,10 @@ class DurationSeconds(Func):
     SQLite; this reads either as seconds."""
 
     output_field = FloatField()
+    template = "(%(expressions)s) / 1000000.0"
 
     def __init__(self, expression, **extra):
         super().__init__(ExpressionWrapper(expression, output_field=DurationField()), **extra)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler, connection, template="(%(expressions)s) / 1000000.0", **extra_context
-        )
 
     def as_postgresql(self, compiler, connection, **extra_context):
         return super().as_sql(
@@ -87,7 +83,7 @@ class _QuarterHourStart(Func):
 
     output_field = DateTimeField()
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, *args, **extra_context):
         raise NotSupportedError("The stats rollup is written for PostgreSQL and SQLite.")
 
     def as_postgresql(self, compiler, connection, **extra_context):
@@ -137,7 +133,8 @@ def _buckets_upsert(attempts: QuerySet[CallAttempt]) -> tuple[str, list]:
     meta = CallStatsBucket._meta
     table = quote(meta.db_table)
     columns = [quote(f.column) for f in meta.concrete_fields if not f.primary_key]
-    key = [quote(meta.get_field(name).column) for name in CALL_STATS_KEY]
+    column_of = {f.name: f.column for f in meta.concrete_fields}
+    key = [quote(column_of[name]) for name in CALL_STATS_KEY]
     summed = ("attempts", "talk_count", "talk_total_us", "run_count", "run_total_us")
     updates = [f"{c} = {table}.{c} + excluded.{c}" for c in map(quote, (*summed, "billed_minutes"))]
     least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")

@@ -35,8 +35,7 @@ def _lifecycle_action(action: str):
             modeladmin.message_user(request, f"{action.capitalize()}: {done} campaign(s).")
 
     run.__name__ = f"campaign_{action}_action"
-    run.short_description = f"{action.capitalize()} the selected campaigns"
-    return run
+    return admin.action(description=f"{action.capitalize()} the selected campaigns")(run)
 
 
 @admin.register(Campaign)

@@ -25,6 +25,7 @@ from campaigns.services import (
     campaign_resume,
     campaign_update,
 )
+from voicesurvey.models import User
 from voicesurvey.permissions import CanManageCampaigns, CanView
 
 # --- serializers -------------------------------------------------------------------------------
@@ -70,7 +71,9 @@ class CampaignCountsSerializer(serializers.Serializer):
 
 
 class CampaignOutputSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     counts = CampaignCountsSerializer(source="*", read_only=True)
     allowed_actions = serializers.SerializerMethodField(
         help_text="The lifecycle actions the campaign's status allows now."
@@ -116,7 +119,7 @@ class CampaignFilter(django_filters.FilterSet):
         fields = ["status", "created_after", "created_before"]
 
 
-class _ReadOrManage:
+class _ReadOrManage(APIView):
     """GET for every role; writes for those who manage campaigns."""
 
     def get_permissions(self):

@@ -5,6 +5,7 @@ on the form's fields by `CampaignForm.put_errors`."""
 from __future__ import annotations
 
 import zoneinfo
+from typing import cast
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -20,7 +21,7 @@ from campaigns.models import (
 )
 from campaigns.services import CAMPAIGN_FIELDS
 
-_WIDGETS = {
+_WIDGETS: dict[str, forms.Widget | type[forms.Widget]] = {
     "description": forms.Textarea(attrs={"rows": 2}),
     "intro_script": forms.Textarea(attrs={"rows": 4}),
     "question_1_text": forms.Textarea(attrs={"rows": 2}),
@@ -58,7 +59,7 @@ class CampaignForm(forms.Form):
     """All of CAMPAIGN_FIELDS; those the campaign's status does not let change are disabled
     (shown, not submitted). `starts_at` is read and shown in the campaign's time zone."""
 
-    def __init__(self, *args, campaign: Campaign | None = None, **kwargs):
+    def __init__(self, data=None, files=None, *, campaign: Campaign | None = None, **kwargs):
         initial = kwargs.pop("initial", None) or {}
         if campaign is not None:
             initial = {
@@ -66,7 +67,7 @@ class CampaignForm(forms.Form):
                 **{name: getattr(campaign, f"{name}_id") for name in _TEMPLATE_TYPES},
                 **initial,
             }
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, files, initial=initial, **kwargs)
         self.fields.update(
             forms.fields_for_model(Campaign, fields=CAMPAIGN_FIELDS, widgets=_WIDGETS)
         )
@@ -78,16 +79,18 @@ class CampaignForm(forms.Form):
             label="Call days",
             initial=default_call_days,
         )
+        model_validators = {f.name: f.validators for f in Campaign._meta.fields}
         for name, field in self.fields.items():
             # The model fields' own validators (1–5 attempts, a real time zone …), so that
             # the form reports them with the rest, before the service sees the values. (The
             # call days' choices already keep them to weekdays.)
             if name == "call_days":
                 continue
-            model_validators = Campaign._meta.get_field(name).validators
-            field.validators = [*field.validators, *model_validators]
+            field.validators = [*field.validators, *model_validators[name]]
         for name, outcome in _TEMPLATE_TYPES.items():
-            self.fields[name].queryset = EmailTemplate.objects.filter(type=outcome)
+            # A foreign key's form field, as fields_for_model makes it.
+            template_field = cast(forms.ModelChoiceField, self.fields[name])
+            template_field.queryset = EmailTemplate.objects.filter(type=outcome)
         for name, label in _LABELS.items():
             self.fields[name].label = label
         self.fields["timezone"].widget = forms.TextInput(attrs={"list": "timezones"})

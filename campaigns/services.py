@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -220,7 +220,11 @@ def campaign_cancel(*, campaign: Campaign, actor: User | None) -> Campaign:
         return _campaign_transition(campaign=campaign, action="cancel", actor=actor)
 
 
-CAMPAIGN_ACTIONS = {
+class CampaignAction(Protocol):
+    def __call__(self, *, campaign: Campaign, actor: User | None) -> Campaign: ...
+
+
+CAMPAIGN_ACTIONS: dict[str, CampaignAction] = {
     "activate": campaign_activate,
     "pause": campaign_pause,
     "resume": campaign_resume,

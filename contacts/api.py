@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,6 +34,7 @@ from contacts.models import (
     ExclusionSource,
     PreferredLanguage,
 )
+from contacts.search import ContactSearchRefused, contact_search_screen
 from contacts.selectors import contact_list, exclusion_list
 from contacts.services.exclusions import exclusion_add, exclusion_import, exclusion_remove
 from contacts.services.imports import contact_import
@@ -45,6 +46,7 @@ from voicesurvey.permissions import (
     phone_number_for,
     user_has_capability,
 )
+from voicesurvey.ratelimit import requester_key
 
 # --- imports ------------------------------------------------------------------------------------
 
@@ -77,7 +79,9 @@ class ImportReportSerializer(serializers.Serializer):
         help_text="Every rejected row counted by its code, commonest first.",
     )
     errors_not_listed = serializers.IntegerField()
-    errors = RowErrorSerializer(
+    # The serializer's metaclass takes declared fields off the class, so this field does not
+    # shadow Serializer.errors, as the stubs believe.
+    errors = RowErrorSerializer(  # type: ignore[assignment]
         many=True, help_text="The first 1,000 rejected rows, by line (all are counted)."
     )
     encoding = serializers.CharField(help_text="utf-8, utf-8-sig, cp1252 or latin-1.")
@@ -172,7 +176,9 @@ class ContactListInputSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=255,
-        help_text="A phone number in any notation, or an external id: matched exactly.",
+        help_text="A phone number in any notation, or an external id: matched exactly. "
+        "Viewers search by external id only (a phone-shaped search is 400); every role's "
+        "searches are limited per minute (429 above it).",
     )
 
 
@@ -225,11 +231,25 @@ class CampaignContactsApi(generics.ListAPIView):
         campaign = get_object_or_404(Campaign, pk=self.kwargs["campaign_id"])
         query = ContactListInputSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return contact_list(campaign=campaign, **query.validated_data)
+        sees_phones = user_has_capability(self.request.user, Capability.SEE_PHONE_NUMBERS)
+        try:
+            contact_search_screen(
+                search=query.validated_data.get("search", ""),
+                sees_phone_numbers=sees_phones,
+                requester=requester_key(self.request),
+            )
+        except ContactSearchRefused as exc:
+            if exc.status == 429:
+                raise exceptions.Throttled(detail=exc.message) from None
+            raise exceptions.ValidationError({"search": [exc.message]}) from None
+        return contact_list(
+            campaign=campaign, search_phone_numbers=sees_phones, **query.validated_data
+        )
 
     @extend_schema(parameters=[ContactListInputSerializer])
     def get(self, request, campaign_id):
         page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # DEFAULT_PAGINATION_CLASS is set: always a page
         personal = user_has_capability(request.user, Capability.SEE_PHONE_NUMBERS)
         rows = [_contact_data(contact, request.user, personal) for contact in page]
         return self.get_paginated_response(ContactOutputSerializer(rows, many=True).data)
@@ -242,7 +262,8 @@ class ExclusionOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     phone_number = serializers.CharField()
     reason = serializers.CharField()
-    source = serializers.ChoiceField(choices=ExclusionSource.choices)
+    # A declared field, not Field.source: the serializer's metaclass takes it off the class.
+    source = serializers.ChoiceField(choices=ExclusionSource.choices)  # type: ignore[assignment]
     created_at = serializers.DateTimeField()
 
 
@@ -291,6 +312,7 @@ class ExclusionListApi(generics.ListAPIView):
     @extend_schema(parameters=[_SearchInputSerializer])
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # DEFAULT_PAGINATION_CLASS is set: always a page
         rows = [_exclusion_data(entry, request.user) for entry in page]
         return self.get_paginated_response(ExclusionOutputSerializer(rows, many=True).data)
 

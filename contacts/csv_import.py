@@ -10,6 +10,7 @@ the file is Windows-1252 or latin-1), then the same file is decoded as it is rea
 
 from __future__ import annotations
 
+import _csv
 import codecs
 import contextlib
 import csv
@@ -115,7 +116,7 @@ class CsvTable:
     columns: dict[str, str]  # field → the header cell that gives it
     ignored_columns: list[str]
     total_lines: int  # roughly: newlines in the file, for progress bars
-    _reader: Iterator[list[str]]
+    _reader: _csv.Reader  # what csv.reader() returns: an iterator with line_num
     _positions: list[int | None]
     _line_offset: int  # blank lines before the header, which the reader did not see
 
@@ -205,22 +206,8 @@ def _scan(stream) -> tuple[str, int]:
     """One streamed pass over the bytes: is this text, and in which encoding (decided for the
     whole file, not its first kilobytes)? Returns (encoding, newline count)."""
     head = stream.read(_HEAD)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise CsvImportError(
-            'The file is UTF-16 text. Save it as "CSV UTF-8" (or plain CSV) and upload it again.',
-            code="encoding",
-        )
-    for signature, kind in _SIGNATURES:
-        if head.startswith(signature):
-            raise CsvImportError(
-                f"This is {kind}, not a CSV file. Save the sheet as CSV (comma- or "
-                "semicolon-separated) and upload that.",
-                code="binary",
-            )
+    _head_check(head)
     bom = head.startswith(codecs.BOM_UTF8)
-    controls = sum(head.count(byte) for byte in _CONTROL_BYTES)
-    if controls > max(8, len(head) // 100):
-        raise _not_text()
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     utf8, cp1252 = True, True
     newlines = carriage_returns = 0
@@ -251,6 +238,26 @@ def _scan(stream) -> tuple[str, int]:
         return ("utf-8-sig" if bom else "utf-8"), newlines or carriage_returns
     # What Excel writes on Western-European Windows; latin-1 reads any byte.
     return ("cp1252" if cp1252 else "latin-1"), newlines or carriage_returns
+
+
+def _head_check(head: bytes) -> None:
+    """Refuse at once, from the first bytes, what is plainly not a CSV file: UTF-16 text, a
+    spreadsheet or another known binary format, or bytes thick with control characters."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise CsvImportError(
+            'The file is UTF-16 text. Save it as "CSV UTF-8" (or plain CSV) and upload it again.',
+            code="encoding",
+        )
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            raise CsvImportError(
+                f"This is {kind}, not a CSV file. Save the sheet as CSV (comma- or "
+                "semicolon-separated) and upload that.",
+                code="binary",
+            )
+    controls = sum(head.count(byte) for byte in _CONTROL_BYTES)
+    if controls > max(8, len(head) // 100):
+        raise _not_text()
 
 
 def _not_text() -> CsvImportError:

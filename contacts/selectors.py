@@ -17,11 +17,17 @@ def _phone_or_none(text: str) -> str | None:
 
 
 def contact_list(
-    *, campaign: Campaign, state: str = "", last_outcome: str = "", search: str = ""
+    *,
+    campaign: Campaign,
+    state: str = "",
+    last_outcome: str = "",
+    search: str = "",
+    search_phone_numbers: bool = True,
 ) -> QuerySet[Contact]:
     """A campaign's contacts in upload order, filtered. `search` is a phone number, in any
     notation ("+39 333 …", "333 …" in the default region), or an external id, matched exactly:
-    both are indexed lookups, where a substring search would read every contact."""
+    both are indexed lookups, where a substring search would read every contact. Without
+    `search_phone_numbers` (viewers: contacts/search.py), only external ids are matched."""
     contacts = Contact.objects.filter(campaign=campaign)
     if state:
         contacts = contacts.filter(state=state)
@@ -30,7 +36,7 @@ def contact_list(
     term = search.strip()
     if term:
         matches = Q(external_contact_id=term)
-        phone = _phone_or_none(term)
+        phone = _phone_or_none(term) if search_phone_numbers else None
         if phone:
             matches |= Q(phone_number=phone)
         contacts = contacts.filter(matches)

@@ -10,6 +10,7 @@ at all, as it is nothing but phone numbers), and only admins remove from it.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -23,11 +24,18 @@ from campaigns.models import Campaign
 from contacts.csv_import import CsvImportError, upload_size_error
 from contacts.forms import CsvUploadForm, ExclusionAddForm
 from contacts.models import ContactState, ExclusionEntry, ExclusionSource
+from contacts.search import ContactSearchRefused, contact_search_screen
 from contacts.selectors import contact_list, exclusion_list
 from contacts.services.exclusions import exclusion_add, exclusion_import, exclusion_remove
 from contacts.services.imports import contact_import
 from voicesurvey.htmx import is_htmx, render_partial_or_page
-from voicesurvey.permissions import Capability, phone_number_for, require_capability
+from voicesurvey.permissions import (
+    Capability,
+    phone_number_for,
+    require_capability,
+    user_has_capability,
+)
+from voicesurvey.ratelimit import requester_key
 
 CONTACTS_PAGE_SIZE = 50
 EXCLUSIONS_PAGE_SIZE = 50
@@ -46,11 +54,23 @@ def contacts_table_context(*, request: HttpRequest, campaign: Campaign) -> dict:
     if state not in ContactState.values:
         state = ""
     search = request.GET.get("q", "").strip()[:255]
-    page = Paginator(
-        contact_list(campaign=campaign, state=state, search=search), CONTACTS_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
     user = request.user
+    sees_phones = user_has_capability(user, Capability.SEE_PHONE_NUMBERS)
+    contacts = contact_list(
+        campaign=campaign, state=state, search=search, search_phone_numbers=sees_phones
+    )
+    error, status = "", 200
+    try:
+        contact_search_screen(
+            search=search, sees_phone_numbers=sees_phones, requester=requester_key(request)
+        )
+    except ContactSearchRefused as exc:
+        error, status, contacts = exc.message, exc.status, contacts.none()
+    page = Paginator(contacts, CONTACTS_PAGE_SIZE).get_page(request.GET.get("page"))
     return {
+        "contacts_error": error,
+        "contacts_status": status,
+        "contacts_searches_phones": sees_phones,
         "campaign": campaign,
         "contacts_page": page,
         "contacts_rows": [
@@ -71,7 +91,11 @@ def contacts_table(request, campaign_id):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     context = contacts_table_context(request=request, campaign=campaign)
     return render_partial_or_page(
-        request, partial=TABLE_TEMPLATE, page="contacts/contacts_page.html", context=context
+        request,
+        partial=TABLE_TEMPLATE,
+        page="contacts/contacts_page.html",
+        context=context,
+        status=context["contacts_status"],
     )
 
 
@@ -92,7 +116,7 @@ def contacts_upload(request, campaign_id):
     else:
         form = CsvUploadForm(request.POST, request.FILES)
         if not form.is_valid():
-            error = form.errors["file"][0]
+            error = str(form.errors["file"][0])  # a message: ErrorList gives str, not the error
         else:
             try:
                 report = contact_import(
@@ -100,7 +124,7 @@ def contacts_upload(request, campaign_id):
                 )
             except CsvImportError as exc:
                 error = exc.message
-    context = {"campaign": campaign, "report": report, "error": error}
+    context: dict[str, Any] = {"campaign": campaign, "report": report, "error": error}
     status = 400 if error else 200
     if not is_htmx(request):
         return render(request, "contacts/import_report.html", context, status=status)

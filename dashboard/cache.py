@@ -12,6 +12,7 @@ milliseconds of database time). The orchestrator's figures are cheap and stay li
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 from django.utils import timezone
@@ -64,7 +65,7 @@ def campaign_stats_cached(
     return {**stats, "cached": False}
 
 
-SYSTEM_BLOCKS = {
+SYSTEM_BLOCKS: dict[str, Callable[[], dict]] = {
     "overview": selectors.system_overview,
     "queue": selectors.system_queue,
     "platforms": selectors.system_platforms,

@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import zoneinfo
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
@@ -22,6 +23,7 @@ from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
     F,
+    Field,
     Func,
     Max,
     Min,
@@ -81,11 +83,11 @@ class _HourStart(Func):
         super().__init__(expression)
         self.shift = shift
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, *args, **extra_context):
         moment = self.source_expressions[0]
         if self.shift:
             moment = ExpressionWrapper(moment + self.shift, output_field=DateTimeField())
-        hour = TruncHour(moment, tzinfo=_UTC)
+        hour: Func | ExpressionWrapper = TruncHour(moment, tzinfo=_UTC)
         if self.shift:
             hour = ExpressionWrapper(hour - self.shift, output_field=DateTimeField())
         return compiler.compile(hour.resolve_expression(compiler.query))
@@ -144,7 +146,9 @@ class _Buckets:
 
     @classmethod
     def build(cls, *, zone: zoneinfo.ZoneInfo, now: dt.datetime, hours: int, days: int):
-        shift = now.astimezone(zone).utcoffset() % _HOUR
+        offset = now.astimezone(zone).utcoffset()
+        assert offset is not None  # a datetime in a ZoneInfo zone is aware
+        shift = offset % _HOUR
         # The current local hour: truncate in the shifted frame, then shift back. (Arithmetic
         # in UTC: on zoned datetimes it is wall-clock arithmetic, which loses a repeated hour.)
         current = (now.astimezone(_UTC) + shift).replace(minute=0, second=0, microsecond=0)
@@ -220,8 +224,10 @@ def campaign_stats(
 
     # Grouped by hour for a time series (a few thousand rows at most), else one row each.
     # Attempts in flight have no outcome and no talk time yet.
-    closed = CallStatsBucket.objects.filter(campaign=campaign).order_by()
-    in_flight = CallAttempt.objects.filter(campaign=campaign, outcome__isnull=True).order_by()
+    closed: QuerySet = CallStatsBucket.objects.filter(campaign=campaign).order_by()
+    in_flight: QuerySet = CallAttempt.objects.filter(
+        campaign=campaign, outcome__isnull=True
+    ).order_by()
     buckets = None
     if include_time_series:
         buckets = _Buckets.build(
@@ -242,19 +248,24 @@ def campaign_stats(
     in_flight_rows = list(in_flight.annotate(attempts=_rows()))
 
     per_outcome = dict.fromkeys(CallOutcome.values, 0)
-    talk_count = talk_total = 0
-    talk_min = talk_max = None
+    talk_count = talk_total_us = 0
+    talk_min_us: int | None = None
+    talk_max_us: int | None = None
     for row in closed_rows:
         for outcome in per_outcome:
             per_outcome[outcome] += row[outcome]
         if row["talk_count"]:
             talk_count += row["talk_count"]
-            talk_total += row["talk_total"]
-            talk_min = row["talk_min"] if talk_min is None else min(talk_min, row["talk_min"])
-            talk_max = row["talk_max"] if talk_max is None else max(talk_max, row["talk_max"])
-    talk_total, talk_min, talk_max = (
-        None if us is None else dt.timedelta(microseconds=us)
-        for us in (talk_total, talk_min, talk_max)
+            talk_total_us += row["talk_total"]
+            talk_min_us = (
+                row["talk_min"] if talk_min_us is None else min(talk_min_us, row["talk_min"])
+            )
+            talk_max_us = (
+                row["talk_max"] if talk_max_us is None else max(talk_max_us, row["talk_max"])
+            )
+    talk_total = dt.timedelta(microseconds=talk_total_us)
+    talk_min, talk_max = (
+        None if us is None else dt.timedelta(microseconds=us) for us in (talk_min_us, talk_max_us)
     )
     finished = sum(per_outcome.values())
     answered = per_outcome[CallOutcome.COMPLETED] + per_outcome[CallOutcome.REFUSED]
@@ -329,12 +340,13 @@ def _series(
 # --- the system ---------------------------------------------------------------------------------
 
 
-def _one_row(querysets: dict[str, QuerySet]) -> dict[str, float | int | None]:
+def _one_row(querysets: dict[str, QuerySet]) -> dict[str, Any]:
     """Run several one-row aggregate querysets as a single statement, a cross join of one-row
     subqueries: one round trip, each part still written with the ORM. `querysets` maps a
     prefix to `Model.objects.filter(...).values(<aggregates>)`-style querysets built by
     `_aggregate`; columns come back as "<prefix>__<name>", numbers only."""
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for index, qs in enumerate(querysets.values()):
         sql, part_params = qs.query.sql_with_params()
         parts.append(f"({sql}) AS part_{index}")
@@ -367,7 +379,10 @@ def _provider_config_value(field: str) -> QuerySet:
 
 
 def _provider_config_default(field: str):
-    return ProviderConfig._meta.get_field(field).get_default()
+    model_field = ProviderConfig._meta.get_field(field)
+    if not isinstance(model_field, Field):
+        raise TypeError(f"ProviderConfig.{field} is not a column with a default.")
+    return model_field.get_default()
 
 
 def _closed(**aggregates) -> QuerySet:
@@ -520,8 +535,9 @@ def system_orchestrator(*, now: dt.datetime | None = None) -> dict:
     """The scheduler, in two queries: its last tick, then the calls it placed in 24 hours with
     the calls in flight against the concurrency limit; and the live task clusters."""
     now = now or timezone.now()
-    last_run = SchedulerRun.objects.order_by("-started_at").values("started_at", "calls_placed")
-    last_run = last_run.first()
+    last_run = (
+        SchedulerRun.objects.order_by("-started_at").values("started_at", "calls_placed").first()
+    )
     row = _one_row(
         {
             "runs": _aggregate(
@@ -546,7 +562,8 @@ def system_orchestrator(*, now: dt.datetime | None = None) -> dict:
 
 def system_platforms() -> dict:
     """Per telephony provider, in one query; every provider present, zero when unused."""
-    closed, in_flight = {}, {}
+    closed: dict[str, Coalesce] = {}
+    in_flight: dict[str, Count] = {}
     for provider in Provider.values:
         mine = Q(provider=provider)
         closed |= {
@@ -563,15 +580,15 @@ def system_platforms() -> dict:
     platforms = {}
     for provider in Provider.values:
         prefix = f"closed__{provider}_"
-        mine = {k.removeprefix(prefix): v for k, v in row.items() if k.startswith(prefix)}
+        sums = {k.removeprefix(prefix): v for k, v in row.items() if k.startswith(prefix)}
         platforms[provider] = {
-            "calls_placed": mine["finished"] + row[f"in_flight__{provider}"],
-            "calls_completed": mine["completed"],
-            "calls_failed": mine["failed"],
-            "answer_rate": _percent(mine["answered"], mine["finished"]),
+            "calls_placed": sums["finished"] + row[f"in_flight__{provider}"],
+            "calls_completed": sums["completed"],
+            "calls_failed": sums["failed"],
+            "answer_rate": _percent(sums["answered"], sums["finished"]),
             "avg_duration_seconds": (
-                _seconds(int(mine["talk_total_us"]) / 10**6 / mine["talk_count"])
-                if mine["talk_count"]
+                _seconds(int(sums["talk_total_us"]) / 10**6 / sums["talk_count"])
+                if sums["talk_count"]
                 else None
             ),
         }

@@ -17,11 +17,14 @@ import contextlib
 import datetime as dt
 import itertools
 import random
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from calls.models import (
@@ -84,7 +87,7 @@ _PREFIX_ZONES = {
 }
 
 # State mix per campaign status (shares of the campaign's contacts).
-_STATE_MIX = {
+_STATE_MIX: dict[str, dict[str, float]] = {
     CampaignStatus.RUNNING: {
         ContactState.PENDING: 0.28,
         ContactState.IN_PROGRESS: 0.01,
@@ -116,22 +119,31 @@ _STATE_MIX = {
     CampaignStatus.DRAFT: {ContactState.PENDING: 0.95, ContactState.EXCLUDED: 0.05},
     CampaignStatus.SCHEDULED: {ContactState.PENDING: 0.95, ContactState.EXCLUDED: 0.05},
 }
-# Not-yet-dialled statuses: their contacts have no attempts.
+# Not-yet-dialled statuses: their contacts have no attempts (their mixes hold only states that
+# need none: pending and excluded).
 _UNDIALLED = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
 
-_SCRIPTS = {
-    Language.EN: {
-        "intro": (
+
+@dataclass(frozen=True)
+class _Script:
+    intro: str
+    questions: tuple[tuple[str, str], ...]  # (text, question type)
+    free_text: tuple[str, ...]  # answers to the free-text question
+
+
+_SCRIPTS: dict[str, _Script] = {
+    Language.EN: _Script(
+        intro=(
             "Hello, this is Acme Services calling with a short three-question survey about your "
             "recent experience. It takes about two minutes, and you can say stop at any time to "
             "opt out. Do you agree to take part? Press 1 or say yes; press 2 or say no."
         ),
-        "questions": (
+        questions=(
             ("On a scale from 1 to 10, how satisfied are you with our service?", "scale"),
             ("How many times did you contact our support in the last month?", "numeric"),
             ("What is the one thing we should improve?", "free_text"),
         ),
-        "free_text": (
+        free_text=(
             "faster support",
             "lower prices",
             "nothing, all good",
@@ -141,19 +153,19 @@ _SCRIPTS = {
             "friendlier staff",
             "better coverage in my area",
         ),
-    },
-    Language.IT: {
-        "intro": (
+    ),
+    Language.IT: _Script(
+        intro=(
             "Buongiorno, la chiamiamo da Acme Servizi per un breve sondaggio di tre domande sulla "
             "sua esperienza recente. Dura circa due minuti e può dire stop in qualsiasi momento. "
             "Accetta di partecipare? Prema 1 o dica sì; prema 2 o dica no."
         ),
-        "questions": (
+        questions=(
             ("Su una scala da 1 a 10, quanto è soddisfatto del nostro servizio?", "scale"),
             ("Quante volte ha contattato l'assistenza nell'ultimo mese?", "numeric"),
             ("Qual è la cosa che dovremmo migliorare?", "free_text"),
         ),
-        "free_text": (
+        free_text=(
             "assistenza più rapida",
             "prezzi più bassi",
             "niente, va tutto bene",
@@ -163,13 +175,14 @@ _SCRIPTS = {
             "personale più cordiale",
             "copertura migliore",
         ),
-    },
+    ),
 }
 
-# (name, language, status, share of contacts, max attempts, retry minutes)
 DEMO_COST_PER_MINUTE = Decimal("0.0140")  # about an outbound mobile minute, in the demo's money
 
-_CAMPAIGN_SPECS = (
+# (name, language, status, share of contacts, max attempts, retry minutes)
+_CampaignSpec = tuple[str, str, str, float, int, int]
+_CAMPAIGN_SPECS: tuple[_CampaignSpec, ...] = (
     ("Customer satisfaction Q4", Language.EN, CampaignStatus.RUNNING, 0.30, 5, 120),
     ("Soddisfazione clienti 2026", Language.IT, CampaignStatus.RUNNING, 0.25, 5, 90),
     ("Product feedback pilot", Language.EN, CampaignStatus.COMPLETED, 0.20, 4, 60),
@@ -179,7 +192,7 @@ _CAMPAIGN_SPECS = (
     ("Churn interviews", Language.EN, CampaignStatus.CANCELLED, 0.08, 5, 60),
 )
 
-_EMAIL_TEMPLATES = {
+_EMAIL_TEMPLATES: dict[tuple[str, str], tuple[str, str]] = {
     ("completed", Language.EN): (
         "Thank you for your feedback",
         "Hello,\n\nthank you for answering our survey “{{ campaign.name }}”. Your answers help "
@@ -227,14 +240,14 @@ def _pick(rng: random.Random, cumulative: list[float]) -> int:
     return bisect.bisect(cumulative, rng.random() * cumulative[-1])
 
 
-_TWILIO_STATUS = {
+_TWILIO_STATUS: dict[str | None, str] = {
     CallOutcome.COMPLETED: "completed",
     CallOutcome.REFUSED: "completed",
     CallOutcome.NO_ANSWER: "no-answer",
     CallOutcome.BUSY: "busy",
     CallOutcome.FAILED: "failed",
 }
-_EVENT_TYPE = {
+_EVENT_TYPE: dict[str, str] = {
     ContactState.COMPLETED: SurveyEventType.COMPLETED,
     ContactState.REFUSED: SurveyEventType.REFUSED,
     ContactState.NOT_REACHED: SurveyEventType.NOT_REACHED,
@@ -293,12 +306,16 @@ _EMAIL_COLUMNS = _columns(
 )
 _EXCLUSION_COLUMNS = ("id", "phone_number", "reason", "source", "created_at")
 
+# A row as it is written: values in the order of its table's columns above.
+_Row = tuple[Any, ...]
+_Chunk = dict[str, list[_Row]]  # rows by table, keyed as in _TABLES
+
 
 class _Ids:
     """Deterministic, increasing UUIDs: a per-table random prefix and a counter. Increasing keys
     append to the primary-key index instead of splitting random pages during a bulk load."""
 
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random) -> None:
         self._prefix = rng.getrandbits(64) << 64
         self._next = 0
 
@@ -312,16 +329,17 @@ class _Ids:
 class _RowWriter:
     """COPY on PostgreSQL, bulk_create elsewhere."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.postgres = connection.vendor == "postgresql"
+        self.json: Callable[[Any], Any]
         if self.postgres:
             from psycopg.types.json import Jsonb
 
-            self.json: Callable = Jsonb
+            self.json = Jsonb
         else:
             self.json = lambda value: value
 
-    def write(self, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    def write(self, model: type[Model], columns: tuple[str, ...], rows: list[_Row]) -> None:
         if not rows:
             return
         if self.postgres:
@@ -334,12 +352,12 @@ class _RowWriter:
                 for row in rows:
                     copy.write_row(row)
         else:
-            model.objects.bulk_create(
+            model._default_manager.bulk_create(
                 [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500
             )
 
 
-def _campaign_plan(count: int) -> list[tuple]:
+def _campaign_plan(count: int) -> list[_CampaignSpec]:
     plan = []
     for i in range(count):
         name, language, status, share, max_attempts, retry = _CAMPAIGN_SPECS[
@@ -369,12 +387,79 @@ def _split(total: int, shares: list[float]) -> list[int]:
     return parts
 
 
-def _empty_chunk() -> dict[str, list[tuple]]:
+def _empty_chunk() -> _Chunk:
     return {key: [] for key, _model, _columns in _TABLES}
 
 
+@dataclass(frozen=True)
+class _CampaignContext:
+    """What every contact row of one campaign reads, fixed for the campaign."""
+
+    id: uuid.UUID
+    slot: int
+    language: str
+    timezone: str
+    created_at: dt.datetime
+    states: list[str]
+    state_cumulative: list[float]
+    dialled: bool
+    max_attempts: int
+    retry_s: int
+    free_text: tuple[str, ...]
+    # The calls' first moments are spread over [window_start, window_start + window_span).
+    window_start: float
+    window_span: float
+    templates: Mapping[str, EmailTemplate | None]  # by contact state
+    empty_json: Any
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """Who a contact is, before anyone calls: drawn the same way whatever its state."""
+
+    id: str
+    index: int  # within its campaign
+    region: _Region
+    phone: str
+    zone: str
+    state: str
+    email: str
+    language: str
+
+
+@dataclass(frozen=True)
+class _Call:
+    """How one call attempt went; moments in seconds since the epoch."""
+
+    outcome: str | None  # None: still in flight
+    started: float
+    answered: float | None = None
+    ended: float | None = None
+    error_code: str = ""
+    dialogue_step: str = ""
+    transcript: str = ""
+
+
+@dataclass
+class _Calls:
+    """What a contact's row and its outcome rows read of its attempts."""
+
+    count: int = 0
+    last: _Call | None = None
+    last_id: str | None = None
+    last_outcome: str = ""  # of the latest call that has one: an in-flight call has none yet
+
+
+# How a contact's last call ends, besides an outcome (completed, refused): it fails as the
+# earlier ones did (no answer, busy or failed, drawn), or it is still in flight (no outcome yet).
+_FAILS_LIKE_THE_OTHERS = "fails like the others"
+_IN_FLIGHT = None
+
+_RowsBuilder = Callable[[_CampaignContext, _Identity, _Chunk], None]
+
+
 class _Generator:
-    def __init__(self, *, seed: int, now: dt.datetime, json: Callable):
+    def __init__(self, *, seed: int, now: dt.datetime, json: Callable[[Any], Any]) -> None:
         self.rng = random.Random(seed)
         self.now = now
         self.now_ts = now.timestamp()
@@ -413,231 +498,386 @@ class _Generator:
         return day_start + (9 + jitter * 10) * 3600 - region.utc_offset_hours * 3600
 
     # -- the rows of one campaign's contacts ----------------------------------------------------
+    # Every piece below draws from the one random sequence, so the order of the draws is the
+    # data: the same seed gives the same rows only while each piece draws what it draws, in the
+    # order it draws it. Reorder nothing without accepting that every seed's data changes.
     def contacts(
-        self, campaign: Campaign, slot: int, count: int, templates: dict[str, EmailTemplate]
-    ) -> Iterator[dict[str, list[tuple]]]:
-        rng = self.rng
-        states = list(_STATE_MIX[campaign.status])
-        state_cumulative = list(itertools.accumulate(_STATE_MIX[campaign.status].values()))
-        dialled = campaign.status not in _UNDIALLED
-        retry_s = campaign.retry_interval_minutes * 60
-        max_attempts = campaign.max_attempts
-        free_text = _SCRIPTS[campaign.language]["free_text"]
-        # A finished campaign's calls happened a while ago; a live one's up to now.
-        window_start = self.now_ts - 30 * _DAY
-        window_span = 18 * _DAY if campaign.status == CampaignStatus.COMPLETED else 27 * _DAY
-        created_at = campaign.created_at
+        self,
+        campaign: Campaign,
+        slot: int,
+        count: int,
+        templates: Mapping[str, EmailTemplate | None],
+    ) -> Iterator[_Chunk]:
+        context = self._campaign_context(campaign, slot, templates)
+        rows_by_state: dict[str, _RowsBuilder] = {
+            ContactState.PENDING: self._pending_rows,
+            ContactState.IN_PROGRESS: self._in_progress_rows,
+            ContactState.COMPLETED: self._completed_rows,
+            ContactState.REFUSED: self._refused_rows,
+            ContactState.NOT_REACHED: self._not_reached_rows,
+            ContactState.EXCLUDED: self._excluded_rows,
+        }
         region_counters = [0] * len(REGIONS)
-        json = self.json
-        empty_json = json({})
-
         chunk = _empty_chunk()
-        for i in range(count):
-            region_index = _pick(rng, _REGION_CUMULATIVE)
-            region = REGIONS[region_index]
-            phone = self.number(region, slot, region_counters[region_index])
-            region_counters[region_index] += 1
-            zone = _PREFIX_ZONES[phone[: len(phone) - region.digits]] or campaign.timezone
-            state = states[_pick(rng, state_cumulative)]
-            contact_id = self.contact_id()
-            email = f"contact{slot:02d}.{i}@example.org" if rng.random() < 0.6 else ""
-            language = rng.choice(("auto", "auto", campaign.language, "en", "it"))
-
-            do_not_call = False
-            if state == ContactState.EXCLUDED:
-                if rng.random() < 0.5:
-                    do_not_call = True
-                else:
-                    chunk["exclusions"].append(
-                        (
-                            self.exclusion_id(),
-                            phone,
-                            "Asked not to be called",
-                            ExclusionSource.IMPORT,
-                            created_at,
-                        )
-                    )
-
-            # Attempts, oldest first; all but the last failed (no answer, busy, failed).
-            if not dialled or state == ContactState.EXCLUDED:
-                n = 0
-            elif state == ContactState.NOT_REACHED:
-                n = max_attempts
-            elif state == ContactState.PENDING:
-                n = rng.randint(1, max_attempts - 1) if rng.random() < 0.8 else 0
-            else:  # completed, refused, in progress: the hard-to-reach take more tries
-                n = max(rng.randint(1, max_attempts), rng.randint(1, max_attempts))
-
-            t = window_start + rng.random() * window_span
-            last_attempt_id = None
-            last_started = last_ended = last_answered = None
-            last_outcome = ""
-            for number in range(1, n + 1):
-                t = self.in_calling_hours(t, region, rng.random())
-                started = min(t, self.now_ts - 600)
-                is_last = number == n
-                if is_last and state == ContactState.COMPLETED:
-                    outcome = CallOutcome.COMPLETED
-                elif is_last and state == ContactState.REFUSED:
-                    outcome = CallOutcome.REFUSED
-                elif is_last and state == ContactState.IN_PROGRESS:
-                    # A call no provider will ever end: started longer ago than the
-                    # simulator's call timeout, so the first reconciliation of `make run`
-                    # closes it (as a timeout) instead of it holding a dialling slot.
-                    outcome = None
-                    started = self.now_ts - 210 - rng.random() * 150
-                else:
-                    outcome = _FAILURES[_pick(rng, _FAILURE_CUMULATIVE)]
-
-                answered = ended = None
-                error_code = dialogue_step = transcript = ""
-                if outcome == CallOutcome.COMPLETED:
-                    answered = started + 4 + rng.random() * 16
-                    ended = answered + 70 + rng.random() * 190
-                    dialogue_step = "goodbye"
-                    transcript = "consent: yes | q1 | q2 | q3 | goodbye"
-                elif outcome == CallOutcome.REFUSED:
-                    answered = started + 4 + rng.random() * 16
-                    ended = answered + 8 + rng.random() * 32
-                    dialogue_step = "consent"
-                    transcript = "consent: no"
-                elif outcome == CallOutcome.NO_ANSWER:
-                    ended = started + 30
-                elif outcome == CallOutcome.BUSY:
-                    ended = started + 2 + rng.random() * 3
-                elif outcome == CallOutcome.FAILED:
-                    if rng.random() < 0.2:  # answered, then the line dropped mid-survey
-                        answered = started + 4 + rng.random() * 16
-                        ended = answered + 15 + rng.random() * 75
-                        error_code, dialogue_step = "call_dropped", "q2"
-                    else:
-                        ended = started + rng.random() * 3
-                        error_code = rng.choice(("carrier_error", "unreachable"))
-                elif rng.random() < 0.5:  # in flight: some already answered
-                    answered = min(started + 8, self.now_ts - 1)
-                    dialogue_step = "q1"
-
-                twilio = rng.random() < 0.25
-                attempt_id = self.attempt_id()
-                chunk["attempts"].append(
-                    (
-                        attempt_id,
-                        contact_id,
-                        campaign.id,
-                        number,
-                        Provider.TWILIO if twilio else Provider.SIMULATOR,
-                        f"CA{attempt_id}" if twilio else f"SIM-{attempt_id[-12:]}",
-                        self.ts(started),
-                        self.ts(answered) if answered else None,
-                        self.ts(ended) if ended else None,
-                        outcome,
-                        _TWILIO_STATUS.get(outcome, "in-progress") if twilio else "",
-                        error_code,
-                        empty_json,
-                        dialogue_step,
-                        transcript,
-                    )
-                )
-                last_attempt_id, last_started = attempt_id, started
-                last_answered, last_ended = answered, ended
-                if outcome is not None:
-                    last_outcome = outcome
-                if ended is not None:
-                    t = ended + retry_s + rng.random() * 6 * 3600
-
-            next_attempt = None
-            if state == ContactState.PENDING and n > 0:
-                next_attempt = self.ts(last_ended + retry_s)
-
-            chunk["contacts"].append(
-                (
-                    contact_id,
-                    campaign.id,
-                    f"CRM-{slot:02d}-{i:07d}",
-                    phone,
-                    email,
-                    language,
-                    zone,
-                    rng.random() < 0.3,
-                    do_not_call,
-                    state,
-                    n,
-                    self.ts(last_started) if last_started else None,
-                    last_outcome,
-                    next_attempt,
-                    created_at,
-                    self.ts(last_ended) if last_ended else created_at,
-                )
-            )
-
-            answers = None
-            if state == ContactState.COMPLETED:
-                answers = {
-                    "q1": str(min(10, max(1, round(rng.gauss(7.4, 1.8))))),
-                    "q2": str(min(20, int(rng.expovariate(0.6)))),
-                    "q3": rng.choice(free_text),
-                }
-                chunk["responses"].append(
-                    (
-                        self.response_id(),
-                        contact_id,
-                        campaign.id,
-                        last_attempt_id,
-                        answers["q1"],
-                        round(0.75 + rng.random() * 0.24, 2),
-                        answers["q2"],
-                        round(0.7 + rng.random() * 0.29, 2),
-                        answers["q3"],
-                        round(0.55 + rng.random() * 0.44, 2),
-                        self.ts(last_answered + 20),
-                        self.ts(last_ended),
-                    )
-                )
-
-            event_type = _EVENT_TYPE.get(state)
-            if event_type and n > 0:
-                event_id = self.event_id()
-                happened = self.ts(last_ended)
-                payload = {"attempts": n}
-                if answers:
-                    payload["answers"] = answers
-                chunk["events"].append(
-                    (
-                        event_id,
-                        event_type,
-                        campaign.id,
-                        contact_id,
-                        last_attempt_id,
-                        json(payload),
-                        happened,
-                        happened + dt.timedelta(seconds=2),
-                    )
-                )
-                template = templates.get(state)
-                if email and template is not None:
-                    failed = rng.random() < 0.03
-                    chunk["emails"].append(
-                        (
-                            self.email_id(),
-                            event_id,
-                            contact_id,
-                            template.id,
-                            email,
-                            EmailStatus.FAILED if failed else EmailStatus.SENT,
-                            3 if failed else 1,
-                            "SMTP 550: mailbox unavailable" if failed else "",
-                            "" if failed else f"<{event_id}@demo.voicesurvey>",
-                            None,
-                            happened + dt.timedelta(seconds=2),
-                            None if failed else happened + dt.timedelta(seconds=3),
-                        )
-                    )
-
+        for index in range(count):
+            contact = self._identity(context, index, region_counters)
+            rows_by_state[contact.state](context, contact, chunk)
             if len(chunk["contacts"]) >= CHUNK_CONTACTS:
                 yield chunk
                 chunk = _empty_chunk()
         if chunk["contacts"]:
             yield chunk
+
+    def _campaign_context(
+        self, campaign: Campaign, slot: int, templates: Mapping[str, EmailTemplate | None]
+    ) -> _CampaignContext:
+        mix = _STATE_MIX[campaign.status]
+        return _CampaignContext(
+            id=campaign.id,
+            slot=slot,
+            language=campaign.language,
+            timezone=campaign.timezone,
+            created_at=campaign.created_at,
+            states=list(mix),
+            state_cumulative=list(itertools.accumulate(mix.values())),
+            dialled=campaign.status not in _UNDIALLED,
+            max_attempts=campaign.max_attempts,
+            retry_s=campaign.retry_interval_minutes * 60,
+            free_text=_SCRIPTS[campaign.language].free_text,
+            # A finished campaign's calls happened a while ago; a live one's up to now.
+            window_start=self.now_ts - 30 * _DAY,
+            window_span=18 * _DAY if campaign.status == CampaignStatus.COMPLETED else 27 * _DAY,
+            templates=templates,
+            empty_json=self.json({}),
+        )
+
+    # One builder per contact state: each appends all of one contact's rows to the chunk.
+    def _pending_rows(self, campaign: _CampaignContext, contact: _Identity, chunk: _Chunk) -> None:
+        """Waiting for a call: never called yet, or a few failed tries and a retry due."""
+        rng = self.rng
+        tries = (
+            rng.randint(1, campaign.max_attempts - 1)
+            if campaign.dialled and rng.random() < 0.8
+            else 0
+        )
+        calls = self._attempts(campaign, contact, chunk, tries)
+        # The next try is due a retry interval after the last (failed, hence ended) one.
+        last = calls.last
+        retry_at = None
+        if last is not None and last.ended is not None:
+            retry_at = self.ts(last.ended + campaign.retry_s)
+        chunk["contacts"].append(self._contact_row(campaign, contact, calls, next_attempt=retry_at))
+
+    def _in_progress_rows(
+        self, campaign: _CampaignContext, contact: _Identity, chunk: _Chunk
+    ) -> None:
+        """On a call now: earlier tries failed and the last call is still in flight."""
+        calls = self._attempts(campaign, contact, chunk, self._tries(campaign), last=_IN_FLIGHT)
+        chunk["contacts"].append(self._contact_row(campaign, contact, calls))
+
+    def _completed_rows(
+        self, campaign: _CampaignContext, contact: _Identity, chunk: _Chunk
+    ) -> None:
+        """Answered the survey on the last call: a response, an event and maybe an email."""
+        calls = self._attempts(
+            campaign, contact, chunk, self._tries(campaign), last=CallOutcome.COMPLETED
+        )
+        chunk["contacts"].append(self._contact_row(campaign, contact, calls))
+        answers = self._answers(campaign)
+        chunk["responses"].append(self._response_row(campaign, contact, calls, answers))
+        self._outcome_rows(campaign, contact, calls, chunk, answers=answers)
+
+    def _refused_rows(self, campaign: _CampaignContext, contact: _Identity, chunk: _Chunk) -> None:
+        """Said no to the consent question on the last call: an event and maybe an email."""
+        calls = self._attempts(
+            campaign, contact, chunk, self._tries(campaign), last=CallOutcome.REFUSED
+        )
+        chunk["contacts"].append(self._contact_row(campaign, contact, calls))
+        self._outcome_rows(campaign, contact, calls, chunk)
+
+    def _not_reached_rows(
+        self, campaign: _CampaignContext, contact: _Identity, chunk: _Chunk
+    ) -> None:
+        """Every allowed attempt failed: an event and maybe an email."""
+        calls = self._attempts(campaign, contact, chunk, campaign.max_attempts)
+        chunk["contacts"].append(self._contact_row(campaign, contact, calls))
+        self._outcome_rows(campaign, contact, calls, chunk)
+
+    def _excluded_rows(self, campaign: _CampaignContext, contact: _Identity, chunk: _Chunk) -> None:
+        """Never called: flagged do-not-call on the contact, or its number on the exclusion list."""
+        do_not_call = self.rng.random() < 0.5
+        if not do_not_call:
+            chunk["exclusions"].append(
+                (
+                    self.exclusion_id(),
+                    contact.phone,
+                    "Asked not to be called",
+                    ExclusionSource.IMPORT,
+                    campaign.created_at,
+                )
+            )
+        calls = self._attempts(campaign, contact, chunk, 0)
+        chunk["contacts"].append(
+            self._contact_row(campaign, contact, calls, do_not_call=do_not_call)
+        )
+
+    # -- pieces the builders share ----------------------------------------------------------
+    def _identity(
+        self, campaign: _CampaignContext, index: int, region_counters: list[int]
+    ) -> _Identity:
+        rng = self.rng
+        region_index = _pick(rng, _REGION_CUMULATIVE)
+        region = REGIONS[region_index]
+        phone = self.number(region, campaign.slot, region_counters[region_index])
+        region_counters[region_index] += 1
+        state = campaign.states[_pick(rng, campaign.state_cumulative)]
+        contact_id = self.contact_id()
+        email = f"contact{campaign.slot:02d}.{index}@example.org" if rng.random() < 0.6 else ""
+        language = rng.choice(("auto", "auto", campaign.language, "en", "it"))
+        return _Identity(
+            id=contact_id,
+            index=index,
+            region=region,
+            phone=phone,
+            zone=_PREFIX_ZONES[phone[: len(phone) - region.digits]] or campaign.timezone,
+            state=state,
+            email=email,
+            language=language,
+        )
+
+    def _tries(self, campaign: _CampaignContext) -> int:
+        """Attempts of a contact who was reached in the end: the hard-to-reach take more."""
+        rng = self.rng
+        return max(rng.randint(1, campaign.max_attempts), rng.randint(1, campaign.max_attempts))
+
+    def _attempts(
+        self,
+        campaign: _CampaignContext,
+        contact: _Identity,
+        chunk: _Chunk,
+        count: int,
+        *,
+        last: str | None = _FAILS_LIKE_THE_OTHERS,
+    ) -> _Calls:
+        """The contact's `count` attempts, oldest first: all but the last failed (no answer,
+        busy, failed); the last ends as `last` says."""
+        rng = self.rng
+        # Drawn for a contact never called too: dropping it would shift every later draw.
+        moment = campaign.window_start + rng.random() * campaign.window_span
+        calls = _Calls()
+        for number in range(1, count + 1):
+            moment = self.in_calling_hours(moment, contact.region, rng.random())
+            outcome = last if number == count else _FAILS_LIKE_THE_OTHERS
+            call = self._call(outcome, started=min(moment, self.now_ts - 600))
+            attempt_id = self.attempt_id()
+            chunk["attempts"].append(self._attempt_row(campaign, contact, number, attempt_id, call))
+            calls.count, calls.last, calls.last_id = number, call, attempt_id
+            if call.outcome is not None:
+                calls.last_outcome = call.outcome
+            if call.ended is not None:
+                moment = call.ended + campaign.retry_s + rng.random() * 6 * 3600
+        return calls
+
+    def _call(self, outcome: str | None, *, started: float) -> _Call:
+        """How a call with this outcome went (its moments and where the dialogue stopped)."""
+        rng = self.rng
+        if outcome is _IN_FLIGHT:
+            return self._call_in_flight()
+        if outcome == _FAILS_LIKE_THE_OTHERS:
+            outcome = _FAILURES[_pick(rng, _FAILURE_CUMULATIVE)]
+        if outcome == CallOutcome.COMPLETED:
+            answered = started + 4 + rng.random() * 16
+            return _Call(
+                outcome,
+                started,
+                answered=answered,
+                ended=answered + 70 + rng.random() * 190,
+                dialogue_step="goodbye",
+                transcript="consent: yes | q1 | q2 | q3 | goodbye",
+            )
+        if outcome == CallOutcome.REFUSED:
+            answered = started + 4 + rng.random() * 16
+            return _Call(
+                outcome,
+                started,
+                answered=answered,
+                ended=answered + 8 + rng.random() * 32,
+                dialogue_step="consent",
+                transcript="consent: no",
+            )
+        if outcome == CallOutcome.NO_ANSWER:
+            return _Call(outcome, started, ended=started + 30)
+        if outcome == CallOutcome.BUSY:
+            return _Call(outcome, started, ended=started + 2 + rng.random() * 3)
+        if rng.random() < 0.2:  # failed: answered, then the line dropped mid-survey
+            answered = started + 4 + rng.random() * 16
+            return _Call(
+                outcome,
+                started,
+                answered=answered,
+                ended=answered + 15 + rng.random() * 75,
+                error_code="call_dropped",
+                dialogue_step="q2",
+            )
+        ended = started + rng.random() * 3  # failed before anyone answered
+        return _Call(
+            outcome,
+            started,
+            ended=ended,
+            error_code=rng.choice(("carrier_error", "unreachable")),
+        )
+
+    def _call_in_flight(self) -> _Call:
+        """A call no provider will ever end: started longer ago than the simulator's call
+        timeout, so the first reconciliation of `make run` closes it (as a timeout) instead of
+        it holding a dialling slot. Some are already answered."""
+        started = self.now_ts - 210 - self.rng.random() * 150
+        if self.rng.random() < 0.5:
+            return _Call(
+                None, started, answered=min(started + 8, self.now_ts - 1), dialogue_step="q1"
+            )
+        return _Call(None, started)
+
+    def _attempt_row(
+        self,
+        campaign: _CampaignContext,
+        contact: _Identity,
+        number: int,
+        attempt_id: str,
+        call: _Call,
+    ) -> _Row:
+        twilio = self.rng.random() < 0.25
+        return (
+            attempt_id,
+            contact.id,
+            campaign.id,
+            number,
+            Provider.TWILIO if twilio else Provider.SIMULATOR,
+            f"CA{attempt_id}" if twilio else f"SIM-{attempt_id[-12:]}",
+            self.ts(call.started),
+            self.ts(call.answered) if call.answered is not None else None,
+            self.ts(call.ended) if call.ended is not None else None,
+            call.outcome,
+            _TWILIO_STATUS.get(call.outcome, "in-progress") if twilio else "",
+            call.error_code,
+            campaign.empty_json,
+            call.dialogue_step,
+            call.transcript,
+        )
+
+    def _contact_row(
+        self,
+        campaign: _CampaignContext,
+        contact: _Identity,
+        calls: _Calls,
+        *,
+        do_not_call: bool = False,
+        next_attempt: dt.datetime | None = None,
+    ) -> _Row:
+        last = calls.last
+        # updated_at: when its last call ended (a call in flight has not: then its creation)
+        ended = last.ended if last is not None else None
+        return (
+            contact.id,
+            campaign.id,
+            f"CRM-{campaign.slot:02d}-{contact.index:07d}",
+            contact.phone,
+            contact.email,
+            contact.language,
+            contact.zone,
+            self.rng.random() < 0.3,  # has_prior_consent
+            do_not_call,
+            contact.state,
+            calls.count,
+            self.ts(last.started) if last is not None else None,
+            calls.last_outcome,
+            next_attempt,
+            campaign.created_at,
+            self.ts(ended) if ended is not None else campaign.created_at,
+        )
+
+    def _answers(self, campaign: _CampaignContext) -> dict[str, str]:
+        rng = self.rng
+        return {
+            "q1": str(min(10, max(1, round(rng.gauss(7.4, 1.8))))),
+            "q2": str(min(20, int(rng.expovariate(0.6)))),
+            "q3": rng.choice(campaign.free_text),
+        }
+
+    def _response_row(
+        self, campaign: _CampaignContext, contact: _Identity, calls: _Calls, answers: dict[str, str]
+    ) -> _Row:
+        rng = self.rng
+        call = calls.last
+        if call is None or call.answered is None or call.ended is None:
+            raise ValueError("A survey response is given on an answered call that has ended.")
+        return (
+            self.response_id(),
+            contact.id,
+            campaign.id,
+            calls.last_id,
+            answers["q1"],
+            round(0.75 + rng.random() * 0.24, 2),
+            answers["q2"],
+            round(0.7 + rng.random() * 0.29, 2),
+            answers["q3"],
+            round(0.55 + rng.random() * 0.44, 2),
+            self.ts(call.answered + 20),
+            self.ts(call.ended),
+        )
+
+    def _outcome_rows(
+        self,
+        campaign: _CampaignContext,
+        contact: _Identity,
+        calls: _Calls,
+        chunk: _Chunk,
+        *,
+        answers: dict[str, str] | None = None,
+    ) -> None:
+        """The event a final state sends once its last call has ended, and the email the
+        campaign's template for that state makes of it, when the contact has an address."""
+        if calls.last is None or calls.last.ended is None:
+            return
+        event_id = self.event_id()
+        happened = self.ts(calls.last.ended)
+        payload: dict[str, object] = {"attempts": calls.count}
+        if answers:
+            payload["answers"] = answers
+        chunk["events"].append(
+            (
+                event_id,
+                _EVENT_TYPE[contact.state],
+                campaign.id,
+                contact.id,
+                calls.last_id,
+                self.json(payload),
+                happened,
+                happened + dt.timedelta(seconds=2),
+            )
+        )
+        template = campaign.templates.get(contact.state)
+        if contact.email and template is not None:
+            chunk["emails"].append(self._email_row(contact, event_id, template, happened))
+
+    def _email_row(
+        self, contact: _Identity, event_id: str, template: EmailTemplate, happened: dt.datetime
+    ) -> _Row:
+        failed = self.rng.random() < 0.03
+        return (
+            self.email_id(),
+            event_id,
+            contact.id,
+            template.id,
+            contact.email,
+            EmailStatus.FAILED if failed else EmailStatus.SENT,
+            3 if failed else 1,
+            "SMTP 550: mailbox unavailable" if failed else "",
+            "" if failed else f"<{event_id}@demo.voicesurvey>",
+            None,
+            happened + dt.timedelta(seconds=2),
+            None if failed else happened + dt.timedelta(seconds=3),
+        )
 
 
 _TABLES = (
@@ -698,7 +938,7 @@ def demo_data_reset() -> None:
 
 
 @contextlib.contextmanager
-def _postgres_bulk_load(models: tuple) -> Iterator[None]:
+def _postgres_bulk_load(models: tuple[type[Model], ...]) -> Iterator[None]:
     """Drop the secondary indexes, unique and foreign-key constraints of these (empty) tables,
     load, then rebuild them from their saved definitions — as pg_restore does. One sorted build
     beats millions of random B-tree inserts and row-by-row deferred foreign-key checks. Runs
@@ -746,7 +986,7 @@ def demo_seed(
     contacts: int,
     campaigns: int,
     seed: int,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     now: dt.datetime | None = None,
 ) -> SeedSummary:
     """Write the demo data set in one transaction. `progress(n)` is told of every n contacts."""
@@ -764,7 +1004,7 @@ def demo_seed(
                 # A demo load may lose its last commit in a crash; it is re-run, not recovered.
                 cursor.execute("SET LOCAL synchronous_commit = off")
 
-        templates_by_language = {}
+        templates_by_language: dict[str, dict[str, EmailTemplate]] = {}
         for (kind, language), (subject, body) in _EMAIL_TEMPLATES.items():
             template = EmailTemplate.objects.create(
                 name=f"{kind.replace('_', ' ').capitalize()} ({language})",
@@ -786,7 +1026,7 @@ def demo_seed(
         campaign_rows = []
         for name, language, status, _share, max_attempts, retry in plan:
             script = _SCRIPTS[language]
-            (q1, t1), (q2, t2), (q3, t3) = script["questions"]
+            (q1, t1), (q2, t2), (q3, t3) = script.questions
             templates = templates_by_language[language]
             created = now - dt.timedelta(days=31 + rng.random() * 5)
             campaign = Campaign.objects.create(
@@ -795,7 +1035,7 @@ def demo_seed(
                 status=status,
                 language=language,
                 timezone="Europe/Rome" if language == Language.IT else "Europe/London",
-                intro_script=script["intro"],
+                intro_script=script.intro,
                 question_1_text=q1,
                 question_1_type=QuestionType(t1),
                 question_2_text=q2,
@@ -833,12 +1073,12 @@ def demo_seed(
         )
         with bulk_load:
             for slot, (campaign, size) in enumerate(zip(campaign_rows, sizes, strict=True)):
-                templates = {
+                templates_by_state: dict[str, EmailTemplate | None] = {
                     ContactState.COMPLETED: campaign.completed_email_template,
                     ContactState.REFUSED: campaign.refused_email_template,
                     ContactState.NOT_REACHED: campaign.not_reached_email_template,
                 }
-                for chunk in generator.contacts(campaign, slot, size, templates):
+                for chunk in generator.contacts(campaign, slot, size, templates_by_state):
                     for key, model, columns in _TABLES:
                         writer.write(model, columns, chunk[key])
                     summary.contacts += len(chunk["contacts"])

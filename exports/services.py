@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -67,7 +68,7 @@ def _in_flight_job(campaign: Campaign) -> ExportJob | None:
 
 
 def export_start(
-    *, campaign: Campaign, actor: User | None, enqueue: bool = True
+    *, campaign: Campaign, actor: User | AnonymousUser | None, enqueue: bool = True
 ) -> tuple[ExportJob, bool]:
     """Start exporting `campaign`: returns (job, created). When a job for the campaign is
     already pending or processing, that job is returned and nothing new starts. A new job is
@@ -129,7 +130,9 @@ def _export_finish(
         ]
     )
     action = "export.complete" if status == ExportStatus.COMPLETED else "export.fail"
-    details = {"total_records": total_records} if total_records is not None else {}
+    details: dict[str, int | str] = {}
+    if total_records is not None:
+        details["total_records"] = total_records
     if error_message:
         details["error"] = job.error_message
     audit_log_record(actor=actor, action=action, obj=job, details=details)

@@ -13,7 +13,7 @@ import queue
 import re
 import threading
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import Protocol
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -28,7 +28,13 @@ _ITERATOR_CHUNK_ROWS = 2000
 Progress = Callable[[int], object]
 
 
-def export_csv_write(*, campaign: Campaign, out: BinaryIO, progress: Progress | None = None) -> int:
+class ByteSink(Protocol):
+    """Where the CSV goes: a storage file, a local file, or the background writer."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
+def export_csv_write(*, campaign: Campaign, out: ByteSink, progress: Progress | None = None) -> int:
     """Write the header and every export row of `campaign` to `out` as UTF-8 CSV (LF line
     ends). `progress(n)` hears of every n rows written. Returns the number of rows."""
     queryset = export_rows(campaign=campaign)
@@ -48,7 +54,7 @@ class _BackgroundWriter:
     QUEUE_CHUNKS = 4
     _DONE = object()
 
-    def __init__(self, out: BinaryIO):
+    def __init__(self, out: ByteSink):
         self._out = out
         self._queue: queue.Queue = queue.Queue(maxsize=self.QUEUE_CHUNKS)
         self._error: BaseException | None = None
@@ -81,7 +87,7 @@ class _BackgroundWriter:
             raise self._error
 
 
-def _write_with_copy(queryset: QuerySet, out: BinaryIO, progress: Progress | None) -> int:
+def _write_with_copy(queryset: QuerySet, out: ByteSink, progress: Progress | None) -> int:
     sql, params = queryset.query.sql_with_params()
     buffer = bytearray()
     rows_in_buffer = 0
@@ -123,7 +129,7 @@ def _csv_cell(value) -> str:
     return text
 
 
-def _write_with_python(queryset: QuerySet, out: BinaryIO, progress: Progress | None) -> int:
+def _write_with_python(queryset: QuerySet, out: ByteSink, progress: Progress | None) -> int:
     lines: list[str] = []
     size = rows = 0
     for row in queryset.iterator(chunk_size=_ITERATOR_CHUNK_ROWS):

@@ -4,8 +4,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
+from voicesurvey import task_admin  # noqa: F401  (replaces the task cluster's pages)
 from voicesurvey.models import AuditLog, User
 from voicesurvey.services import user_save
+from voicesurvey.token_admin import tokens_create
 
 
 class ReadOnlyAdminMixin:
@@ -22,13 +24,14 @@ class ReadOnlyAdminMixin:
 
 
 class VoicesurveyUserCreationForm(UserCreationForm):
-    class Meta(UserCreationForm.Meta):
+    # The stubs (django-stubs 5.2) leave out these forms' Meta classes, which Django has.
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
         model = User
         fields = ("username", "email", "name", "role")
 
 
 class VoicesurveyUserChangeForm(UserChangeForm):
-    class Meta(UserChangeForm.Meta):
+    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined]  # as above
         model = User
         fields = "__all__"
 
@@ -39,6 +42,7 @@ class UserAdmin(DjangoUserAdmin):
     add_form = VoicesurveyUserCreationForm
     list_display = ("username", "name", "email", "role", "is_active", "last_login", "date_joined")
     list_filter = ("role", "is_active")
+    actions = [tokens_create]
     search_fields = ("username", "name", "email")
     ordering = ("username",)
     readonly_fields = ("last_login", "date_joined", "is_staff", "is_superuser")

@@ -8,8 +8,11 @@ import zoneinfo
 import phonenumbers
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django_q.models import Schedule
 
 from voicesurvey.models import Role
+from voicesurvey.task_policy import task_allowed
 
 
 @register(Tags.security)
@@ -88,3 +91,34 @@ def check_s3(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.database, Tags.security)
+def check_foreign_schedules(app_configs, databases=None, **kwargs):
+    """Schedules that name a function outside the product's tasks (voicesurvey/task_policy.py):
+    the cluster would refuse to run them, and someone put them there. A database check: it
+    reads the schedules, and never fails on a database without the table yet."""
+    if not databases or DEFAULT_DB_ALIAS not in databases:
+        return []
+    connection = connections[DEFAULT_DB_ALIAS]
+    try:
+        if Schedule._meta.db_table not in connection.introspection.table_names():
+            return []
+        foreign = [
+            (name, func)
+            for name, func in Schedule.objects.values_list("name", "func")
+            if not task_allowed(func)
+        ]
+    except DatabaseError:
+        return []
+    return [
+        Error(
+            f"The schedule {name!r} runs {func!r}, which is not one of the product's tasks: "
+            "the task cluster refuses it.",
+            hint='Delete it (python manage.py shell -c "from django_q.models import Schedule; '
+            f'Schedule.objects.filter(name={name!r}).delete()") and find out who added it; '
+            "python manage.py setup_schedules recreates the product's own.",
+            id="voicesurvey.E010",
+        )
+        for name, func in foreign
+    ]

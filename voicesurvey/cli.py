@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Model, QuerySet
 from tqdm import tqdm
@@ -21,7 +21,7 @@ def lookup_by_id_or_name[RecordT: Model](
         return queryset.get(pk=uuid.UUID(value))
     except (ValueError, ValidationError):
         pass  # not an id: try the name
-    except queryset.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:  # the model's DoesNotExist, which mypy cannot see here
         raise CommandError(f"No {noun} has the id {value}.") from exc
     matches = list(queryset.filter(name=value).values_list("pk", flat=True)[:10])
     if not matches:

@@ -12,6 +12,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -65,7 +66,8 @@ class RedactPhoneNumbersFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    converter = time.gmtime  # timestamps in UTC, like everything else we store
+    # Timestamps in UTC, like everything else we store.
+    converter: Callable[[float | None], time.struct_time] = time.gmtime
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -26,8 +28,9 @@ class User(AbstractUser):
     step) so that the Django admin and our own role checks can never disagree.
     """
 
-    first_name = None
-    last_name = None
+    # Django's documented way to drop an inherited field; the stubs only know it as a CharField.
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     name = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
     oidc_sub = models.CharField(
@@ -39,7 +42,7 @@ class User(AbstractUser):
         help_text="The identity provider's stable id for this user (the `sub` claim).",
     )
 
-    objects = VoicesurveyUserManager()
+    objects: ClassVar[VoicesurveyUserManager] = VoicesurveyUserManager()
 
     class Meta:
         constraints = [

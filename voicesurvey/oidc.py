@@ -26,7 +26,7 @@ from voicesurvey.services import user_create, user_set_role
 logger = logging.getLogger(__name__)
 
 # When several claim values map to roles, the most capable one wins.
-_ROLE_RANK = {Role.VIEWER: 0, Role.CAMPAIGN_MANAGER: 1, Role.ADMIN: 2}
+_ROLE_RANK: dict[str, int] = {Role.VIEWER: 0, Role.CAMPAIGN_MANAGER: 1, Role.ADMIN: 2}
 
 
 def role_from_claims(

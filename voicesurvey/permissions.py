@@ -13,16 +13,19 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import phonenumbers
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
 from voicesurvey.htmx import is_htmx
 from voicesurvey.models import Role
-from voicesurvey.services import audit_log_record
+from voicesurvey.ratelimit import rate_limit_hit, requester_key
+from voicesurvey.services import audit_denial_record
 
 
 class Capability(enum.StrEnum):
@@ -83,12 +86,24 @@ def phone_number_for(user, phone_number: str) -> str:
     return mask_phone_number(phone_number)
 
 
+class TooManyDenials(Exception):
+    """The user was refused more than DENIALS_PER_MINUTE times this minute: answered 429."""
+
+
 def _record_denial(request: HttpRequest, capability: Capability) -> None:
-    audit_log_record(
+    """Audit a denied request (one row per user, path and minute, with a count, so that a
+    fuzzer cannot flood the log) and rate-limit them: probing what one may not see is an
+    attack of its own. TooManyDenials past the limit."""
+    audit_denial_record(
         actor=request.user,
-        action="access.denied",
-        details={"capability": str(capability), "method": request.method, "path": request.path},
+        path=request.path,
+        method=request.method or "",
+        capability=str(capability),
     )
+    if rate_limit_hit(
+        scope="denied", who=requester_key(request), limit=settings.DENIALS_PER_MINUTE
+    ):
+        raise TooManyDenials
 
 
 def require_capability(capability: Capability) -> Callable:
@@ -100,13 +115,26 @@ def require_capability(capability: Capability) -> Callable:
             if not request.user.is_authenticated:
                 return _sign_in_first(request)
             if not user_has_capability(request.user, capability):
-                _record_denial(request, capability)
+                try:
+                    _record_denial(request, capability)
+                except TooManyDenials:
+                    return too_many_requests_page(request)
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def too_many_requests_page(request: HttpRequest) -> HttpResponse:
+    """429 for a page: the same message the API gives, readable without a template."""
+    return HttpResponse(
+        "Too many refused requests: wait a minute before trying again.",
+        status=429,
+        content_type="text/plain",
+        headers={"Retry-After": "60"},
+    )
 
 
 def _sign_in_first(request: HttpRequest) -> HttpResponse:
@@ -137,7 +165,12 @@ class CapabilityPermission(BasePermission):
             return False
         if user_has_capability(request.user, self.capability):
             return True
-        _record_denial(request, self.capability)
+        try:
+            _record_denial(request, self.capability)
+        except TooManyDenials:
+            raise exceptions.Throttled(
+                detail="Too many refused requests: wait a minute before trying again."
+            ) from None
         return False
 
 

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.utils import timezone
+from knox.models import AuthToken
+from knox.settings import knox_settings
 
 from voicesurvey.models import AuditLog, Role, User
 
 
 def audit_log_record(
     *,
-    actor: User | None,
+    actor: User | AnonymousUser | None,
     action: str,
     obj: Any = None,
     object_type: str = "",
@@ -30,6 +35,40 @@ def audit_log_record(
         object_id=object_id,
         details=details or {},
     )
+
+
+@transaction.atomic
+def audit_denial_record(
+    *, actor: User | AnonymousUser | None, path: str, method: str, capability: str
+) -> AuditLog:
+    """A denied request in the audit log, coalesced: one row per user, path and minute, whose
+    `count` says how many times (the row's time is the first of them)."""
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    minute = timezone.now().replace(second=0, microsecond=0)
+    path = path[:64]
+    row = (
+        AuditLog.objects.select_for_update()
+        .filter(
+            action="access.denied",
+            actor=actor,
+            object_type="path",
+            object_id=path,
+            created_at__gte=minute,
+        )
+        .first()
+    )
+    if row is None:
+        return audit_log_record(
+            actor=actor,
+            action="access.denied",
+            object_type="path",
+            object_id=path,
+            details={"capability": capability, "method": method, "path": path, "count": 1},
+        )
+    row.details = {**row.details, "count": row.details.get("count", 1) + 1}
+    row.save(update_fields=["details"])
+    return row
 
 
 @transaction.atomic
@@ -85,3 +124,34 @@ def user_save(*, user: User, actor: User | None, via: str = "") -> User:
             details={"from": previous, "to": user.role, **extra},
         )
     return user
+
+
+@transaction.atomic
+def api_token_create(*, user: User, actor: User | None, days: int | None = None) -> tuple[Any, str]:
+    """A new API token for `user`, expiring after `days` (API_TOKEN_TTL_DAYS by default; 0 for
+    never). Returns (the stored token, its text): the text is shown once and never stored —
+    the table keeps its hash. Audit-logged."""
+    ttl = knox_settings.TOKEN_TTL if days is None else (dt.timedelta(days=days) if days else None)
+    token, text = AuthToken.objects.create(user=user, expiry=ttl)
+    audit_log_record(
+        actor=actor,
+        action="api_token.create",
+        obj=user,
+        details={
+            "token": token.token_key[:8],
+            "expires_at": token.expiry.isoformat() if token.expiry else None,
+        },
+    )
+    return token, text
+
+
+@transaction.atomic
+def api_token_delete(*, token: Any, actor: User | None) -> None:
+    """Revoke an API token (it stops working at once). Audit-logged."""
+    audit_log_record(
+        actor=actor,
+        action="api_token.delete",
+        obj=token.user,
+        details={"token": token.token_key[:8]},
+    )
+    token.delete()

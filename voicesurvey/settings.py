@@ -8,6 +8,7 @@ the full table. With DEBUG off, a missing SECRET_KEY or ALLOWED_HOSTS stops star
 
 from __future__ import annotations
 
+import datetime as _dt
 from pathlib import Path
 
 import environ
@@ -30,7 +31,7 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set SECRET_KEY (a long random string) in the environment, "
             "or DEBUG=true for local development."
         )
-    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-true"  # noqa: S105
+    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-true"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
@@ -52,7 +53,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    # Kept installed for its table only: the tokens it held moved to knox (hashed, expiring)
+    # in voicesurvey's migration 0003; its admin page is removed (voicesurvey/admin.py).
     "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -77,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "voicesurvey.urls"
@@ -230,7 +237,25 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"  # mozilla-django-oidc
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: it refuses a locked-out user or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling (django-axes): the login page, the admin login and the API token endpoint
+# (POST /api/auth/token) count failures per username and, separately, per client address; at
+# LOGIN_FAILURE_LIMIT either is locked for LOGIN_LOCKOUT_MINUTES. A success resets the count.
+# Failures and lockouts are audit-logged; an admin unlocks with `manage.py axes_reset_username
+# NAME` (or axes_reset_ip ADDRESS, axes_reset), or by deleting the user's *Access attempts* in
+# the admin.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = _dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "voicesurvey.ratelimit.client_ip"
+AXES_VERBOSE = False  # its own log lines name the user; the audit log records what matters
 
 OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
 OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
@@ -264,7 +289,8 @@ AUTH_PASSWORD_VALIDATORS = [
 _api_authentication = [
     # Token first: DRF takes the WWW-Authenticate header of the first class, and only with
     # one does it answer anonymous requests with 401 rather than 403 (docs/architecture.md §7).
-    "rest_framework.authentication.TokenAuthentication",
+    # API tokens (django-rest-knox): stored hashed, expiring after API_TOKEN_TTL_DAYS.
+    "knox.auth.TokenAuthentication",
 ]
 if OIDC_ENABLED:
     _api_authentication.append("voicesurvey.oidc.BearerTokenAuthentication")
@@ -285,6 +311,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "voicesurvey.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+REST_KNOX = {
+    "TOKEN_TTL": _dt.timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=90)),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "voicesurvey API",
@@ -312,6 +342,10 @@ MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=50)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 STATS_CACHE_TTL_SECONDS = env.int("STATS_CACHE_TTL_SECONDS", default=60)
+# Per user and minute: contact searches (a search is how a masked number would be guessed),
+# and refused requests (probing); above them, 429.
+SEARCHES_PER_MINUTE = env.int("SEARCHES_PER_MINUTE", default=30)
+DENIALS_PER_MINUTE = env.int("DENIALS_PER_MINUTE", default=30)
 CALL_ATTEMPT_TIMEOUT_MINUTES = env.int("CALL_ATTEMPT_TIMEOUT_MINUTES", default=15)
 SCHEDULER_TICK_SECONDS = env.int("SCHEDULER_TICK_SECONDS", default=60)
 PROVIDER_OUTAGE_BACKOFF_SECONDS = env.int("PROVIDER_OUTAGE_BACKOFF_SECONDS", default=300)

@@ -14,7 +14,7 @@ os.environ.setdefault("Q_SYNC", "true")
 os.environ.setdefault("SIMULATOR_DELAY_SCALE", "0")
 os.environ.setdefault("LOG_FORMAT", "text")
 
-from voicesurvey.settings import *  # noqa: E402,F403
+from voicesurvey.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 STORAGES["staticfiles"] = {  # noqa: F405

@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from voicesurvey import views
-from voicesurvey.api import MeApi
+from voicesurvey.api import MeApi, TokenApi
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("me", MeApi.as_view(), name="me"),
+    path("auth/token", TokenApi.as_view(), name="token"),
     path("", include("campaigns.api_urls")),
     path("", include("contacts.api_urls")),
     path("", include("calls.api_urls")),

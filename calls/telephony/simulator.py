@@ -121,9 +121,10 @@ class SimulatorProvider(TelephonyProvider):
             raise CallRejected(
                 "Simulated: the network cannot reach this number.", code="unreachable"
             )
+        provider_call_id = "SIM-" + uuid.UUID(call.call_id).hex[:20]
         step = {
             "call_id": call.call_id,
-            "provider_call_id": "SIM-" + uuid.UUID(call.call_id).hex[:20],
+            "provider_call_id": provider_call_id,
             "seed": seed,
             "rates": dataclasses.astuple(rates),
             "started_at": call.started_at.isoformat(),
@@ -139,7 +140,7 @@ class SimulatorProvider(TelephonyProvider):
             self._held.append(step)
         else:
             transaction.on_commit(lambda: callee_enqueue(step))
-        return step["provider_call_id"]
+        return provider_call_id
 
     def hold_calls(self) -> None:
         if self.run_callee is None and self._held is None:
@@ -402,15 +403,7 @@ def callee_reply(seed: str, plan: CalleePlan, turn: dict) -> Reply:
     confidence = round(rng.uniform(0.6, 0.99), 2)
     keyed = rng.random() < 0.4
     if expect == "consent":
-        if plan.consents:
-            if keyed:
-                return Reply(digits="1")
-            return Reply(speech=rng.choice(words["yes"]), confidence=confidence)
-        if plan.asks_not_to_be_called:
-            return Reply(speech=rng.choice(words["do_not_call"]), confidence=confidence)
-        if keyed:
-            return Reply(digits="2")
-        return Reply(speech=rng.choice(words["no"]), confidence=confidence)
+        return _consent_reply(rng, words, plan, keyed=keyed, confidence=confidence)
     if expect == "scale":
         score = min(10, max(1, round(rng.gauss(7.4, 1.8))))
         if keyed:
@@ -426,6 +419,21 @@ def callee_reply(seed: str, plan: CalleePlan, turn: dict) -> Reply:
             phrase = words["times"][-1]
         return Reply(speech=phrase.format(n=words["numbers"][count]), confidence=confidence)
     return Reply(speech=rng.choice(words["free_text"]), confidence=confidence)
+
+
+def _consent_reply(
+    rng: random.Random, words: dict, plan: CalleePlan, *, keyed: bool, confidence: float
+) -> Reply:
+    """The answer to the consent question the plan decided: yes, no, or do not call me."""
+    if plan.consents:
+        if keyed:
+            return Reply(digits="1")
+        return Reply(speech=rng.choice(words["yes"]), confidence=confidence)
+    if plan.asks_not_to_be_called:
+        return Reply(speech=rng.choice(words["do_not_call"]), confidence=confidence)
+    if keyed:
+        return Reply(digits="2")
+    return Reply(speech=rng.choice(words["no"]), confidence=confidence)
 
 
 @functools.cache

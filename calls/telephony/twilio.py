@@ -26,6 +26,7 @@ import email.utils
 import functools
 import logging
 import re
+from typing import overload
 from urllib.parse import urlsplit
 
 import requests
@@ -240,6 +241,10 @@ def _timestamp(value: str) -> dt.datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
+@overload
+def _whole_number(form: QueryDict, name: str, *, default: int) -> int: ...
+@overload
+def _whole_number(form: QueryDict, name: str, *, default: None = None) -> int | None: ...
 def _whole_number(form: QueryDict, name: str, *, default: int | None = None) -> int | None:
     value = form.get(name, "")
     if value == "":

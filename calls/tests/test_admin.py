@@ -53,7 +53,8 @@ def test_an_admin_edits_the_provider_configuration(client, admin_user):
     )
     assert config.dialling_paused_until is None  # cleared: dialling resumes at once
     log = AuditLog.objects.get(action="provider_config.update")
-    assert "max_concurrent_calls" in log.details["changed"] and log.actor == admin_user
+    assert "max_concurrent_calls" in log.details["changed"]
+    assert log.actor == admin_user
 
 
 def test_rates_out_of_range_are_refused(client, admin_user):
@@ -61,15 +62,15 @@ def test_rates_out_of_range_are_refused(client, admin_user):
     client.force_login(admin_user)
     url = reverse("admin:calls_providerconfig_change", args=[config.pk])
     response = client.post(url, form_data(config, sim_answer_rate=1.5))
-    assert response.status_code == 200 and "Simulator rates are between 0 and 1." in (
-        response.content.decode()
-    )
+    assert response.status_code == 200
+    assert "Simulator rates are between 0 and 1." in (response.content.decode())
 
 
 def test_managers_cannot_reach_the_admin(client, manager_user):
     client.force_login(manager_user)
     response = client.get(reverse("admin:calls_providerconfig_changelist"))
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
 
 
 def test_twilio_without_its_settings_is_refused_with_the_reason(client, admin_user, settings):

@@ -39,7 +39,7 @@ def url(call_id):
 
 
 @pytest.mark.parametrize(
-    "persona,status",
+    ("persona", "status"),
     [("admin", 200), ("manager", 200), ("viewer", 403), ("anonymous", 401)],
     indirect=["persona"],
 )
@@ -49,7 +49,8 @@ def test_role_matrix(persona_api, call, status):
 
 def test_a_missing_call_is_404(manager_api):
     response = manager_api.get(url(uuid.uuid4()))
-    assert response.status_code == 404 and response.json() == {"detail": "No such call."}
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such call."}
 
 
 def test_the_call_in_full(manager_api, call):
@@ -88,7 +89,8 @@ def test_a_call_in_flight_shows_what_the_dialogue_heard_so_far(manager_api):
         }
     )
     data = manager_api.get(url(attempt.pk)).json()
-    assert data["outcome"] is None and data["ended_at"] is None
+    assert data["outcome"] is None
+    assert data["ended_at"] is None
     assert [(a["answer"], a["confidence"]) for a in data["answers"]] == [("7", 0.91)]
 
 

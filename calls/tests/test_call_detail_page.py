@@ -27,7 +27,7 @@ def calls():
 
 
 @pytest.mark.parametrize(
-    "persona,status", [("admin", 200), ("manager", 200), ("viewer", 403)], indirect=["persona"]
+    ("persona", "status"), [("admin", 200), ("manager", 200), ("viewer", 403)], indirect=["persona"]
 )
 def test_role_matrix(persona_client, calls, status):
     assert persona_client.get(reverse("call_detail", args=[calls[1].pk])).status_code == status
@@ -35,7 +35,8 @@ def test_role_matrix(persona_client, calls, status):
 
 def test_anonymous_goes_to_the_login_page(client, calls):
     response = client.get(reverse("call_detail", args=[calls[1].pk]))
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
 
 
 def test_a_missing_call_is_404(client, manager_user):
@@ -52,7 +53,8 @@ def test_the_page_shows_the_call(client, manager_user, calls, django_assert_num_
         response = client.get(reverse("call_detail", args=[second.pk]))
     page = response.content.decode()
     assert "+393331234567" in page
-    assert "faster support" in page and second.campaign.question_3_text in page
+    assert "faster support" in page
+    assert second.campaign.question_3_text in page
     assert "callee: said “sì” (0.90) → yes" in page
     assert "status:ringing:2" in page
     assert reverse("call_detail", args=[first.pk]) in page  # the other attempt, linked

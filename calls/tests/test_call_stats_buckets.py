@@ -170,9 +170,14 @@ def test_a_call_given_back_after_a_provider_outage_is_a_failed_attempt(campaign)
 
 def test_a_rolled_back_close_leaves_no_bucket(campaign):
     attempt = in_flight(campaign, NOON)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        close(attempt, CallOutcome.COMPLETED, talk=10)
-        raise RuntimeError("the caller's transaction fails after the close")
+
+    def close_in_a_failing_transaction():
+        with transaction.atomic():
+            close(attempt, CallOutcome.COMPLETED, talk=10)
+            raise RuntimeError("the caller's transaction fails after the close")
+
+    with pytest.raises(RuntimeError, match="fails after the close"):
+        close_in_a_failing_transaction()
     assert buckets(campaign) == []
 
 

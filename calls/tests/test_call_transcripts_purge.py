@@ -40,12 +40,14 @@ def test_purges_the_words_of_calls_past_the_retention_period():
     assert call_transcripts_purge(now=NOW) == 1
 
     old.refresh_from_db(), recent.refresh_from_db(), response.refresh_from_db()
-    assert old.transcript == "" and recent.transcript.startswith("q1: eight")
+    assert old.transcript == ""
+    assert recent.transcript.startswith("q1: eight")
     assert CallEvent.objects.get(attempt=old, status="dialogue").payload == {}
     assert CallEvent.objects.get(attempt=recent, status="dialogue").payload == SPOKEN
     # What the call established stays: the status event, the outcome, the answers.
     assert CallEvent.objects.get(attempt=old, status="completed").payload != {}
-    assert old.outcome == "completed" and response.q3_answer == "slow"
+    assert old.outcome == "completed"
+    assert response.q3_answer == "slow"
 
 
 def test_calls_in_flight_and_already_purged_calls_are_left_alone():

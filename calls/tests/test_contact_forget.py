@@ -58,13 +58,16 @@ def test_deletes_the_number_everywhere_and_keeps_the_rest(admin_user, held):
 
     assert (report.contacts, report.campaigns, report.attempts) == (2, 2, 3)
     assert not Contact.objects.filter(phone_number=NUMBER).exists()
-    assert not SurveyResponse.objects.exists() and not SurveyEvent.objects.exists()
-    assert not EmailNotification.objects.exists() and not CallEvent.objects.exists()
+    assert not SurveyResponse.objects.exists()
+    assert not SurveyEvent.objects.exists()
+    assert not EmailNotification.objects.exists()
+    assert not CallEvent.objects.exists()
     assert list(CallAttempt.objects.values_list("contact_id", flat=True)) == [held["neighbour"].pk]
     # The statistics no longer count the forgotten calls.
     stats = campaign_stats(campaign=first)
     assert stats["call_outcomes"]["total_attempts"] == 1
-    assert stats["call_outcomes"]["no_answer"] == 1 and stats["call_outcomes"]["busy"] == 0
+    assert stats["call_outcomes"]["no_answer"] == 1
+    assert stats["call_outcomes"]["busy"] == 0
     assert stats["contacts"]["total"] == 1
     assert campaign_stats(campaign=second)["call_outcomes"]["total_attempts"] == 0
     # "Do not call me" outlives the person's data.
@@ -92,9 +95,11 @@ def test_the_audit_log_has_counts_and_no_number(admin_user, held):
     contact_forget(phone_number=NUMBER, actor=admin_user)
     log = AuditLog.objects.get(action="contact.forget")
     assert log.actor == admin_user
-    assert log.details["contacts"] == 2 and log.details["call_attempts"] == 3
+    assert log.details["contacts"] == 2
+    assert log.details["call_attempts"] == 3
     assert sorted(log.details["campaign_ids"]) == sorted(str(c.pk) for c in held["campaigns"])
-    assert "4567" not in str(log.details) and "4567" not in log.object_id
+    assert "4567" not in str(log.details)
+    assert "4567" not in log.object_id
 
 
 def test_an_unknown_number_deletes_nothing(admin_user, held):
@@ -110,7 +115,7 @@ def test_a_number_that_does_not_parse(admin_user):
 
 
 @pytest.mark.parametrize(
-    "persona,status",
+    ("persona", "status"),
     [("admin", 200), ("manager", 403), ("viewer", 403), ("anonymous", 401)],
     indirect=["persona"],
 )
@@ -127,7 +132,8 @@ def test_api_role_matrix(persona_api, persona, status, held):
 )
 def test_api_bad_input_is_a_400(admin_api, payload):
     response = admin_api.post("/api/contacts/forget", payload, format="json")
-    assert response.status_code == 400 and "phone_number" in response.json()
+    assert response.status_code == 400
+    assert "phone_number" in response.json()
 
 
 def test_command(capsys, held):

@@ -48,7 +48,7 @@ def run(script, replies):
 
 
 @pytest.mark.parametrize(
-    "language,reply,intent",
+    ("language", "reply", "intent"),
     [
         ("en", keys("1"), "yes"),
         ("en", keys("2"), "no"),
@@ -114,7 +114,7 @@ def test_consent_is_heard(language, reply, intent):
 
 
 @pytest.mark.parametrize(
-    "language,text,number",
+    ("language", "text", "number"),
     [
         ("en", "7", 7),
         ("en", "I'd say 8", 8),
@@ -148,7 +148,7 @@ def test_numbers_in_words_and_digits(language, text, number):
 
 
 @pytest.mark.parametrize(
-    "reply,question_type,language,expected",
+    ("reply", "question_type", "language", "expected"),
     [
         (keys("8"), "scale", "en", ("8", 1.0)),
         (keys("10"), "scale", "en", ("10", 1.0)),
@@ -176,7 +176,7 @@ def test_answers_are_normalised_by_question_type(reply, question_type, language,
 
 
 @pytest.mark.parametrize(
-    "reply,question_type,intent",
+    ("reply", "question_type", "intent"),
     [
         (speech("what I want is faster support"), "free_text", "answer"),  # not "repeat"
         (speech("no"), "free_text", "answer"),  # "no" answers a free question
@@ -200,7 +200,7 @@ def test_questions_hear_requests_only_when_that_is_all_the_callee_said(
 
 
 @pytest.mark.parametrize(
-    "script,replies,outcome,error,answers,do_not_call",
+    ("script", "replies", "outcome", "error", "answers", "do_not_call"),
     [
         # Consent by key or by voice, three answers: completed.
         (
@@ -262,7 +262,8 @@ def test_whole_calls(script, replies, outcome, error, answers, do_not_call):
     assert state.step == dialogue.ENDED
     assert (state.outcome, state.error, state.do_not_call) == (outcome, error, do_not_call)
     assert [a.value for a in state.answers] == answers
-    assert said[-1].hangup and said[-1].expect == ""
+    assert said[-1].hangup
+    assert said[-1].expect == ""
     assert [t.turn for t in said] == list(range(1, len(replies) + 2))
     assert all(t.language == script.language for t in said)
 
@@ -272,23 +273,27 @@ def test_prompts_in_order_with_hints_and_second_chances():
     assert (first.turn, first.say, first.expect, first.hangup) == (1, EN.intro, "consent", False)
     state, again, heard = dialogue.advance(EN, state, Reply())
     assert heard.intent == "silence"
-    assert again.say.startswith("Sorry, I did not catch that.") and again.expect == "consent"
+    assert again.say.startswith("Sorry, I did not catch that.")
+    assert again.expect == "consent"
     state, q1, _ = dialogue.advance(EN, state, keys("1"))
     assert q1.say == "How satisfied are you? Please say or key in a number from 1 to 10."
-    assert q1.expect == "scale" and state.reasked is False  # a new step gets its own chance
+    assert q1.expect == "scale"
+    assert state.reasked is False  # a new step gets its own chance
     state, q1_again, _ = dialogue.advance(EN, state, speech("very"))
     assert q1_again.say == "Sorry, I did not catch that. " + q1.say
     state, q2, _ = dialogue.advance(EN, state, keys("7"))
-    assert q2.expect == "numeric" and q2.say.endswith("Please say or key in a number.")
+    assert q2.expect == "numeric"
+    assert q2.say.endswith("Please say or key in a number.")
     state, q3, _ = dialogue.advance(EN, state, keys("3"))
     assert q3.expect == "free_text"
     state, goodbye, heard = dialogue.advance(EN, state, speech("all good"))
     assert heard == dialogue.Heard("answer", "all good")
-    assert goodbye.hangup and "Thank you very much" in goodbye.say
+    assert goodbye.hangup
+    assert "Thank you very much" in goodbye.say
 
 
 @pytest.mark.parametrize(
-    "script,replies,goodbye",
+    ("script", "replies", "goodbye"),
     [
         (EN, [keys("2")], "No problem, thank you for your time. Goodbye."),
         (EN, [speech("don't call me")], "Understood: we will not call you again. Goodbye."),

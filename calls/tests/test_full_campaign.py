@@ -61,7 +61,9 @@ def test_a_campaign_runs_to_completion_with_every_count_consistent(campaign):
     states = collections.Counter(c.state for c in contacts)
     assert sum(states.values()) == 200
     assert set(states) <= {"completed", "refused", "not_reached", "excluded"}
-    assert states["completed"] > 50 and states["refused"] > 5 and states["not_reached"] > 0
+    assert states["completed"] > 50
+    assert states["refused"] > 5
+    assert states["not_reached"] > 0
 
     # Attempts agree with the outcome rules, contact by contact.
     attempts = collections.defaultdict(list)
@@ -81,7 +83,8 @@ def test_a_campaign_runs_to_completion_with_every_count_consistent(campaign):
         if contact.state in ("completed", "refused"):
             assert last.outcome == contact.state
         else:
-            assert contact.state == "not_reached" and len(mine) == 3
+            assert contact.state == "not_reached"
+            assert len(mine) == 3
             assert last.outcome in ("no_answer", "busy", "failed")
         for earlier, later in zip(mine, mine[1:], strict=False):
             assert later.started_at >= earlier.ended_at + dt.timedelta(minutes=60)
@@ -91,8 +94,11 @@ def test_a_campaign_runs_to_completion_with_every_count_consistent(campaign):
     assert responses.count() == states["completed"]
     for response in responses:
         assert response.call_attempt.outcome == "completed"
-        assert response.q1_answer and response.q2_answer and response.q3_answer
-        assert 1 <= int(response.q1_answer) <= 10 and int(response.q2_answer) >= 0
+        assert response.q1_answer
+        assert response.q2_answer
+        assert response.q3_answer
+        assert 1 <= int(response.q1_answer) <= 10
+        assert int(response.q2_answer) >= 0
 
     # Outcome events: one per final contact that was called, all processed.
     events = dict(

@@ -44,7 +44,8 @@ def test_an_event_becomes_one_email_rendered_from_the_campaigns_template(campaig
     summary = notifications_drain()
     assert (summary.events, summary.emails_queued, summary.sent, summary.failed) == (1, 1, 1, 0)
     [message] = mail.outbox
-    assert message.subject == "Thanks CRM-1" and message.to == ["ann@example.org"]
+    assert message.subject == "Thanks CRM-1"
+    assert message.to == ["ann@example.org"]
     # Plain values only: the template cannot reach the phone number (or anything else).
     assert message.body == "You said 9 for Winter survey. "
     assert message.alternatives[0].content == "<p>&lt;b&gt;speed&lt;/b&gt;</p>"
@@ -61,11 +62,12 @@ def test_a_second_drain_never_sends_again(campaign):
     SurveyEvent.objects.update(processed_at=None)  # even if the event were seen again
     summary = notifications_drain()
     assert (summary.emails_queued, summary.sent) == (1, 0)  # queued, but unique: no new row
-    assert len(mail.outbox) == 1 and EmailNotification.objects.count() == 1
+    assert len(mail.outbox) == 1
+    assert EmailNotification.objects.count() == 1
 
 
 @pytest.mark.parametrize(
-    "kind,email", [("survey.not_reached", "x@example.org"), ("survey.completed", "")]
+    ("kind", "email"), [("survey.not_reached", "x@example.org"), ("survey.completed", "")]
 )
 def test_no_template_or_no_address_means_no_email(campaign, kind, email):
     happened = event(campaign, type=kind, email=email)
@@ -92,7 +94,8 @@ def test_a_failing_server_is_retried_with_back_off_then_given_up(campaign, setti
         assert notifications_drain(now=now).failed == 1
         email = EmailNotification.objects.get()
         assert (email.status, email.attempts) == ("pending", attempt)
-        assert email.next_attempt_at == now + wait and "ConnectionRefusedError" in email.error
+        assert email.next_attempt_at == now + wait
+        assert "ConnectionRefusedError" in email.error
         assert notifications_drain(now=now + wait - dt.timedelta(seconds=1)).failed == 0  # waits
         now += wait
     assert notifications_drain(now=now).failed == 1
@@ -125,7 +128,8 @@ def test_a_broken_template_fails_for_good_with_the_reason(campaign):
     event(campaign, type="survey.refused")
     assert notifications_drain().failed == 1
     email = EmailNotification.objects.get()
-    assert email.status == "failed" and email.error.startswith("Template error:")
+    assert email.status == "failed"
+    assert email.error.startswith("Template error:")
     assert mail.outbox == []
 
 
@@ -140,4 +144,5 @@ def test_a_template_that_cannot_render_fails_alone_and_the_others_go_out(campaig
     assert (summary.sent, summary.failed) == (1, 1)
     assert [m.to for m in mail.outbox] == [["bob@example.org"]]
     broken = EmailNotification.objects.get(to_email="ann@example.org")
-    assert broken.status == "failed" and "letterhead.txt" in broken.error
+    assert broken.status == "failed"
+    assert "letterhead.txt" in broken.error

@@ -17,7 +17,7 @@ S = ContactState
 
 
 @pytest.mark.parametrize(
-    "outcome,attempts,excluded,state,event,retry",
+    ("outcome", "attempts", "excluded", "state", "event", "retry"),
     [
         ("completed", 1, False, S.COMPLETED, "survey.completed", False),
         ("completed", 3, True, S.COMPLETED, "survey.completed", False),  # answered: it counts
@@ -46,7 +46,7 @@ def test_contact_move_rejects_an_unknown_outcome():
 
 
 @pytest.mark.parametrize(
-    "status,answered,error_code,expected",
+    ("status", "answered", "error_code", "expected"),
     [
         ("busy", False, "", ("busy", "")),
         ("no_answer", False, "", ("no_answer", "")),
@@ -109,7 +109,8 @@ def test_completed_call_writes_answers_and_event():
     )
     assert response.call_attempt == attempt
     event = SurveyEvent.objects.get(contact=contact)
-    assert event.type == "survey.completed" and event.call_attempt == attempt
+    assert event.type == "survey.completed"
+    assert event.call_attempt == attempt
     assert event.payload == {
         "call_id": str(attempt.pk),
         "outcome": "completed",
@@ -127,7 +128,8 @@ def test_unanswered_call_with_attempts_left_retries_after_the_interval():
     interval = dt.timedelta(minutes=attempt.campaign.retry_interval_minutes)
     assert (contact.state, contact.last_outcome) == (S.PENDING, "busy")
     assert contact.next_attempt_at == ended + interval
-    assert not SurveyEvent.objects.exists() and not SurveyResponse.objects.exists()
+    assert not SurveyEvent.objects.exists()
+    assert not SurveyResponse.objects.exists()
 
 
 @pytest.mark.django_db
@@ -137,7 +139,8 @@ def test_last_attempt_unanswered_is_not_reached_with_an_event():
     contact = contact_of(attempt)
     assert (contact.state, contact.next_attempt_at) == (S.NOT_REACHED, None)
     event = SurveyEvent.objects.get()
-    assert event.type == "survey.not_reached" and event.payload["attempts"] == 3
+    assert event.type == "survey.not_reached"
+    assert event.payload["attempts"] == 3
 
 
 @pytest.mark.django_db

@@ -65,7 +65,7 @@ def test_twilio_cannot_be_chosen_without_its_settings(admin_user, settings):
 
 
 @pytest.mark.parametrize(
-    "persona,status",
+    ("persona", "status"),
     [("admin", 200), ("manager", 403), ("viewer", 403), ("anonymous", 401)],
     indirect=["persona"],
 )
@@ -78,7 +78,8 @@ def test_api_role_matrix(persona_api, persona, status):
 
 def test_api_reads_and_updates(admin_api):
     body = admin_api.get(URL).json()
-    assert body["provider"] == "simulator" and body["max_concurrent_calls"] == 10
+    assert body["provider"] == "simulator"
+    assert body["max_concurrent_calls"] == 10
     body.update(max_concurrent_calls=30, calls_per_second="2.50")
     response = admin_api.put(URL, body, format="json")
     assert response.status_code == 200, response.json()
@@ -89,7 +90,7 @@ def test_api_reads_and_updates(admin_api):
 
 
 @pytest.mark.parametrize(
-    "payload,field",
+    ("payload", "field"),
     [
         ({"provider": "carrier-pigeon"}, "provider"),
         ({"max_concurrent_calls": -1}, "max_concurrent_calls"),

@@ -27,7 +27,8 @@ def test_one_tick(capsys, provider_config, open_campaign, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         call_command("run_scheduler", "--once")
     out = capsys.readouterr().out
-    assert "1 calls placed" in out and "1 stale calls closed" in out
+    assert "1 calls placed" in out
+    assert "1 stale calls closed" in out
     run = SchedulerRun.objects.get()
     assert (run.campaigns_seen, run.calls_placed) == (1, 1)
     stale.refresh_from_db()

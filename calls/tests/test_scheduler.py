@@ -56,7 +56,8 @@ def test_a_contact_in_an_unknown_zone_is_skipped_and_reported(network, provider_
     campaign = CampaignFactory(status="running")
     ContactFactory(campaign=campaign, timezone="Mars/Olympus_Mons")
     run = tick(network)
-    assert network.dialled == [] and run.details["unknown_time_zones"] == ["Mars/Olympus_Mons"]
+    assert network.dialled == []
+    assert run.details["unknown_time_zones"] == ["Mars/Olympus_Mons"]
 
 
 def test_each_campaigns_dialable_zones_come_from_one_query(django_assert_num_queries):
@@ -141,7 +142,8 @@ def test_excluded_and_do_not_call_are_never_dialled(network, provider_config, op
     run = tick(network)
     assert network.dialled == [ok.phone_number]
     listed.refresh_from_db()
-    assert listed.state == ContactState.EXCLUDED and not listed.attempts.exists()
+    assert listed.state == ContactState.EXCLUDED
+    assert not listed.attempts.exists()
     assert run.details["excluded_at_dial_time"] == 1
     assert CallAttempt.objects.count() == 1
 
@@ -184,7 +186,8 @@ def test_a_dial_creates_the_attempt_and_sets_the_contact_in_progress(
     assert (attempt.attempt_number, attempt.outcome, attempt.started_at) == (1, None, MONDAY_15_UTC)
     assert attempt.provider_call_id == "NET-1"
     [call] = network.calls
-    assert call.call_id == str(attempt.pk) and call.language == "it"
+    assert call.call_id == str(attempt.pk)
+    assert call.language == "it"
     assert call.status_url.endswith(f"/webhooks/telephony/simulator/{attempt.pk}/status")
     assert call.dialogue_url.endswith(f"/webhooks/telephony/simulator/{attempt.pk}/dialogue?turn=0")
     assert (run.campaigns_seen, run.calls_placed, run.errors) == (1, 1, 0)
@@ -199,7 +202,8 @@ def test_concurrency_counts_calls_in_flight_everywhere(network, provider_config,
         ContactFactory(campaign=open_campaign)
     run = tick(network)
     assert len(network.dialled) == 2
-    assert run.details["in_flight"] == 1 and run.details["budget"] == 2
+    assert run.details["in_flight"] == 1
+    assert run.details["budget"] == 2
     tick(network)
     assert len(network.dialled) == 2  # all three slots busy now
 
@@ -298,7 +302,8 @@ def test_a_provider_outage_uses_no_attempt_and_backs_off(provider_config, open_c
     provider_config.save()
     network = NetworkStandIn()
     paused = tick(network, at=MONDAY_15_UTC + dt.timedelta(seconds=299))
-    assert network.dialled == [] and "paused_until" in paused.details
+    assert network.dialled == []
+    assert "paused_until" in paused.details
     tick(network, at=MONDAY_15_UTC + dt.timedelta(seconds=300))
     assert sorted(network.dialled) == sorted(c.phone_number for c in contacts)
     # The attempt given back keeps its row: the next one is number 2, the first that counts.
@@ -341,14 +346,16 @@ def test_a_campaign_with_contacts_outside_calling_hours_does_not_complete(networ
     ContactFactory(campaign=campaign, timezone="Europe/Rome")
     tick(network, at=MONDAY_22_UTC)  # Rome 23:00
     campaign.refresh_from_db()
-    assert campaign.status == CampaignStatus.RUNNING and network.dialled == []
+    assert campaign.status == CampaignStatus.RUNNING
+    assert network.dialled == []
 
 
 def test_a_live_tick_reads_the_clock(network, provider_config, open_campaign):
     ContactFactory(campaign=open_campaign)
     before = timezone.now()
     run = scheduler_tick(provider=network)
-    assert run.started_at >= before and run.calls_placed == 1
+    assert run.started_at >= before
+    assert run.calls_placed == 1
 
 
 def test_a_provider_not_available_dials_nobody_and_says_why(
@@ -464,7 +471,8 @@ def test_calls_accepted_before_an_outage_are_placed(provider_config, open_campai
         ContactFactory(campaign=open_campaign)
     network = HoldingNetwork(down_from_call=2)
     run = tick(network)
-    assert network.releases == [1] and len(network.dialled) == 1
+    assert network.releases == [1]
+    assert len(network.dialled) == 1
     assert (run.calls_placed, run.errors) == (1, 1)
     assert sorted(CallAttempt.objects.values_list("error_code", flat=True)) == [
         "",
@@ -481,7 +489,8 @@ def test_a_live_tick_places_what_it_holds_before_each_wait(provider_config, open
     network = HoldingNetwork()
     run = scheduler_tick(provider=network)
     # Pacing holds back no call that was accepted: each is placed before the wait for the next.
-    assert network.releases == [1, 1, 1] and run.calls_placed == 3
+    assert network.releases == [1, 1, 1]
+    assert run.calls_placed == 3
 
 
 def test_a_tick_that_fails_still_places_the_calls_held(provider_config, open_campaign, monkeypatch):
@@ -501,7 +510,8 @@ def test_a_tick_that_fails_still_places_the_calls_held(provider_config, open_cam
     with pytest.raises(RuntimeError):
         tick(network)
     # The calls accepted before the failure were placed (their attempts exist).
-    assert len(network.calls) == 2 and network.held is None
+    assert len(network.calls) == 2
+    assert network.held is None
 
 
 def test_attempts_are_inserted_as_bulk_create_would_insert_them(provider_config):

@@ -36,7 +36,8 @@ def test_twilio_partly_configured(settings):
     settings.PUBLIC_BASE_URL = ""
     messages = checks.check_twilio(None)
     assert ids(messages) == ["voicesurvey.E006"]
-    assert "TWILIO_AUTH_TOKEN" in messages[0].msg and "PUBLIC_BASE_URL" in messages[0].msg
+    assert "TWILIO_AUTH_TOKEN" in messages[0].msg
+    assert "PUBLIC_BASE_URL" in messages[0].msg
 
 
 def test_twilio_over_plain_http_warns(settings):
@@ -88,7 +89,7 @@ def test_the_check_creates_no_provider_configuration(settings, db):
 
 
 @pytest.mark.parametrize(
-    "name,value",
+    ("name", "value"),
     [
         ("TWILIO_MACHINE_DETECTION", "on"),
         ("TWILIO_MACHINE_OUTCOME", "voicemail"),
@@ -104,7 +105,8 @@ def test_the_check_creates_no_provider_configuration(settings, db):
 def test_a_bad_twilio_option_is_an_error_naming_it(settings, name, value):
     setattr(settings, name, value)
     (error,) = checks.check_twilio_options(None)
-    assert error.id == "voicesurvey.E009" and error.msg.startswith(f"{name}={value!r}")
+    assert error.id == "voicesurvey.E009"
+    assert error.msg.startswith(f"{name}={value!r}")
 
 
 def test_good_twilio_options_are_clean(settings):
@@ -157,10 +159,12 @@ def test_migrate_works_on_an_empty_database_and_then_the_check_bites(tmp_path):
     )
     assert manage("shell", "-c", select_twilio, database=database).returncode == 0
     checked = manage("check", "--database", "default", database=database)
-    assert checked.returncode == 1 and "voicesurvey.E008" in checked.stderr
+    assert checked.returncode == 1
+    assert "voicesurvey.E008" in checked.stderr
     # What `make run` starts with refuses to go on, saying why, instead of failing later.
     remigrated = manage("migrate", "--no-input", database=database)
-    assert remigrated.returncode == 1 and "TWILIO_ACCOUNT_SID" in remigrated.stderr
+    assert remigrated.returncode == 1
+    assert "TWILIO_ACCOUNT_SID" in remigrated.stderr
 
     configured = manage(
         "check",

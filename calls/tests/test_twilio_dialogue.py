@@ -77,7 +77,8 @@ def test_a_complete_survey_in_english(dial):
     }
     assert intro.say.attrib == {"language": "en-US", "voice": "Polly.Joanna"}
     assert intro.said == contact.campaign.intro_script
-    assert intro.redirect == action and not intro.hangs_up
+    assert intro.redirect == action
+    assert not intro.hangs_up
 
     q1 = call.reply(speech="Yes, sure.", confidence=0.91)
     assert (
@@ -91,7 +92,8 @@ def test_a_complete_survey_in_english(dial):
     q3 = call.reply(speech="three times", confidence=0.8)
     assert q3.said.startswith("What should we improve?")
     goodbye = call.reply(speech="Faster support, please.", confidence=0.72)
-    assert goodbye.gather is None and goodbye.hangs_up
+    assert goodbye.gather is None
+    assert goodbye.hangs_up
     assert goodbye.said == (
         "That was the last question. Thank you very much for your answers. Goodbye!"
     )
@@ -133,7 +135,8 @@ def test_a_complete_survey_in_italian(dial):
     call.reply(speech="otto", confidence=0.83)
     call.reply(speech="due volte", confidence=0.79)
     goodbye = call.reply(speech="prezzi più bassi", confidence=0.7)
-    assert goodbye.hangs_up and goodbye.said.endswith("Arrivederci!")
+    assert goodbye.hangs_up
+    assert goodbye.said.endswith("Arrivederci!")
     assert goodbye.say.get("language") == "it-IT"
 
     response = SurveyResponse.objects.get(contact=contact)
@@ -154,7 +157,7 @@ def test_the_contacts_language_wins_over_the_campaigns(dial):
 
 
 @pytest.mark.parametrize(
-    "reply,goodbye",
+    ("reply", "goodbye"),
     [
         ({"digits": "2"}, "No problem, thank you for your time. Goodbye."),
         ({"speech": "No thanks, not interested."}, "No problem, thank you for your time. Goodbye."),
@@ -164,7 +167,9 @@ def test_a_refusal_ends_the_call(dial, reply, goodbye):
     call, contact = dial()
     call.answer()
     twiml = call.reply(**reply)
-    assert twiml.hangs_up and twiml.gather is None and twiml.said == goodbye
+    assert twiml.hangs_up
+    assert twiml.gather is None
+    assert twiml.said == goodbye
     attempt = attempt_of(contact)
     assert (attempt.outcome, attempt.contact.state) == ("refused", ContactState.REFUSED)
     assert SurveyEvent.objects.get().type == "survey.refused"
@@ -201,7 +206,8 @@ def test_silence_is_asked_again_once_then_the_call_fails_for_a_retry(dial):
     assert again.said.startswith("Sorry, I did not catch that. Would you like to take part")
     assert not again.hangs_up
     goodbye = call.silence()
-    assert goodbye.hangs_up and goodbye.said.startswith("Sorry, we could not understand you.")
+    assert goodbye.hangs_up
+    assert goodbye.said.startswith("Sorry, we could not understand you.")
     attempt = attempt_of(contact)
     assert (attempt.outcome, attempt.error_code) == ("failed", "no_input")
     assert attempt.contact.state == ContactState.PENDING
@@ -218,7 +224,8 @@ def test_a_hang_up_mid_survey_fails_the_attempt(dial):
     assert (attempt.outcome, attempt.error_code) == ("failed", "hung_up")
     # A late gather post for the finished call just hangs up.
     late = call.reply(digits="8")
-    assert late.hangs_up and late.say is None
+    assert late.hangs_up
+    assert late.say is None
 
 
 def test_a_turn_costs_a_handful_of_queries(dial, django_assert_num_queries):
@@ -249,12 +256,15 @@ def test_a_machine_is_hung_up_on_as_no_answer(dial, settings):
     settings.TWILIO_MACHINE_DETECTION = "Enable"
     call, contact = dial()
     twiml = call.answer(AnsweredBy="machine_start", MachineDetectionDuration="2413")
-    assert twiml.hangs_up and twiml.say is None and twiml.gather is None
+    assert twiml.hangs_up
+    assert twiml.say is None
+    assert twiml.gather is None
     attempt = attempt_of(contact)
     assert (attempt.outcome, attempt.error_code) == ("no_answer", "answering_machine")
     assert attempt.contact.state == ContactState.PENDING
     assert attempt.contact.next_attempt_at is not None  # retried, as nobody answered
-    assert attempt.dialogue_step == "" and "answering machine: (hung up)" in attempt.transcript
+    assert attempt.dialogue_step == ""
+    assert "answering machine: (hung up)" in attempt.transcript
     assert not SurveyEvent.objects.exists()
     call.status("completed", CallDuration="4", AnsweredBy="machine_start")
     assert attempt_of(contact).error_code == "answering_machine"
@@ -265,7 +275,8 @@ def test_a_message_is_left_after_the_beep_when_configured(dial, settings):
     settings.TWILIO_MACHINE_OUTCOME = "left_message"
     call, contact = dial(preferred_language="it")
     twiml = call.answer(AnsweredBy="machine_end_beep")
-    assert twiml.hangs_up and twiml.gather is None
+    assert twiml.hangs_up
+    assert twiml.gather is None
     assert twiml.said.startswith("Buongiorno, questa è una chiamata automatica")
     assert twiml.say.get("language") == "it-IT"
     attempt = attempt_of(contact)
@@ -293,5 +304,6 @@ def test_a_person_gets_the_survey(dial, settings, answered_by):
     settings.TWILIO_MACHINE_DETECTION = "Enable"
     call, contact = dial()
     intro = call.answer(AnsweredBy=answered_by)
-    assert intro.said == contact.campaign.intro_script and intro.gather is not None
+    assert intro.said == contact.campaign.intro_script
+    assert intro.gather is not None
     assert attempt_of(contact).outcome is None

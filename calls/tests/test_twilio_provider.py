@@ -113,7 +113,7 @@ def test_answering_machine_detection_is_asked_for_when_set(twilio, open_campaign
 
 
 @pytest.mark.parametrize(
-    "status,code,message,error_code",
+    ("status", "code", "message", "error_code"),
     [
         (
             400,
@@ -160,14 +160,15 @@ def test_a_number_twilio_refuses_fails_its_attempt_and_dialling_goes_on(
     assert reload(other).state == ContactState.IN_PROGRESS
     assert reload(twilio).dialling_paused_until is None
     # Twilio's message quotes the number; it reaches neither the logs nor the run's record.
-    assert "+39347" not in caplog.text and "+39347" not in json.dumps(run.details)
+    assert "+39347" not in caplog.text
+    assert "+39347" not in json.dumps(run.details)
 
 
 # --- Twilio is unavailable, or refuses us: no attempt used, dialling backs off --------------------
 
 
 @pytest.mark.parametrize(
-    "status,body",
+    ("status", "body"),
     [
         (401, error_body(401, 20003, "Authenticate")),
         (403, error_body(403, 20005, "Account not active")),
@@ -248,7 +249,8 @@ def test_a_lost_answer_keeps_the_attempt_in_flight_and_is_never_retried(
     run = tick(api.client(timeout=0.3))
 
     # Sent once (no retry that could ring twice), not given back (no second dial later).
-    assert len(api.received) == 1 and b"POST /2010-04-01/Accounts/" in api.received[0]
+    assert len(api.received) == 1
+    assert b"POST /2010-04-01/Accounts/" in api.received[0]
     assert (run.calls_placed, run.errors) == (1, 0)
     attempt = CallAttempt.objects.get()
     assert (attempt.outcome, attempt.provider_call_id) == (None, "")
@@ -276,7 +278,8 @@ def test_an_unknown_outcome_is_neither_retried_nor_given_back(twilio, open_campa
     contact = ContactFactory(campaign=open_campaign)
     http = FakeTwilioHttp(answer)
     run = tick(http)
-    assert len(http.requests) == 1 and run.errors == 0
+    assert len(http.requests) == 1
+    assert run.errors == 0
     assert CallAttempt.objects.get().outcome is None
     assert reload(contact).state == ContactState.IN_PROGRESS
 
@@ -300,7 +303,8 @@ def test_a_real_http_round_trip_through_twilios_own_client(twilio, open_campaign
     assert run.calls_placed == 1
     assert CallAttempt.objects.get().provider_call_id == "CA" + "7" * 32
     body = api.received[0].partition(b"\r\n\r\n")[2]
-    assert b"To=%2B393471234567" in body and b"StatusCallbackEvent=initiated" in body
+    assert b"To=%2B393471234567" in body
+    assert b"StatusCallbackEvent=initiated" in body
 
 
 # --- Getting the provider ------------------------------------------------------------------------
@@ -309,7 +313,8 @@ def test_a_real_http_round_trip_through_twilios_own_client(twilio, open_campaign
 def test_production_uses_twilios_http_client_with_our_timeout_and_no_retries(twilio, settings):
     settings.TWILIO_HTTP_TIMEOUT_SECONDS = 7.5
     http = TwilioProvider().client.http_client
-    assert isinstance(http, TwilioHttpClient) and http.timeout == 7.5
+    assert isinstance(http, TwilioHttpClient)
+    assert http.timeout == 7.5
     assert http.session.get_adapter("https://api.twilio.com").max_retries.total == 0
 
 
@@ -340,6 +345,7 @@ def test_without_twilio_settings_the_simulator_still_dials(
     ContactFactory(campaign=open_campaign)
     with django_capture_on_commit_callbacks(execute=True):
         run = scheduler_tick(now=MONDAY_15_UTC)
-    assert run.calls_placed == 1 and CallAttempt.objects.get().provider == "simulator"
+    assert run.calls_placed == 1
+    assert CallAttempt.objects.get().provider == "simulator"
     assert ProviderConfig.objects.get().provider == "simulator"
     assert CallEvent.objects.exists()  # the simulated callee ran through the webhooks

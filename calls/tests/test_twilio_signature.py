@@ -99,7 +99,8 @@ def test_a_genuine_request_replayed_against_another_call_is_refused(client, clou
     )
     assert response.status_code == 403
     other.refresh_from_db()
-    assert other.outcome is None and unchanged(attempt)
+    assert other.outcome is None
+    assert unchanged(attempt)
 
 
 def test_the_signature_is_checked_before_the_call_is_looked_up(client, attempt):
@@ -114,7 +115,7 @@ def test_the_signature_is_checked_before_the_call_is_looked_up(client, attempt):
 
 
 @pytest.mark.parametrize(
-    "public,signed_for",
+    ("public", "signed_for"),
     [
         # Twilio may sign with the default port or without it, whichever we were given.
         ("https://surveys.example.com", "https://surveys.example.com:443"),
@@ -158,7 +159,8 @@ def test_a_signature_for_another_url_is_refused(cloud, attempt, signed_for):
     fields = status_fields(cloud)
     signed_url = cloud.status_callback.replace("https://surveys.example.com", signed_for)
     response = cloud.post(cloud.status_callback, fields, signature=sign(signed_url, fields))
-    assert response.status_code == 403 and unchanged(attempt)
+    assert response.status_code == 403
+    assert unchanged(attempt)
 
 
 def test_the_dialogue_query_string_is_part_of_what_is_signed(cloud, attempt):
@@ -172,7 +174,7 @@ PROXIED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "calls.example.org"
 
 
 @pytest.mark.parametrize(
-    "headers,signed_for",
+    ("headers", "signed_for"),
     [
         (PROXIED, "https://calls.example.org"),
         (
@@ -207,7 +209,8 @@ def test_the_proxys_headers_are_ignored_unless_trusted(cloud, attempt, settings)
     response = cloud.post(
         cloud.status_callback, fields, signature=sign(signed_url, fields), headers=PROXIED
     )
-    assert response.status_code == 403 and unchanged(attempt)
+    assert response.status_code == 403
+    assert unchanged(attempt)
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,7 @@ def test_queued_counts_as_initiated(cloud, attempt):
 
 
 @pytest.mark.parametrize(
-    "call_status,extra,outcome,error_code",
+    ("call_status", "extra", "outcome", "error_code"),
     [
         ("busy", {"SipResponseCode": "486"}, "busy", ""),
         ("no-answer", {"SipResponseCode": "487"}, "no_answer", ""),
@@ -114,7 +114,8 @@ def test_a_duplicate_callback_is_stored_once_and_changes_nothing(cloud, attempt)
     assert again.status_code == 200
     assert CallEvent.objects.filter(status="busy").count() == 1
     attempt = reload(attempt)
-    assert attempt.outcome == "busy" and attempt.contact.next_attempt_at == retry_at
+    assert attempt.outcome == "busy"
+    assert attempt.contact.next_attempt_at == retry_at
 
 
 def test_callbacks_out_of_order_never_move_the_call_backwards(cloud, attempt):
@@ -142,7 +143,7 @@ def test_the_final_callback_first_then_the_rest(cloud, attempt):
 
 
 @pytest.mark.parametrize(
-    "answered_by,error_code", [("machine_start", "answering_machine"), ("fax", "fax")]
+    ("answered_by", "error_code"), [("machine_start", "answering_machine"), ("fax", "fax")]
 )
 def test_a_call_a_machine_took_ends_as_no_answer(cloud, attempt, answered_by, error_code):
     cloud.status("in-progress", AnsweredBy=answered_by)
@@ -159,7 +160,7 @@ def test_an_unreadable_timestamp_counts_at_arrival(cloud, attempt):
 
 
 @pytest.mark.parametrize(
-    "fields,message",
+    ("fields", "message"),
     [
         ({"CallStatus": "exploded"}, "CallStatus: 'exploded' is not one of"),
         ({"SequenceNumber": "two"}, "SequenceNumber: a whole number from 0 to 10000"),
@@ -170,15 +171,19 @@ def test_an_unreadable_timestamp_counts_at_arrival(cloud, attempt):
 def test_a_signed_but_unreadable_callback_is_400(cloud, attempt, fields, message):
     body = {**cloud.call_fields("ringing"), "SequenceNumber": "1", **fields}
     response = cloud.post(cloud.status_callback, body)
-    assert response.status_code == 400 and response.json()["detail"].startswith(message)
-    assert not CallEvent.objects.exists() and reload(attempt).provider_raw_status == ""
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(message)
+    assert not CallEvent.objects.exists()
+    assert reload(attempt).provider_raw_status == ""
 
 
 def test_the_stored_event_keeps_no_phone_number(cloud, attempt):
     cloud.status("completed", CallDuration="3")
     payload = CallEvent.objects.get().payload
-    assert payload["CallSid"] == CALL_SID and payload["CallDuration"] == "3"
-    assert "To" not in payload and "Called" not in payload
+    assert payload["CallSid"] == CALL_SID
+    assert payload["CallDuration"] == "3"
+    assert "To" not in payload
+    assert "Called" not in payload
     assert attempt.contact.phone_number not in json.dumps(payload)
 
 

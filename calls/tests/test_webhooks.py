@@ -38,7 +38,8 @@ def reload(attempt):
 
 def test_a_signed_event_is_stored_and_applied(post_simulator, attempt):
     response = status(post_simulator, attempt, "ringing", 2, provider_call_id="SIM-abc")
-    assert response.status_code == 200 and response.json() == {"result": "applied"}
+    assert response.status_code == 200
+    assert response.json() == {"result": "applied"}
     event = CallEvent.objects.get()
     assert (event.attempt_id, event.event_key, event.status) == (
         attempt.pk,
@@ -61,7 +62,8 @@ def test_a_bad_or_missing_signature_is_refused_and_changes_nothing(
     response = post_simulator(attempt.pk, {}, body=body, signature=signature)
     assert response.status_code == 403
     assert response.json() == {"detail": "Invalid or missing webhook signature."}
-    assert not CallEvent.objects.exists() and reload(attempt).outcome is None
+    assert not CallEvent.objects.exists()
+    assert reload(attempt).outcome is None
 
 
 def test_a_signature_from_another_key_is_refused(post_simulator, attempt, settings):
@@ -77,7 +79,8 @@ def test_a_genuine_event_replayed_against_another_call_is_refused(post_simulator
     body = json.dumps({"call_id": str(attempt.pk), "status": "busy", "sequence": 3}).encode()
     response = post_simulator(other.pk, {}, body=body, signature=sign(body))
     assert response.status_code == 403
-    assert reload(other).outcome is None and reload(attempt).outcome is None
+    assert reload(other).outcome is None
+    assert reload(attempt).outcome is None
 
 
 def test_the_signature_is_checked_before_the_call_is_looked_up(post_simulator):
@@ -108,14 +111,14 @@ def test_webhooks_need_no_session_and_no_csrf_token(attempt):
 )
 def test_an_unknown_provider_is_404(client, path):
     response = client.post(path, data=b"{}", content_type="application/json")
-    assert response.status_code == 404 and response.json() == {
-        "detail": "Unknown telephony provider."
-    }
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Unknown telephony provider."}
 
 
 def test_a_malformed_call_id_is_404(post_simulator):
     response = post_simulator("not-a-uuid", {"status": "ringing", "sequence": 1})
-    assert response.status_code == 404 and response.json() == {"detail": "Unknown call."}
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Unknown call."}
 
 
 def test_a_call_of_another_provider_is_404(post_simulator):
@@ -125,11 +128,12 @@ def test_a_call_of_another_provider_is_404(post_simulator):
 
 def test_only_post(client, attempt):
     response = client.get(simulator_url(attempt.pk))
-    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
 
 
 @pytest.mark.parametrize(
-    "body,message",
+    ("body", "message"),
     [
         (b"not json", "The body is not JSON."),
         (b"[1, 2]", "The body must be a JSON object."),
@@ -166,10 +170,12 @@ def test_a_replayed_event_changes_nothing(post_simulator, attempt):
     assert status(post_simulator, attempt, "busy", 3).json() == {"result": "closed"}
     contact_after_first = reload(attempt).contact.next_attempt_at
     response = status(post_simulator, attempt, "busy", 3)
-    assert response.status_code == 200 and response.json() == {"result": "duplicate"}
+    assert response.status_code == 200
+    assert response.json() == {"result": "duplicate"}
     assert CallEvent.objects.count() == 1
     attempt = reload(attempt)
-    assert attempt.outcome == "busy" and attempt.contact.next_attempt_at == contact_after_first
+    assert attempt.outcome == "busy"
+    assert attempt.contact.next_attempt_at == contact_after_first
 
 
 def test_a_late_ringing_never_reopens_a_finished_attempt(post_simulator, attempt):
@@ -243,7 +249,8 @@ def test_a_whole_survey_over_the_dialogue_webhook(post_simulator, attempt):
     q3 = say(post_simulator, attempt, 3, speech="three times", confidence=0.8)
     assert (q2["expect"], q3["expect"]) == ("numeric", "free_text")
     goodbye = say(post_simulator, attempt, 4, speech="faster support", confidence=0.7)
-    assert goodbye["hangup"] and goodbye["expect"] == ""
+    assert goodbye["hangup"]
+    assert goodbye["expect"] == ""
 
     attempt = reload(attempt)
     assert (attempt.outcome, attempt.dialogue_step) == ("completed", "ended")
@@ -268,7 +275,8 @@ def test_a_repeated_dialogue_request_gets_the_same_prompt_and_advances_once(
     say(post_simulator, attempt, 0)
     first = say(post_simulator, attempt, 1, digits="1")
     again = say(post_simulator, attempt, 1, digits="1")
-    assert first == again and first["turn"] == 2
+    assert first == again
+    assert first["turn"] == 2
     stale = say(post_simulator, attempt, 1, digits="2")  # an answer to a prompt long gone
     assert stale == first
     assert reload(attempt).metadata["dialogue"]["step"] == "q1"
@@ -280,7 +288,8 @@ def test_a_refusal_by_keys_ends_the_call(post_simulator, attempt):
     goodbye = say(post_simulator, attempt, 1, digits="2")
     assert goodbye["hangup"]
     attempt = reload(attempt)
-    assert attempt.outcome == "refused" and attempt.contact.state == ContactState.REFUSED
+    assert attempt.outcome == "refused"
+    assert attempt.contact.state == ContactState.REFUSED
     assert SurveyEvent.objects.get().type == "survey.refused"
 
 
@@ -291,7 +300,8 @@ def test_do_not_call_me_excludes_the_number_everywhere(post_simulator, attempt):
     attempt = reload(attempt)
     assert attempt.outcome == "refused"
     entry = ExclusionEntry.objects.get()
-    assert entry.phone_number == attempt.contact.phone_number and "survey call" in entry.reason
+    assert entry.phone_number == attempt.contact.phone_number
+    assert "survey call" in entry.reason
     elsewhere.refresh_from_db()
     assert elsewhere.state == ContactState.EXCLUDED
 
@@ -299,7 +309,8 @@ def test_do_not_call_me_excludes_the_number_everywhere(post_simulator, attempt):
 def test_two_silences_fail_the_call_for_a_retry(post_simulator, attempt):
     say(post_simulator, attempt, 0)
     again = say(post_simulator, attempt, 1)
-    assert again["expect"] == "consent" and not again["hangup"]
+    assert again["expect"] == "consent"
+    assert not again["hangup"]
     assert say(post_simulator, attempt, 2)["hangup"]
     attempt = reload(attempt)
     assert (attempt.outcome, attempt.error_code) == ("failed", "no_input")
@@ -310,7 +321,8 @@ def test_the_dialogue_of_a_call_already_over_just_hangs_up(post_simulator, attem
     say(post_simulator, attempt, 0)
     status(post_simulator, attempt, "completed", 4)  # hung up during the intro
     turn = say(post_simulator, attempt, 1, digits="1")
-    assert turn["hangup"] and turn["say"] == ""
+    assert turn["hangup"]
+    assert turn["say"] == ""
     assert reload(attempt).outcome == "failed"
 
 
@@ -319,13 +331,12 @@ def test_an_italian_contact_gets_the_dialogue_in_italian(post_simulator):
     attempt = CallAttemptFactory(contact=contact)
     say(post_simulator, attempt, 0)
     q1 = say(post_simulator, attempt, 1, speech="sì, certo", confidence=0.9)
-    assert q1["language"] == "it" and q1["say"].endswith(
-        "Dica o digiti un numero da 1 a 10, per favore."
-    )
+    assert q1["language"] == "it"
+    assert q1["say"].endswith("Dica o digiti un numero da 1 a 10, per favore.")
 
 
 @pytest.mark.parametrize(
-    "reply,message",
+    ("reply", "message"),
     [
         ({"turn": -1}, "turn: a whole number"),
         ({"turn": 1, "confidence": 2}, "confidence: a number from 0 to 1"),
@@ -336,4 +347,5 @@ def test_an_italian_contact_gets_the_dialogue_in_italian(post_simulator):
 )
 def test_an_unreadable_dialogue_request_is_400(post_simulator, attempt, reply, message):
     response = post_simulator(attempt.pk, reply, kind="dialogue")
-    assert response.status_code == 400 and response.json()["detail"].startswith(message)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(message)

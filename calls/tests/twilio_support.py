@@ -30,7 +30,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
 ACCOUNT_SID = "AC3f1c0e5b2a9d4e7f8a6b1c2d3e4f5a6b"
-AUTH_TOKEN = "test-only-auth-token-4f9a2c7e1b3d"  # noqa: S105 (a test value)
+AUTH_TOKEN = "test-only-auth-token-4f9a2c7e1b3d"  # a test value
 FROM_NUMBER = "+15005550006"
 PUBLIC_BASE_URL = "https://surveys.example.com"
 CALL_SID = "CA5e2b7c9d1f3a4b6c8d0e2f4a6b8c0d1e"

@@ -38,7 +38,7 @@ def test_activate_reports_each_campaign(client, admin_user):
 
 
 @pytest.mark.parametrize(
-    "action,before,after",
+    ("action", "before", "after"),
     [
         ("pause", "running", "paused"),
         ("resume", "paused", "running"),
@@ -59,8 +59,10 @@ def test_a_running_campaign_shows_its_script_read_only(client, admin_user):
     client.force_login(admin_user)
     response = client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
     form_fields = response.context["adminform"].form.fields
-    assert "name" in form_fields and "max_attempts" in form_fields
-    assert "question_1_text" not in form_fields and "language" not in form_fields
+    assert "name" in form_fields
+    assert "max_attempts" in form_fields
+    assert "question_1_text" not in form_fields
+    assert "language" not in form_fields
 
 
 def test_an_edit_is_audit_logged(client, admin_user):
@@ -85,7 +87,8 @@ def test_an_edit_is_audit_logged(client, admin_user):
         [1, 2, 3],
     )
     log = AuditLog.objects.get(action="campaign.update")
-    assert log.actor == admin_user and set(log.details["changed"]) == {
+    assert log.actor == admin_user
+    assert set(log.details["changed"]) == {
         "name",
         "max_attempts",
         "call_days",
@@ -112,5 +115,6 @@ def test_an_added_campaign_is_created_by_the_service(client, admin_user):
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     campaign = Campaign.objects.get(name="Made in admin")
-    assert campaign.created_by == admin_user and campaign.status == "draft"
+    assert campaign.created_by == admin_user
+    assert campaign.status == "draft"
     assert AuditLog.objects.filter(action="campaign.create", object_id=str(campaign.pk)).exists()

@@ -15,12 +15,12 @@ def url(campaign_id, action):
 
 
 @pytest.mark.parametrize(
-    "persona,status",
+    ("persona", "status"),
     [("admin", 200), ("manager", 200), ("viewer", 403), ("anonymous", 401)],
     indirect=["persona"],
 )
 @pytest.mark.parametrize(
-    "action,before,after",
+    ("action", "before", "after"),
     [
         ("activate", "draft", "running"),
         ("pause", "running", "paused"),

@@ -16,7 +16,7 @@ def url(campaign_id):
 
 
 @pytest.mark.parametrize(
-    "persona,read,write",
+    ("persona", "read", "write"),
     [("admin", 200, 200), ("manager", 200, 200), ("viewer", 200, 403), ("anonymous", 401, 401)],
     indirect=["persona"],
 )
@@ -54,7 +54,8 @@ def test_reads_one_campaign_in_one_query(viewer_api, django_assert_num_queries):
     campaign = CampaignFactory()
     with django_assert_num_queries(1):  # the campaign, its creator and its counts
         body = viewer_api.get(url(campaign.pk)).json()
-    assert body["id"] == str(campaign.pk) and body["question_1_type"] == "scale"
+    assert body["id"] == str(campaign.pk)
+    assert body["question_1_type"] == "scale"
 
 
 def test_a_running_campaign_accepts_back_what_it_showed(manager_api):

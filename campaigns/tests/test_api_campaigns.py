@@ -16,7 +16,7 @@ URL = "/api/campaigns"
 
 
 @pytest.mark.parametrize(
-    "persona,get_status,post_status",
+    ("persona", "get_status", "post_status"),
     [
         ("admin", 200, 201),
         ("manager", 200, 201),
@@ -54,7 +54,8 @@ def test_lists_campaigns_with_their_counts(viewer_api, django_assert_num_queries
         "not_reached": 1,
     }
     assert counted["allowed_actions"] == ["activate", "cancel"]
-    assert counted["status"] == "draft" and counted["call_days"] == [1, 2, 3, 4, 5, 6]
+    assert counted["status"] == "draft"
+    assert counted["call_days"] == [1, 2, 3, 4, 5, 6]
 
 
 def test_filters_by_status_and_creation_date_and_searches_by_name(viewer_api):
@@ -77,7 +78,7 @@ def test_filters_by_status_and_creation_date_and_searches_by_name(viewer_api):
 
 
 @pytest.mark.parametrize(
-    "query,field",
+    ("query", "field"),
     [
         ("status=bogus", "status"),
         ("created_after=yesterday", "created_after"),
@@ -113,13 +114,16 @@ def test_creates_a_draft(manager_api, manager_user):
     body = response.json()
     campaign = Campaign.objects.get(pk=body["id"])
     assert (campaign.status, campaign.language, campaign.max_attempts) == ("draft", "it", 4)
-    assert campaign.call_window_end == dt.time(19, 30) and campaign.call_days == [1, 3, 5]
-    assert campaign.completed_email_template == template and campaign.created_by == manager_user
-    assert body["created_by"] == "max" and body["counts"]["total"] == 0
+    assert campaign.call_window_end == dt.time(19, 30)
+    assert campaign.call_days == [1, 3, 5]
+    assert campaign.completed_email_template == template
+    assert campaign.created_by == manager_user
+    assert body["created_by"] == "max"
+    assert body["counts"]["total"] == 0
 
 
 @pytest.mark.parametrize(
-    "payload,field",
+    ("payload", "field"),
     [
         ({}, "name"),
         ({"name": "X", "max_attempts": 7}, "max_attempts"),
@@ -141,14 +145,15 @@ def test_creates_a_draft(manager_api, manager_user):
 def test_bad_input_is_a_400_by_field(manager_api, payload, field):
     response = manager_api.post(URL, payload, format="json")
     if field is None:
-        assert response.status_code == 201 and response.json()["status"] == "draft"
+        assert response.status_code == 201
+        assert response.json()["status"] == "draft"
         return
     assert response.status_code == 400
     assert field in response.json(), response.json()
 
 
 @pytest.mark.parametrize(
-    "body,content_type",
+    ("body", "content_type"),
     [
         ("{not json", "application/json"),
         ("[1, 2]", "application/json"),

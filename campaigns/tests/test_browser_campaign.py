@@ -59,7 +59,8 @@ def test_a_newcomers_first_campaign(sign_in, manager_user, tmp_path):
     report.wait_for()
     text = " ".join(report.inner_text().split())
     assert "Imported 2 contacts from 4 rows; 2 rows rejected." in text
-    assert "Not a phone number" in text and "email" in text.lower()
+    assert "Not a phone number" in text
+    assert "email" in text.lower()
     assert "CRM-2" in page.inner_text(f"#contacts-{campaign.pk}")
     # The statistics panel counts them at once, without waiting for its minute.
     contacts_card = ".stat:has(.label:text-is('Contacts')) .value"
@@ -92,7 +93,8 @@ def test_a_newcomers_first_campaign(sign_in, manager_user, tmp_path):
         page.wait_for_load_state()
         assert page.locator("[data-status]").inner_text() == status, messages(page)
     campaign.refresh_from_db()
-    assert campaign.status == "running" and campaign.question_1_type == "scale"
+    assert campaign.status == "running"
+    assert campaign.question_1_type == "scale"
     assert page.js_errors == []
 
 
@@ -138,7 +140,8 @@ def test_a_manager_reads_the_campaign_dashboard(sign_in, manager_user, dashboard
     page.get_by_role("link", name="Customer survey").click()
     page.wait_for_url(f"**/campaigns/{dashboard_campaign.pk}")
 
-    assert stat(page, "Contacts") == "7" and stat(page, "Completed") == "3"
+    assert stat(page, "Contacts") == "7"
+    assert stat(page, "Completed") == "3"
     assert stat(page, "Call attempts") == "5"
     page.wait_for_selector(HOURLY_CHART, state="visible")
     assert painted_pixels(page, HOURLY_CHART) > 1000
@@ -149,7 +152,8 @@ def test_a_manager_reads_the_campaign_dashboard(sign_in, manager_user, dashboard
     page.wait_for_function(
         f"!document.querySelector('#contacts-{dashboard_campaign.pk}').innerText.includes('CRM-0')"
     )
-    assert "CRM-3" in table.inner_text() and "1 contact found" in table.inner_text()
+    assert "CRM-3" in table.inner_text()
+    assert "1 contact found" in table.inner_text()
     assert page.get_by_role("button", name="Pause").is_visible()
     assert page.js_errors == []
 

@@ -32,7 +32,7 @@ def test_creates_a_draft_with_defaults(manager_user):
 
 
 @pytest.mark.parametrize(
-    "fields,field,message",
+    ("fields", "field", "message"),
     [
         ({"name": ""}, "name", "This field cannot be blank."),
         ({"name": "x" * 201}, "name", "at most 200 characters"),

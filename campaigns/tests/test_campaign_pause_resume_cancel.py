@@ -42,11 +42,12 @@ def test_a_call_in_flight_is_left_to_finish(manager_user):
     attempt = CallAttemptFactory(contact=contact)
     campaign_pause(campaign=campaign, actor=manager_user)
     attempt.refresh_from_db(), contact.refresh_from_db()
-    assert attempt.outcome is None and contact.state == ContactState.IN_PROGRESS
+    assert attempt.outcome is None
+    assert contact.state == ContactState.IN_PROGRESS
 
 
 @pytest.mark.parametrize(
-    "service,status,message",
+    ("service", "status", "message"),
     [
         (campaign_pause, "draft", "Cannot pause a draft campaign (only from: running)."),
         (campaign_resume, "running", "Cannot resume a running campaign (only from: paused)."),

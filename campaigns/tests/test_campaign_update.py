@@ -115,7 +115,7 @@ def test_the_audit_log_names_each_change(manager_user):
 
 
 @pytest.mark.parametrize(
-    "status,fields,field",
+    ("status", "fields", "field"),
     [
         ("scheduled", {"intro_script": "  "}, "intro_script"),
         ("scheduled", {"question_2_text": ""}, "question_2_text"),
@@ -130,7 +130,8 @@ def test_an_activated_campaign_stays_as_activation_found_it(manager_user, status
         campaign_update(campaign=campaign, actor=manager_user, fields=fields)
     assert field in excinfo.value.message_dict
     campaign.refresh_from_db()
-    assert campaign.call_days and campaign.intro_script.strip()
+    assert campaign.call_days
+    assert campaign.intro_script.strip()
 
 
 def test_a_draft_may_be_left_unfinished(manager_user):

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    "field,value,reason",
+    ("field", "value", "reason"),
     [
         ("subject", "Hello {% if %}", "Unexpected end of expression"),
         ("body_text", '{% include "letterhead.txt" %}', "letterhead.txt"),
@@ -23,7 +23,8 @@ def test_a_template_that_cannot_render_is_refused_on_its_field(field, value, rea
     with pytest.raises(ValidationError) as excinfo:
         template.full_clean()
     [message] = excinfo.value.message_dict[field]
-    assert message.startswith("This template cannot be rendered:") and reason in message
+    assert message.startswith("This template cannot be rendered:")
+    assert reason in message
 
 
 def test_the_variables_and_built_in_tags_pass():

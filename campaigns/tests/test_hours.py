@@ -14,7 +14,7 @@ MONDAY_15_UTC = dt.datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Rome 16:00, New 
 
 
 @pytest.mark.parametrize(
-    "zone,at,expected",
+    ("zone", "at", "expected"),
     [
         ("Europe/Rome", MONDAY_09_UTC, True),
         ("America/New_York", MONDAY_09_UTC, False),

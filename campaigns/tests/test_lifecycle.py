@@ -46,15 +46,15 @@ def test_final_statuses_explain_themselves():
 
 
 def test_editable_fields_by_status():
-    assert editable_fields(S.DRAFT) is None and editable_fields(S.SCHEDULED) is None
-    assert "name" in editable_fields(S.RUNNING) and "question_1_text" not in editable_fields(
-        S.PAUSED
-    )
+    assert editable_fields(S.DRAFT) is None
+    assert editable_fields(S.SCHEDULED) is None
+    assert "name" in editable_fields(S.RUNNING)
+    assert "question_1_text" not in editable_fields(S.PAUSED)
     assert editable_fields(S.COMPLETED) == frozenset() == editable_fields(S.CANCELLED)
 
 
 @pytest.mark.parametrize(
-    "status,actions",
+    ("status", "actions"),
     [
         (S.DRAFT, ["activate", "cancel"]),
         (S.SCHEDULED, ["cancel"]),
@@ -88,7 +88,7 @@ def test_a_ready_campaign_has_no_problems():
 
 
 @pytest.mark.parametrize(
-    "changes,dialable,field,message",
+    ("changes", "dialable", "field", "message"),
     [
         ({}, False, "contacts", "No contact can be dialled"),
         ({"intro_script": "  "}, True, "intro_script", "The introduction is empty"),

@@ -21,11 +21,12 @@ def test_scheduled_campaigns_start_when_due():
     due.refresh_from_db(), later.refresh_from_db()
     assert (due.status, later.status) == (CampaignStatus.RUNNING, CampaignStatus.SCHEDULED)
     log = AuditLog.objects.get(action="campaign.start")
-    assert log.details == {"from": "scheduled", "to": "running"} and log.actor is None
+    assert log.details == {"from": "scheduled", "to": "running"}
+    assert log.actor is None
 
 
 @pytest.mark.parametrize(
-    "state,attempts,completes",
+    ("state", "attempts", "completes"),
     [
         (ContactState.PENDING, 0, False),
         (ContactState.IN_PROGRESS, 1, False),

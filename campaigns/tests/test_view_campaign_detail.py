@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    "persona,status",
+    ("persona", "status"),
     [("admin", 200), ("manager", 200), ("viewer", 200), ("anonymous", 302)],
     indirect=["persona"],
 )
@@ -28,7 +28,7 @@ def test_role_matrix(persona_client, persona, status):
 
 
 @pytest.mark.parametrize(
-    "status,buttons",
+    ("status", "buttons"),
     [
         ("draft", ["activate", "cancel"]),
         ("scheduled", ["cancel"]),
@@ -97,7 +97,7 @@ def test_a_refused_transition_says_why(client, manager_user):
 
 
 @pytest.mark.parametrize(
-    "persona,status", [("viewer", 403), ("anonymous", 302)], indirect=["persona"]
+    ("persona", "status"), [("viewer", 403), ("anonymous", 302)], indirect=["persona"]
 )
 def test_viewers_and_anonymous_cannot_act(persona_client, persona, status):
     campaign = CampaignFactory(status="running")

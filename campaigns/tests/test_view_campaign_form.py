@@ -37,7 +37,7 @@ FORM = {
 
 
 @pytest.mark.parametrize(
-    "persona,status",
+    ("persona", "status"),
     [("admin", 200), ("manager", 200), ("viewer", 403), ("anonymous", 302)],
     indirect=["persona"],
 )
@@ -55,7 +55,8 @@ def test_create_then_land_on_the_campaign_page(client, manager_user):
     response = client.post(reverse("campaign_new"), {**FORM, "starts_at": "2027-03-01T08:30"})
     campaign = Campaign.objects.get(name="Spring survey")
     assert response["Location"] == reverse("campaign_detail", args=[campaign.pk])
-    assert campaign.call_days == [1, 2, 3] and campaign.created_by == manager_user
+    assert campaign.call_days == [1, 2, 3]
+    assert campaign.created_by == manager_user
     # starts_at is read in the campaign's own time zone (New York, UTC−5 in March before DST).
     assert campaign.starts_at == dt.datetime(
         2027, 3, 1, 8, 30, tzinfo=zoneinfo.ZoneInfo("America/New_York")
@@ -96,7 +97,8 @@ def test_a_running_campaign_shows_frozen_fields_disabled_and_saves_the_rest(clie
     client.force_login(manager_user)
     page = client.get(reverse("campaign_edit", args=[campaign.pk]))
     form = page.context["form"]
-    assert form.fields["question_1_text"].disabled and not form.fields["name"].disabled
+    assert form.fields["question_1_text"].disabled
+    assert not form.fields["name"].disabled
     response = client.post(
         reverse("campaign_edit", args=[campaign.pk]),
         {**FORM, "name": "Renamed", "question_1_text": "Sneaky change?"},

@@ -34,10 +34,12 @@ def test_filters_by_status(client, viewer_user):
     CampaignFactory(name="A draft one")
     client.force_login(viewer_user)
     response = client.get("/?status=running")
-    assert b"A running one" in response.content and b"A draft one" not in response.content
+    assert b"A running one" in response.content
+    assert b"A draft one" not in response.content
     # An unknown status shows everything rather than failing.
     response = client.get("/?status=nonsense")
-    assert b"A running one" in response.content and b"A draft one" in response.content
+    assert b"A running one" in response.content
+    assert b"A draft one" in response.content
 
 
 def test_the_new_campaign_button_is_for_those_who_manage(client, manager_user, viewer_user):

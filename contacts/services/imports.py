@@ -14,11 +14,13 @@ import secrets
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import connection, transaction
+from django.db.models import CharField
 from django.utils import timezone
 
 from campaigns.lifecycle import FINAL_STATUSES
@@ -66,10 +68,16 @@ LANGUAGE_VALUES: dict[str, str] = {
     "italian": PreferredLanguage.IT.value,
     "italiano": PreferredLanguage.IT.value,
 }
-_MAX_LENGTHS = {
-    "external_contact_id": Contact._meta.get_field("external_contact_id").max_length,
-    "email": Contact._meta.get_field("email").max_length,
-}
+
+
+def _max_length(field_name: str) -> int:
+    field = Contact._meta.get_field(field_name)
+    if not isinstance(field, CharField) or field.max_length is None:
+        raise TypeError(f"Contact.{field_name} has no max_length to check rows against.")
+    return field.max_length
+
+
+_MAX_LENGTHS = {name: _max_length(name) for name in ("external_contact_id", "email")}
 IMPORT_BATCH_ROWS = 20_000  # rows per COPY (or bulk_create); progress is reported between batches
 
 
@@ -364,7 +372,7 @@ def _too_long(what: str, limit: int) -> str:
 
 
 def _contact_from_text(row: tuple[str, ...]) -> Contact:
-    values = dict(zip(_CONTACT_COLUMNS, row, strict=True))
+    values: dict[str, Any] = dict(zip(_CONTACT_COLUMNS, row, strict=True))
     for name in ("has_prior_consent", "do_not_call"):
         values[name] = values[name] == "t"
     values["attempts_count"] = int(values["attempts_count"])

@@ -29,14 +29,17 @@ def test_contacts_filter_by_state_and_campaign(admin_client_):
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert "IN" in html and "OUT-STATE" not in html and "OUT-CAMPAIGN" not in html
+    assert "IN" in html
+    assert "OUT-STATE" not in html
+    assert "OUT-CAMPAIGN" not in html
 
 
 def test_contacts_search_is_exact(admin_client_):
     ContactFactory(phone_number="+393471234567", external_contact_id="FOUND")
     ContactFactory(phone_number="+393471234568", external_contact_id="OTHER")
     html = admin_client_.get("/admin/contacts/contact/", {"q": "+393471234567"}).content.decode()
-    assert "FOUND" in html and "OTHER" not in html
+    assert "FOUND" in html
+    assert "OTHER" not in html
 
 
 def test_adding_an_exclusion_goes_through_exclusion_add(admin_client_, admin_user):

@@ -62,13 +62,15 @@ def test_role_matrix(persona_api, campaign, expected):
 
 def test_unknown_campaign_is_404(viewer_api):
     response = viewer_api.get(f"/api/campaigns/{uuid.uuid4()}/contacts")
-    assert response.status_code == 404 and "detail" in response.json()
+    assert response.status_code == 404
+    assert "detail" in response.json()
 
 
 def test_the_campaign_s_contacts_in_upload_order_with_every_field(manager_api, campaign):
     response = _get(manager_api, campaign)
     body = response.json()
-    assert body["count"] == 3 and body["next"] is None
+    assert body["count"] == 3
+    assert body["next"] is None
     assert _ids(response) == ["CRM-1", "CRM-2", "3471234567"]
     first = body["results"][0]
     assert set(first) == {
@@ -88,7 +90,8 @@ def test_the_campaign_s_contacts_in_upload_order_with_every_field(manager_api, c
         "next_attempt_at",
         "created_at",
     }
-    assert first["phone_number"] == "+393471234567" and first["email"] == "ada@example.org"
+    assert first["phone_number"] == "+393471234567"
+    assert first["email"] == "ada@example.org"
     assert first["campaign_id"] == str(campaign.pk)
     assert first["last_outcome"] is None
     assert body["results"][1]["last_outcome"] == "no_answer"
@@ -101,7 +104,7 @@ def test_viewers_get_masked_numbers_and_no_email(viewer_api, campaign):
 
 
 @pytest.mark.parametrize(
-    "query,expected",
+    ("query", "expected"),
     [
         ("?state=not_reached", ["CRM-2"]),
         ("?state=completed", ["3471234567"]),
@@ -137,7 +140,8 @@ def test_bad_pages_never_500(manager_api, campaign, query):
 
 def test_pagination(manager_api, campaign):
     response = _get(manager_api, campaign, "?page_size=2&page=2")
-    assert response.json()["count"] == 3 and _ids(response) == ["3471234567"]
+    assert response.json()["count"] == 3
+    assert _ids(response) == ["3471234567"]
     assert response.json()["previous"] is not None
 
 

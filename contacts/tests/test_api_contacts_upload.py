@@ -42,7 +42,8 @@ def test_role_matrix(persona_api, expected):
 
 def test_unknown_campaign_is_404(manager_api):
     response = _upload(manager_api, uuid.uuid4(), GOOD)
-    assert response.status_code == 404 and "detail" in response.json()
+    assert response.status_code == 404
+    assert "detail" in response.json()
 
 
 def test_the_report(manager_api, manager_user):
@@ -75,11 +76,12 @@ def test_the_report(manager_api, manager_user):
 def test_nothing_accepted_is_200(manager_api):
     response = _upload(manager_api, CampaignFactory().pk, "phone\nbad\n")
     assert response.status_code == 200
-    assert response.json()["accepted"] == 0 and response.json()["rejected"] == 1
+    assert response.json()["accepted"] == 0
+    assert response.json()["rejected"] == 1
 
 
 @pytest.mark.parametrize(
-    "content,message",
+    ("content", "message"),
     [
         (b"", "The file is empty."),
         (b"phone\n", "The file has a header but no rows under it"),
@@ -113,7 +115,8 @@ def test_a_json_body_is_refused_cleanly(manager_api):
         data=b'{"file": "phone\\n+393471234567"}',
         content_type="application/json",
     )
-    assert response.status_code == 415 and "detail" in response.json()
+    assert response.status_code == 415
+    assert "detail" in response.json()
 
 
 def test_a_broken_multipart_body_is_400(manager_api):

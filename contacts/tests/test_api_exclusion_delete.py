@@ -31,13 +31,15 @@ def test_removal_is_audit_logged(admin_api, admin_user):
     entry = ExclusionEntryFactory()
     admin_api.delete(f"/api/exclusions/{entry.pk}")
     log = AuditLog.objects.get(action="exclusion.remove")
-    assert log.actor == admin_user and log.object_id == str(entry.pk)
+    assert log.actor == admin_user
+    assert log.object_id == str(entry.pk)
 
 
 def test_unknown_or_malformed_id_is_404(admin_api):
     assert admin_api.delete(f"/api/exclusions/{uuid.uuid4()}").status_code == 404
     response = admin_api.delete("/api/exclusions/not-a-uuid")
-    assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
 
 
 def test_get_is_not_allowed(admin_api):

@@ -69,19 +69,23 @@ def test_add_excludes_dialable_contacts_and_says_so(manager_api, manager_user):
     )
     assert response.status_code == 201
     body = response.json()
-    assert body["phone_number"] == "+393471234567" and body["reason"] == "asked"
-    assert body["source"] == "api" and body["created"] is True and body["contacts_excluded"] == 1
+    assert body["phone_number"] == "+393471234567"
+    assert body["reason"] == "asked"
+    assert body["source"] == "api"
+    assert body["created"] is True
+    assert body["contacts_excluded"] == 1
     assert AuditLog.objects.get(action="exclusion.add").actor == manager_user
 
 
 def test_adding_a_listed_number_is_200(manager_api):
     ExclusionEntryFactory(phone_number="+393471234567")
     response = manager_api.post("/api/exclusions", {"phone_number": "+393471234567"}, format="json")
-    assert response.status_code == 200 and response.json()["created"] is False
+    assert response.status_code == 200
+    assert response.json()["created"] is False
 
 
 @pytest.mark.parametrize(
-    "body,field",
+    ("body", "field"),
     [
         ({"phone_number": "not a number"}, "phone_number"),
         ({"phone_number": ""}, "phone_number"),

@@ -55,11 +55,12 @@ def test_the_report(manager_api):
 def test_nothing_new_is_200(manager_api):
     _upload(manager_api, FILE)
     response = _upload(manager_api, FILE)
-    assert response.status_code == 200 and response.json()["already_listed"] == 1
+    assert response.status_code == 200
+    assert response.json()["already_listed"] == 1
 
 
 @pytest.mark.parametrize(
-    "content,message",
+    ("content", "message"),
     [
         (b"", "The file is empty."),
         (b"reason\nasked\n", "No phone number column"),
@@ -80,4 +81,5 @@ def test_over_the_size_limit_is_413(manager_api, settings):
 
 def test_no_file_is_a_field_error(manager_api):
     response = manager_api.post("/api/exclusions/import", {}, format="multipart")
-    assert response.status_code == 400 and "file" in response.json()
+    assert response.status_code == 400
+    assert "file" in response.json()

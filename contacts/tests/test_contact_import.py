@@ -55,9 +55,11 @@ def test_valid_rows_become_contacts_with_every_field(campaign, manager_user):
     assert contact.phone_number == "+393471234567"
     assert contact.email == "ada@example.org"
     assert contact.preferred_language == "it"
-    assert contact.has_prior_consent is True and contact.do_not_call is False
+    assert contact.has_prior_consent is True
+    assert contact.do_not_call is False
     assert contact.state == ContactState.PENDING
-    assert contact.attempts_count == 0 and contact.last_outcome == ""
+    assert contact.attempts_count == 0
+    assert contact.last_outcome == ""
     assert contact.next_attempt_at is None
     assert contact.timezone == "Europe/Rome"  # the number fixes it
 
@@ -84,7 +86,7 @@ def test_national_numbers_are_read_in_the_default_region(campaign, settings):
 
 
 @pytest.mark.parametrize(
-    "raw,reason",
+    ("raw", "reason"),
     [
         ("call me", "does not look like a number"),
         ("+39 12", "Not a valid phone number"),
@@ -94,7 +96,8 @@ def test_national_numbers_are_read_in_the_default_region(campaign, settings):
 )
 def test_invalid_numbers_are_rejected_with_the_reason(campaign, raw, reason):
     report = _import(campaign, f"phone,email\n{raw},a@example.org\n+393471234567,\n")
-    assert report.accepted == 1 and report.rejected == 1
+    assert report.accepted == 1
+    assert report.rejected == 1
     error = report.errors[0]
     assert (error.line, error.field, error.code) == (2, "phone_number", "invalid_phone")
     assert reason in error.reason
@@ -182,14 +185,16 @@ def test_a_number_excluded_while_the_import_runs_is_excluded_too(campaign, monke
 def test_every_spelling_of_yes(campaign, value):
     _import(campaign, f"phone,consent,dnc\n+393471234567,{value.upper()},{value}\n")
     contact = Contact.objects.get()
-    assert contact.has_prior_consent is True and contact.do_not_call is True
+    assert contact.has_prior_consent is True
+    assert contact.do_not_call is True
 
 
 @pytest.mark.parametrize("value", sorted(FALSE_VALUES))
 def test_every_spelling_of_no(campaign, value):
     _import(campaign, f"phone,consent,dnc\n+393471234567,{value.capitalize()},{value}\n")
     contact = Contact.objects.get()
-    assert contact.has_prior_consent is False and contact.do_not_call is False
+    assert contact.has_prior_consent is False
+    assert contact.do_not_call is False
 
 
 def test_any_other_yes_no_value_is_rejected_naming_the_column(campaign):
@@ -203,7 +208,7 @@ def test_any_other_yes_no_value_is_rejected_naming_the_column(campaign):
 
 
 @pytest.mark.parametrize(
-    "value,code",
+    ("value", "code"),
     [
         ("en", "en"),
         ("EN", "en"),
@@ -271,7 +276,8 @@ def test_quoted_fields_may_hold_delimiters_quotes_and_new_lines(campaign):
         campaign,
         'phone,external_id\n"+39 347 123 4567","Rossi, ""Mario""\nsecond line"\n+393471234568,b\n',
     )
-    assert report.accepted == 2 and report.rejected == 0
+    assert report.accepted == 2
+    assert report.rejected == 0
     assert Contact.objects.get(phone_number="+393471234567").external_contact_id == (
         'Rossi, "Mario"\nsecond line'
     )
@@ -301,14 +307,16 @@ def test_header_aliases_are_case_and_space_insensitive(campaign):
         " Mobile ,External ID,E-Mail,Preferred Language,Prior Consent,Do Not Call\n"
         "+393471234567,X-1,ada@example.org,it,si,vero\n",
     )
-    assert report.accepted == 1 and report.ignored_columns == []
+    assert report.accepted == 1
+    assert report.ignored_columns == []
     contact = Contact.objects.get()
     assert (contact.external_contact_id, contact.email, contact.preferred_language) == (
         "X-1",
         "ada@example.org",
         "it",
     )
-    assert contact.has_prior_consent and contact.do_not_call
+    assert contact.has_prior_consent
+    assert contact.do_not_call
 
 
 def test_the_field_s_own_name_wins_over_an_alias(campaign):
@@ -321,8 +329,10 @@ def test_only_the_first_thousand_rejected_rows_are_listed_but_all_are_counted(ca
     report = _import(campaign, "phone\n" + "bad\n" * 1003 + "+393471234567\n")
     assert (report.rows, report.accepted, report.rejected) == (1004, 1, 1003)
     assert report.rejected_by_code == {"invalid_phone": 1003}
-    assert len(report.errors) == 1000 and report.errors_not_listed == 3
-    assert report.errors[0].line == 2 and report.errors[-1].line == 1001
+    assert len(report.errors) == 1000
+    assert report.errors_not_listed == 3
+    assert report.errors[0].line == 2
+    assert report.errors[-1].line == 1001
 
 
 def test_contacts_keep_the_file_s_order(campaign, monkeypatch):
@@ -439,7 +449,9 @@ def test_no_phone_number_reaches_the_logs(campaign, caplog):
         _import(campaign, "phone\n+393471234567\n3471234568\n+39 347 bad\n")
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert "contact import" in text
-    assert "3471234567" not in text and "3471234568" not in text and "347 bad" not in text
+    assert "3471234567" not in text
+    assert "3471234568" not in text
+    assert "347 bad" not in text
 
 
 def test_the_dashboards_count_the_new_contacts_at_once(

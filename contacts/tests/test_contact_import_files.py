@@ -37,7 +37,8 @@ def test_utf8_with_a_bom(campaign_any):
     report = _import(
         campaign_any, "\ufeffphone_number,external_id\n+393471234567,Müller\n".encode()
     )
-    assert report.encoding == "utf-8-sig" and report.accepted == 1
+    assert report.encoding == "utf-8-sig"
+    assert report.accepted == 1
     assert Contact.objects.get().external_contact_id == "Müller"
 
 
@@ -75,25 +76,28 @@ def test_the_encoding_is_decided_for_the_whole_file_not_its_start(campaign_any):
         "latin-1"
     )
     report = _import(campaign_any, data)
-    assert report.encoding == "cp1252" and report.accepted == 10_001
+    assert report.encoding == "cp1252"
+    assert report.accepted == 10_001
     assert Contact.objects.get(phone_number="+393479999999").external_contact_id == "Nicolò"
 
 
 def test_utf16_is_refused_with_what_to_do():
     error = _refused("phone\n+393471234567\n".encode("utf-16"))
     assert error.code == "encoding"
-    assert "UTF-16" in error.message and "CSV UTF-8" in error.message
+    assert "UTF-16" in error.message
+    assert "CSV UTF-8" in error.message
 
 
 # --- delimiters and line ends -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("delimiter,name", [(",", "comma"), (";", "semicolon"), ("\t", "tab")])
+@pytest.mark.parametrize(("delimiter", "name"), [(",", "comma"), (";", "semicolon"), ("\t", "tab")])
 def test_the_delimiter_is_sniffed(campaign_any, delimiter, name):
     text = delimiter.join(["phone", "email", "language"]) + "\n"
     text += delimiter.join(["+39 347 123 4567", "ada@example.org", "it"]) + "\n"
     report = _import(campaign_any, text)
-    assert report.delimiter == name and report.accepted == 1
+    assert report.delimiter == name
+    assert report.accepted == 1
     contact = Contact.objects.get()
     assert (contact.email, contact.preferred_language) == ("ada@example.org", "it")
 
@@ -105,13 +109,15 @@ def test_a_comma_inside_a_semicolon_file_is_data(campaign_any):
 
 def test_a_single_column_file(campaign_any):
     report = _import(campaign_any, "phone_number\n+393471234567\n+393471234568\n")
-    assert report.accepted == 2 and report.delimiter == "comma"
+    assert report.accepted == 2
+    assert report.delimiter == "comma"
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r", "\n"])
 def test_any_line_ending(campaign_any, newline):
     report = _import(campaign_any, newline.join(["phone", "+393471234567", "bad", ""]))
-    assert report.accepted == 1 and [e.line for e in report.errors] == [3]
+    assert report.accepted == 1
+    assert [e.line for e in report.errors] == [3]
 
 
 # --- files that are refused ---------------------------------------------------------------------
@@ -155,7 +161,8 @@ def test_two_columns_that_could_both_be_the_number():
 def test_binary_junk():
     junk = random.Random(4).randbytes(4096)
     error = _refused(junk)
-    assert error.code == "binary" and "not a text file" in error.message
+    assert error.code == "binary"
+    assert "not a text file" in error.message
 
 
 def test_control_characters_without_nul_are_junk_too():
@@ -169,7 +176,7 @@ def test_a_nul_byte_late_in_the_file_is_junk():
 
 
 @pytest.mark.parametrize(
-    "data,kind",
+    ("data", "kind"),
     [
         (b"PK\x03\x04" + b"\x00" * 100, "Excel workbook (.xlsx)"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "Excel 97-2003"),
@@ -180,7 +187,8 @@ def test_a_nul_byte_late_in_the_file_is_junk():
 def test_the_wrong_type_of_file_is_named(data, kind):
     error = _refused(data)
     assert error.code == "binary"
-    assert kind in error.message and "Save the sheet as CSV" in error.message
+    assert kind in error.message
+    assert "Save the sheet as CSV" in error.message
 
 
 def test_a_file_over_the_size_limit(settings):

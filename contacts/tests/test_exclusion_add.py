@@ -35,7 +35,9 @@ def test_excludes_dialable_contacts_in_every_campaign_and_nothing_else(manager_u
     entry, created, excluded = exclusion_add(
         phone_number="347 111 2233", reason="asked", actor=manager_user
     )
-    assert created and entry.phone_number == NUMBER and excluded == 2
+    assert created
+    assert entry.phone_number == NUMBER
+    assert excluded == 2
     contacts = [pending, retry_left, exhausted, completed, in_flight, other_number]
     for contact in contacts:
         contact.refresh_from_db()
@@ -48,7 +50,8 @@ def test_excludes_dialable_contacts_in_every_campaign_and_nothing_else(manager_u
         "pending",
     ]
     log = AuditLog.objects.get(action="exclusion.add")
-    assert log.actor == manager_user and log.details["contacts_excluded"] == 2
+    assert log.actor == manager_user
+    assert log.details["contacts_excluded"] == 2
 
 
 def test_contacts_are_excluded_in_a_single_update():
@@ -57,13 +60,15 @@ def test_contacts_are_excluded_in_a_single_update():
     with CaptureQueriesContext(connection) as queries:
         exclusion_add(phone_number=NUMBER)
     updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
-    assert len(updates) == 1 and "contacts_contact" in updates[0]
+    assert len(updates) == 1
+    assert "contacts_contact" in updates[0]
 
 
 def test_adding_twice_is_harmless():
     exclusion_add(phone_number=NUMBER, reason="first")
     entry, created, _ = exclusion_add(phone_number=NUMBER, reason="second")
-    assert not created and entry.reason == "first"
+    assert not created
+    assert entry.reason == "first"
     assert ExclusionEntry.objects.count() == 1
     assert AuditLog.objects.filter(action="exclusion.add").count() == 1
 

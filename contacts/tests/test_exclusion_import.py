@@ -67,7 +67,8 @@ def test_listed_numbers_and_repeats_are_counted_not_added_twice():
 
 def test_bad_rows_are_reported_and_the_rest_added():
     report = _import("mobile,notes\n+393471234567,ok\nnot a number,x\n,y\n")
-    assert report.added == 1 and report.rejected == 2
+    assert report.added == 1
+    assert report.rejected == 2
     assert [(e.line, e.field, e.code) for e in report.errors] == [
         (3, "phone_number", "invalid_phone"),
         (4, "phone_number", "missing_phone"),
@@ -76,7 +77,8 @@ def test_bad_rows_are_reported_and_the_rest_added():
 
 def test_a_long_reason_is_cut_not_a_reason_to_call_the_number():
     report = _import(f"phone;reason\n+393471234567;{'x' * 300}\n")
-    assert report.added == 1 and report.rejected == 0
+    assert report.added == 1
+    assert report.rejected == 0
     assert ExclusionEntry.objects.get().reason == "x" * 255
 
 
@@ -115,7 +117,7 @@ def test_a_failure_part_way_adds_nothing(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "data,code",
+    ("data", "code"),
     [
         (b"", "empty"),
         (b"phone\n", "no_rows"),

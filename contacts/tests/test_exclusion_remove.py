@@ -16,7 +16,8 @@ def test_removes_the_entry_and_audit_logs_it_without_the_number(admin_user):
     exclusion_remove(entry=entry, actor=admin_user)
     assert not ExclusionEntry.objects.exists()
     log = AuditLog.objects.get(action="exclusion.remove")
-    assert log.actor == admin_user and log.object_id == entry_id
+    assert log.actor == admin_user
+    assert log.object_id == entry_id
     assert log.details == {
         "phone_number": "+39 *** *** 4567",
         "source": "manual",

@@ -50,13 +50,15 @@ def test_finds_the_campaign_by_its_exact_name(csv_file):
 def test_lists_only_the_first_rejected_rows(csv_file):
     campaign = CampaignFactory()
     out, _ = _run(campaign.pk, csv_file, "--show-errors", 1)
-    assert "line 4:" in out and "line 5:" not in out
+    assert "line 4:" in out
+    assert "line 5:" not in out
     assert "  … and 1 more rejected row." in out
 
 
 def test_a_progress_bar_on_stderr(csv_file):
     _, err = _run(CampaignFactory().pk, csv_file, verbosity=2)
-    assert "5/5" in err and "lines" in err
+    assert "5/5" in err
+    assert "lines" in err
 
 
 def test_quiet_with_verbosity_0(csv_file):

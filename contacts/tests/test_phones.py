@@ -6,7 +6,7 @@ from contacts.phones import InvalidPhoneNumber, _e164_fast, phone_normalize, pho
 
 
 @pytest.mark.parametrize(
-    "raw,e164",
+    ("raw", "e164"),
     [
         ("+39 347 123 4567", "+393471234567"),
         ("0039 347 1234567", "+393471234567"),
@@ -26,7 +26,7 @@ def test_national_numbers_follow_the_region_setting(settings):
 
 
 @pytest.mark.parametrize(
-    "raw,reason",
+    ("raw", "reason"),
     [
         ("", "empty"),
         ("call me", "does not look like a number"),
@@ -41,7 +41,7 @@ def test_invalid_numbers_say_why(raw, reason):
 
 
 @pytest.mark.parametrize(
-    "number,zone",
+    ("number", "zone"),
     [
         ("+12125550123", "America/New_York"),
         ("+13125550123", "America/Chicago"),

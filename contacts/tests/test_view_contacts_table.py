@@ -63,9 +63,11 @@ def test_htmx_gets_the_table_and_others_a_page_with_the_upload_form(client, mana
     client.force_login(manager_user)
     partial = _get(client, campaign, **HTMX).content.decode()
     page = _get(client, campaign).content.decode()
-    assert partial.lstrip().startswith("<section") and "<html" not in partial
+    assert partial.lstrip().startswith("<section")
+    assert "<html" not in partial
     assert f'id="contacts-{campaign.pk}"' in partial
-    assert "<html" in page and "Contacts · Autumn survey" in page
+    assert "<html" in page
+    assert "Contacts · Autumn survey" in page
     assert f'action="/campaigns/{campaign.pk}/contacts/upload"' in page
     assert 'hx-encoding="multipart/form-data"' in page
     assert f'href="/campaigns/{campaign.pk}"' in page  # back to the campaign page
@@ -75,7 +77,8 @@ def test_a_manager_sees_numbers_and_links_to_the_latest_call(client, manager_use
     client.force_login(manager_user)
     html = _get(client, campaign, **HTMX).content.decode()
     reached = campaign.contacts.get(external_contact_id="CRM-2")
-    assert "+393471234567" in html and "+447911123456" in html
+    assert "+393471234567" in html
+    assert "+447911123456" in html
     assert html.count("Latest call") == 1  # only the contact that was called
     assert reverse("contact_latest_call", args=[reached.pk]) in html
     assert '<span class="badge badge-not_reached">Not reached</span>' in html
@@ -86,14 +89,15 @@ def test_a_manager_sees_numbers_and_links_to_the_latest_call(client, manager_use
 def test_a_viewer_sees_masked_numbers_no_call_links_and_no_upload(client, viewer_user, campaign):
     client.force_login(viewer_user)
     html = _get(client, campaign).content.decode()
-    assert "+39 *** *** 4567" in html and "+44 *** *** 3456" in html
+    assert "+39 *** *** 4567" in html
+    assert "+44 *** *** 3456" in html
     assert "+393471234567" not in html
     assert "Latest call" not in html
     assert "Upload contacts" not in html
 
 
 @pytest.mark.parametrize(
-    "query,shown,hidden",
+    ("query", "shown", "hidden"),
     [
         ("?state=not_reached", "CRM-2", "CRM-1"),
         ("?q=347+123+4567", "CRM-1", "CRM-2"),
@@ -105,7 +109,8 @@ def test_a_viewer_sees_masked_numbers_no_call_links_and_no_upload(client, viewer
 def test_filters(client, manager_user, campaign, query, shown, hidden):
     client.force_login(manager_user)
     html = _get(client, campaign, query, **HTMX).content.decode()
-    assert f"<td>{shown}</td>" in html and f"<td>{hidden}</td>" not in html
+    assert f"<td>{shown}</td>" in html
+    assert f"<td>{hidden}</td>" not in html
 
 
 def test_no_match(client, manager_user, campaign):
@@ -143,5 +148,6 @@ def test_fifty_a_page_and_links_keep_the_filters(client, manager_user, django_as
     assert f'hx-get="{table}?state=pending&amp;page=2"' in first
 
     second = _get(client, campaign, "?state=pending&page=2", **HTMX).content.decode()
-    assert "<td>P-50</td>" in second and "<td>P-00</td>" not in second
+    assert "<td>P-50</td>" in second
+    assert "<td>P-00</td>" not in second
     assert _get(client, campaign, "?page=999", **HTMX).status_code == 200  # the last page

@@ -67,7 +67,8 @@ def test_without_javascript_a_page_with_the_report_and_a_way_back(client, manage
     client.force_login(manager_user)
     response = _post(client, campaign)
     html = response.content.decode()
-    assert response.status_code == 200 and "<html" in html
+    assert response.status_code == 200
+    assert "<html" in html
     assert "Imported <strong>1</strong> contact" in html
     assert "<strong>2</strong> rows rejected" in html
     assert '<td class="num">3</td><td>email</td><td>Not a valid email address.</td>' in html
@@ -82,8 +83,10 @@ def test_htmx_gets_the_report_and_the_refreshed_table(client, manager_user, camp
     response = _post(client, campaign, **HTMX)
     html = response.content.decode()
     assert "<html" not in html
-    assert "data-accepted>1<" in html and "data-rejected>2<" in html
-    assert f'id="contacts-{campaign.pk}"' in html and 'hx-swap-oob="true"' in html
+    assert "data-accepted>1<" in html
+    assert "data-rejected>2<" in html
+    assert f'id="contacts-{campaign.pk}"' in html
+    assert 'hx-swap-oob="true"' in html
     assert "+393471234567" in html  # the new contact, in the table
     assert response["HX-Trigger"] == "contacts-imported"  # the statistics panel refreshes
 
@@ -111,7 +114,7 @@ def test_over_a_thousand_rejected_rows_says_how_many_more(client, manager_user, 
 
 
 @pytest.mark.parametrize(
-    "content,message",
+    ("content", "message"),
     [
         (b"", "The file is empty."),
         (b"phone\n", "The file has a header but no rows under it"),
@@ -127,7 +130,8 @@ def test_file_level_errors_are_a_message_and_400(
     response = _post(client, campaign, content, **(HTMX if htmx else {}))
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Nothing was imported." in html and message in html
+    assert "Nothing was imported." in html
+    assert message in html
     assert ("<html" in html) is not htmx
     assert not Contact.objects.exists()
 

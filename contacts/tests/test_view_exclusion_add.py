@@ -44,7 +44,7 @@ def test_a_listed_number_says_so(client, manager_user):
 
 
 @pytest.mark.parametrize(
-    "data,message",
+    ("data", "message"),
     [
         ({"phone_number": "hello"}, "Not a phone number: it does not look like a number."),
         ({"phone_number": ""}, "This field is required."),

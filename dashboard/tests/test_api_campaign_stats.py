@@ -37,7 +37,7 @@ def url(campaign_id, query: str = "") -> str:
 
 
 @pytest.mark.parametrize(
-    "persona,status",
+    ("persona", "status"),
     [("admin", 200), ("manager", 200), ("viewer", 200), ("anonymous", 401)],
     indirect=["persona"],
 )
@@ -68,7 +68,8 @@ def test_answers_the_contract_field_for_field(viewer_api, campaign):
 
     assert body["campaign_name"] == campaign.name
     assert body["campaign_status"] == "running"
-    assert body["contacts"]["total"] == 2 and body["contacts"]["completed"] == 1
+    assert body["contacts"]["total"] == 2
+    assert body["contacts"]["completed"] == 1
     assert body["call_outcomes"]["total_attempts"] == 1
     assert body["rates"]["completion_rate"] == 50.0
     assert body["rates"]["answer_rate"] == 100.0
@@ -87,7 +88,7 @@ def test_answers_the_contract_field_for_field(viewer_api, campaign):
 
 
 @pytest.mark.parametrize(
-    "query,hourly,daily",
+    ("query", "hourly", "daily"),
     [
         ("time_series_hours=1&time_series_days=1", 1, 1),
         ("time_series_hours=168&time_series_days=90", 168, 90),
@@ -104,7 +105,7 @@ def test_query_parameters(viewer_api, campaign, query, hourly, daily):
 
 
 @pytest.mark.parametrize(
-    "query,field",
+    ("query", "field"),
     [
         ("time_series_hours=0", "time_series_hours"),
         ("time_series_hours=169", "time_series_hours"),
@@ -149,9 +150,11 @@ def test_answers_are_cached_per_query(viewer_api, campaign):
     assert viewer_api.get(url(campaign.pk)).json()["cached"] is True
     # Another query is another entry, with its own figures.
     other = viewer_api.get(url(campaign.pk, "time_series_hours=2")).json()
-    assert other["cached"] is False and len(other["time_series_hourly"]) == 2
+    assert other["cached"] is False
+    assert len(other["time_series_hourly"]) == 2
     again = viewer_api.get(url(campaign.pk, "time_series_hours=2")).json()
-    assert again["cached"] is True and len(again["time_series_hourly"]) == 2
+    assert again["cached"] is True
+    assert len(again["time_series_hourly"]) == 2
     # The default query written out is the same entry as no query at all.
     spelled = "include_time_series=true&time_series_hours=24&time_series_days=30"
     assert viewer_api.get(url(campaign.pk, spelled)).json()["cached"] is True

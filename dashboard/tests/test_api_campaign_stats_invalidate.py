@@ -22,7 +22,7 @@ def invalidate_url(campaign_id):
 
 
 @pytest.mark.parametrize(
-    "persona,status",
+    ("persona", "status"),
     [("admin", 204), ("manager", 403), ("viewer", 403), ("anonymous", 401)],
     indirect=["persona"],
 )

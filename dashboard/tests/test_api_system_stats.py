@@ -35,7 +35,7 @@ def some_data():
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 @pytest.mark.parametrize(
-    "persona,status",
+    ("persona", "status"),
     [("admin", 200), ("manager", 200), ("viewer", 200), ("anonymous", 401)],
     indirect=["persona"],
 )

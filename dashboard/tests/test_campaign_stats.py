@@ -247,7 +247,8 @@ def test_without_time_series_the_totals_are_the_same(autumn_campaign):
     full = campaign_stats(campaign=autumn_campaign, now=NOW)
     bare = campaign_stats(campaign=autumn_campaign, now=NOW, include_time_series=False)
 
-    assert bare["time_series_hourly"] == [] and bare["time_series_daily"] == []
+    assert bare["time_series_hourly"] == []
+    assert bare["time_series_daily"] == []
     for part in ("contacts", "call_outcomes", "rates", "duration_stats"):
         assert bare[part] == full[part]
 

@@ -49,7 +49,7 @@ def test_url_name(campaign):
 
 
 @pytest.mark.parametrize(
-    "persona,status",
+    ("persona", "status"),
     [("admin", 200), ("manager", 200), ("viewer", 200), ("anonymous", 302)],
     indirect=["persona"],
 )
@@ -103,12 +103,14 @@ def test_panel_shows_cards_rates_duration_and_charts(viewer_client, campaign):
     hourly = _json(content, f"{panel_id}-hourly")
     daily = _json(content, f"{panel_id}-daily")
     assert [d["label"] for d in hourly["datasets"]] == ["Attempts", "Completed"]
-    assert len(hourly["labels"]) == 24 and len(daily["labels"]) == 30
+    assert len(hourly["labels"]) == 24
+    assert len(daily["labels"]) == 30
     assert sum(hourly["datasets"][0]["data"]) == 4
     assert sum(daily["datasets"][1]["data"]) == 1
     assert f'data-chart="{panel_id}-hourly"' in content
     # The same series as tables, for readers without JavaScript.
-    assert "<details" in content and "Attempts</th>" in content
+    assert "<details" in content
+    assert "Attempts</th>" in content
     # Every 60 s, and at once when an upload on the page has imported contacts.
     assert 'hx-trigger="every 60s, contacts-imported from:body"' in content
     assert "(Europe/Rome)" in content

@@ -32,7 +32,7 @@ def test_url_names():
 
 @pytest.mark.parametrize("url", [PAGE, PANEL])
 @pytest.mark.parametrize(
-    "persona,status", [("admin", 200), ("manager", 200), ("viewer", 200)], indirect=["persona"]
+    ("persona", "status"), [("admin", 200), ("manager", 200), ("viewer", 200)], indirect=["persona"]
 )
 def test_every_role_may_read(persona_client, persona, status, url, some_data):
     response = persona_client.get(url)
@@ -73,16 +73,19 @@ def test_page_shows_the_five_blocks_and_the_chart(viewer_client, some_data):
     assert "1,234" in content  # calls placed by the last tick, and in 24 hours
     # The chart's data, and the same figures as a table for readers without JavaScript.
     chart = json.loads(_json_script(content))
-    assert chart["type"] == "bar" and len(chart["labels"]) == 24
+    assert chart["type"] == "bar"
+    assert len(chart["labels"]) == 24
     assert chart["datasets"][0]["data"][-1] == 1234
     assert 'data-chart="system-calls-chart"' in content
-    assert "<details" in content and ">1,234</td>" in content
+    assert "<details" in content
+    assert ">1,234</td>" in content
     # Scripts are served by us, never by a CDN.
     assert "/static/vendor/htmx/htmx.min.js" in content
     assert "/static/vendor/chart.js/chart.umd.min.js" in content
     assert "://" not in "".join(line for line in content.splitlines() if "<script src" in line)
     # Refreshes itself, keeps the old figures on an error answer, links itself in the nav.
-    assert 'hx-trigger="every 60s"' in content and 'hx-status:5xx="swap:none"' in content
+    assert 'hx-trigger="every 60s"' in content
+    assert 'hx-status:5xx="swap:none"' in content
     assert f'<a href="{PAGE}" aria-current="page">System</a>' in content
 
 
@@ -95,7 +98,8 @@ def _json_script(content: str) -> str:
 def test_panel_is_the_fragment_alone(viewer_client, some_data):
     content = viewer_client.get(PANEL, HTTP_HX_REQUEST="true").content.decode()
     assert content.lstrip().startswith("<section")
-    assert "<html" not in content and 'id="system-stats"' in content
+    assert "<html" not in content
+    assert 'id="system-stats"' in content
 
 
 def test_broker_outage_is_shown_not_raised(viewer_client, broker_down):

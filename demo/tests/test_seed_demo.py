@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Max, Min, Q
+from django.test import RequestFactory
 from django.utils import timezone
 
 from calls.models import (
@@ -30,13 +31,15 @@ def seeded():
 
 
 def test_counts_and_variety(seeded):
-    assert Campaign.objects.count() == 7 and Contact.objects.count() == 900
+    assert Campaign.objects.count() == 7
+    assert Contact.objects.count() == 900
     assert set(Campaign.objects.values_list("status", flat=True)) == set(CampaignStatus.values)
     assert set(Campaign.objects.values_list("language", flat=True)) == {"en", "it"}
     assert set(Contact.objects.values_list("state", flat=True)) == set(ContactState.values)
     assert Contact.objects.values("timezone").distinct().count() >= 5
     attempts = CallAttempt.objects.count()
-    assert attempts == seeded.attempts and 2.2 <= attempts / 900 <= 3.6
+    assert attempts == seeded.attempts
+    assert 2.2 <= attempts / 900 <= 3.6
     assert set(CallAttempt.objects.values_list("outcome", flat=True)) == {
         None,
         "completed",
@@ -63,16 +66,21 @@ def test_each_contact_agrees_with_its_attempts(seeded):
         if c.state == ContactState.EXCLUDED or c.campaign.status in ("draft", "scheduled"):
             assert c.n == 0
         if c.state == ContactState.IN_PROGRESS:
-            assert c.in_flight == 1 and c.successes == 0
+            assert c.in_flight == 1
+            assert c.successes == 0
         else:
             assert c.in_flight == 0
         if c.state in (ContactState.COMPLETED, ContactState.REFUSED):
             last = c.attempts.get(attempt_number=c.n)
-            assert last.outcome == c.state and c.successes == 1 and c.last_outcome == c.state
+            assert last.outcome == c.state
+            assert c.successes == 1
+            assert c.last_outcome == c.state
         if c.state == ContactState.NOT_REACHED:
-            assert c.n == c.campaign.max_attempts and c.successes == 0
+            assert c.n == c.campaign.max_attempts
+            assert c.successes == 0
         if c.state == ContactState.PENDING:
-            assert c.successes == 0 and c.n < c.campaign.max_attempts
+            assert c.successes == 0
+            assert c.n < c.campaign.max_attempts
             assert (c.next_attempt_at is None) == (c.n == 0)
 
 
@@ -81,8 +89,10 @@ def test_responses_events_and_emails_match_outcomes(seeded):
     assert SurveyResponse.objects.count() == completed.count()
     assert not completed.filter(survey_response__isnull=True).exists()
     for response in SurveyResponse.objects.all()[:200]:
-        assert 1 <= int(response.q1_answer) <= 10 and int(response.q2_answer) >= 0
-        assert response.q3_answer and 0 <= response.q3_confidence <= 1
+        assert 1 <= int(response.q1_answer) <= 10
+        assert int(response.q2_answer) >= 0
+        assert response.q3_answer
+        assert 0 <= response.q3_confidence <= 1
     events = Counter(SurveyEvent.objects.values_list("type", flat=True))
     final = Counter(Contact.objects.filter(attempts_count__gt=0).values_list("state", flat=True))
     assert events == {
@@ -105,7 +115,8 @@ def test_excluded_contacts_are_flagged_or_listed_and_nothing_else_is(seeded):
 def test_times_lie_in_the_last_month_and_durations_make_sense(seeded):
     now = timezone.now()
     bounds = CallAttempt.objects.aggregate(first=Min("started_at"), last=Max("started_at"))
-    assert bounds["first"] >= now - dt.timedelta(days=31) and bounds["last"] <= now
+    assert bounds["first"] >= now - dt.timedelta(days=31)
+    assert bounds["last"] <= now
     for a in CallAttempt.objects.exclude(outcome=None)[:500]:
         assert a.ended_at >= a.started_at
         if a.answered_at:
@@ -145,13 +156,15 @@ def test_same_seed_same_data_whatever_the_hour():
 def test_command_if_empty_reset_and_refusal(settings, capsys):
     settings.DEBUG = False
     call_command("seed_demo", contacts=50, campaigns=3, verbosity=0)
-    assert Contact.objects.count() == 50 and not User.objects.exists()
+    assert Contact.objects.count() == 50
+    assert not User.objects.exists()
     call_command("seed_demo", contacts=80, if_empty=True, verbosity=0)
     assert Contact.objects.count() == 50
     with pytest.raises(CommandError, match="--reset"):
         call_command("seed_demo", contacts=80, verbosity=0)
     call_command("seed_demo", contacts=80, campaigns=2, reset=True, verbosity=1)
-    assert Contact.objects.count() == 80 and Campaign.objects.count() == 2
+    assert Contact.objects.count() == 80
+    assert Campaign.objects.count() == 2
     assert "Seeded 2 campaigns, 80 contacts" in capsys.readouterr().out
 
 
@@ -163,10 +176,12 @@ def test_demo_logins_only_with_debug(settings, client):
         ("manager", "campaign_manager"),
         ("viewer", "viewer"),
     }
-    assert client.login(username="manager", password="manager")
+    # With a request, as django-axes (login throttling) needs one to count failures.
+    login = RequestFactory().post("/accounts/login/")
+    assert client.login(request=login, username="manager", password="manager")
 
 
-@pytest.mark.parametrize("contacts,campaigns", [(-1, 3), (10, 0), (10, 64)])
+@pytest.mark.parametrize(("contacts", "campaigns"), [(-1, 3), (10, 0), (10, 64)])
 def test_command_rejects_bad_arguments(contacts, campaigns):
     with pytest.raises(CommandError):
         call_command("seed_demo", contacts=contacts, campaigns=campaigns, verbosity=0)

@@ -41,14 +41,17 @@ def test_a_completed_job_has_a_fresh_link_that_downloads_the_file(
     first = manager_api.get(f"/api/exports/{job.pk}").json()
     second = manager_api.get(f"/api/exports/{job.pk}").json()
 
-    assert first["status"] == "completed" and first["total_records"] == 5
-    assert first["id"] == str(job.pk) and first["campaign_id"] == str(every_state.campaign.pk)
+    assert first["status"] == "completed"
+    assert first["total_records"] == 5
+    assert first["id"] == str(job.pk)
+    assert first["campaign_id"] == str(every_state.campaign.pk)
     expires = parse_datetime(first["url_expires_at"])
     assert (
         before + dt.timedelta(seconds=899) <= expires <= timezone.now() + dt.timedelta(seconds=900)
     )
     link = urlsplit(first["download_url"])
-    assert link.path == f"/exports/{job.pk}/download" and parse_qs(link.query)["token"]
+    assert link.path == f"/exports/{job.pk}/download"
+    assert parse_qs(link.query)["token"]
     assert second["download_url"]  # made again, not stored
     assert job.file_key not in first["download_url"]
 
@@ -62,12 +65,15 @@ def test_a_job_in_flight_has_no_link(manager_api, status):
     job = ExportJobFactory(status=status)
     body = manager_api.get(f"/api/exports/{job.pk}").json()
     assert body["status"] == status
-    assert body["download_url"] is None and body["url_expires_at"] is None
-    assert body["completed_at"] is None and body["total_records"] is None
+    assert body["download_url"] is None
+    assert body["url_expires_at"] is None
+    assert body["completed_at"] is None
+    assert body["total_records"] is None
 
 
 def test_a_failed_job_shows_its_error(manager_api):
     job = ExportJobFactory(status=ExportStatus.FAILED, error_message="OSError: disk full")
     body = manager_api.get(f"/api/exports/{job.pk}").json()
-    assert body["status"] == "failed" and body["error_message"] == "OSError: disk full"
+    assert body["status"] == "failed"
+    assert body["error_message"] == "OSError: disk full"
     assert body["download_url"] is None

@@ -32,7 +32,8 @@ def test_a_completed_job_gets_a_new_link(manager_api, every_state):
 
     body = manager_api.post(f"/api/exports/{job.pk}/refresh-url").json()
 
-    assert body["id"] == str(job.pk) and body["status"] == "completed"
+    assert body["id"] == str(job.pk)
+    assert body["status"] == "completed"
     assert body["download_url"].startswith(f"http://testserver/exports/{job.pk}/download?token=")
     assert manager_api.get(body["download_url"]).status_code == 200
 

@@ -55,7 +55,8 @@ def test_start_answers_202_with_the_job_and_runs_it(
     body = response.json()
     assert set(body) == {"job_id", "status", "message"}
     job = ExportJob.objects.get()
-    assert body["job_id"] == str(job.pk) and body["status"] == "pending"
+    assert body["job_id"] == str(job.pk)
+    assert body["status"] == "pending"
     assert "started" in body["message"]
     assert job.requested_by == manager_user
     job.refresh_from_db()

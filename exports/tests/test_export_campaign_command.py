@@ -41,9 +41,11 @@ def test_by_unique_name_into_storage_as_a_job(every_state):
     out, _ = _run("Customer survey, Q4")
 
     job = ExportJob.objects.get()
-    assert job.status == ExportStatus.COMPLETED and job.total_records == 5
+    assert job.status == ExportStatus.COMPLETED
+    assert job.total_records == 5
     assert len(read_csv(stored_file(job))) == 6
-    assert f"as export {job.pk}: " in out and out.strip().endswith(f"{job.pk}.csv")
+    assert f"as export {job.pk}: " in out
+    assert out.strip().endswith(f"{job.pk}.csv")
     assert AuditLog.objects.filter(action="export.start", actor=None).count() == 1
 
 
@@ -51,7 +53,8 @@ def test_an_ambiguous_name_lists_the_ids():
     first, second = CampaignFactory(name="Twins"), CampaignFactory(name="Twins")
     with pytest.raises(CommandError, match="Several campaigns are named 'Twins'") as error:
         _run("Twins")
-    assert str(first.pk) in str(error.value) and str(second.pk) in str(error.value)
+    assert str(first.pk) in str(error.value)
+    assert str(second.pk) in str(error.value)
 
 
 @pytest.mark.parametrize("value", ["No such campaign", "3f1b6d3e-0000-4000-8000-000000000000"])

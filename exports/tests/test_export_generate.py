@@ -60,7 +60,8 @@ def test_file_has_the_columns_in_order_and_one_row_per_terminal_contact(every_st
 def test_phone_numbers_are_not_treated_as_formulas(every_state):
     job = export_generate(job=ExportJobFactory(campaign=every_state.campaign))
     phones = {row[3] for row in read_csv(stored_file(job))[1:]}
-    assert "+393471000001" in phones and "+447700900004" in phones
+    assert "+393471000001" in phones
+    assert "+447700900004" in phones
     assert not any(phone.startswith("'") for phone in phones)
 
 
@@ -71,12 +72,16 @@ def test_job_records_file_times_and_audit(every_state):
     job.refresh_from_db()
     assert job.status == ExportStatus.COMPLETED
     assert job.file_key == f"exports/{every_state.campaign.pk}/{job.pk}.csv"
-    assert job.file_name.startswith("customer-survey-q4-") and job.file_name.endswith(".csv")
-    assert job.started_at is not None and job.completed_at >= job.started_at
-    assert job.attempts == 1 and job.error_message == ""
+    assert job.file_name.startswith("customer-survey-q4-")
+    assert job.file_name.endswith(".csv")
+    assert job.started_at is not None
+    assert job.completed_at >= job.started_at
+    assert job.attempts == 1
+    assert job.error_message == ""
     assert default_storage.exists(job.file_key)
     entry = AuditLog.objects.get(action="export.complete")
-    assert entry.object_id == str(job.pk) and entry.details == {"total_records": 5}
+    assert entry.object_id == str(job.pk)
+    assert entry.details == {"total_records": 5}
 
 
 def test_every_job_gets_its_own_file(every_state):
@@ -88,7 +93,8 @@ def test_every_job_gets_its_own_file(every_state):
 
 def test_an_empty_campaign_gives_a_header_only_file():
     job = export_generate(job=ExportJobFactory())
-    assert job.status == ExportStatus.COMPLETED and job.total_records == 0
+    assert job.status == ExportStatus.COMPLETED
+    assert job.total_records == 0
     assert stored_file(job) == (",".join(EXPORT_COLUMNS) + "\n").encode()
 
 
@@ -99,7 +105,8 @@ def test_a_job_that_is_not_pending_is_left_alone(every_state):
 
     again = export_generate(job=job)
     assert again.status == ExportStatus.COMPLETED
-    assert again.completed_at == finished and again.attempts == 1
+    assert again.completed_at == finished
+    assert again.attempts == 1
     assert AuditLog.objects.filter(action="export.complete").count() == 1
 
 
@@ -116,7 +123,8 @@ def test_files_larger_than_one_chunk_are_complete_and_in_order():
     assert job.total_records == len(rows) == 9000
     assert [row[1] for row in rows] == contact_order(campaign)
     assert {row[1] for row in rows} == {str(contact.pk) for contact in contacts}
-    assert len(progress) >= 2 and sum(progress) == 9000
+    assert len(progress) >= 2
+    assert sum(progress) == 9000
 
 
 def test_a_storage_failure_fails_the_job_with_its_message(every_state, broken_storage):
@@ -125,7 +133,8 @@ def test_a_storage_failure_fails_the_job_with_its_message(every_state, broken_st
     job.refresh_from_db()
     assert job.status == ExportStatus.FAILED
     assert "NotADirectoryError" in job.error_message or "FileExistsError" in job.error_message
-    assert job.completed_at is not None and job.total_records is None
+    assert job.completed_at is not None
+    assert job.total_records is None
     assert job.file_key == ""
     assert AuditLog.objects.filter(action="export.fail", object_id=str(job.pk)).exists()
     # The database is still usable after the failure (no poisoned transaction).

@@ -47,7 +47,8 @@ def test_a_job_whose_worker_died_is_generated_again(
 
     assert (result.requeued, result.failed) == (1, 0)
     job.refresh_from_db()
-    assert job.status == ExportStatus.COMPLETED and job.attempts == 2
+    assert job.status == ExportStatus.COMPLETED
+    assert job.attempts == 2
     assert len(read_csv(stored_file(job))) == 1 + 5
     assert not default_storage.exists(partial)
     assert AuditLog.objects.filter(action="export.requeue", object_id=str(job.pk)).exists()
@@ -69,7 +70,8 @@ def test_a_job_interrupted_twice_is_failed_with_a_message(django_capture_on_comm
     job.refresh_from_db()
     assert job.status == ExportStatus.FAILED
     assert "interrupted 2 times" in job.error_message
-    assert job.file_key == "" and not default_storage.exists(partial)
+    assert job.file_key == ""
+    assert not default_storage.exists(partial)
     assert AuditLog.objects.filter(action="export.fail", object_id=str(job.pk)).exists()
 
 
@@ -77,7 +79,8 @@ def test_a_job_still_within_the_task_timeout_is_left_alone():
     job = _job(status=ExportStatus.PROCESSING, started_at=NOW - dt.timedelta(minutes=9), attempts=1)
     assert export_reap_stale(now=NOW) == ReapResult()
     job.refresh_from_db()
-    assert job.status == ExportStatus.PROCESSING and job.attempts == 1
+    assert job.status == ExportStatus.PROCESSING
+    assert job.attempts == 1
 
 
 def test_a_pending_job_nobody_picked_up_is_queued_again(
@@ -91,7 +94,8 @@ def test_a_pending_job_nobody_picked_up_is_queued_again(
 
     assert result.requeued == 1
     job.refresh_from_db()
-    assert job.status == ExportStatus.COMPLETED and job.total_records == 5
+    assert job.status == ExportStatus.COMPLETED
+    assert job.total_records == 5
 
 
 def test_a_recently_queued_job_is_not_queued_twice(django_capture_on_commit_callbacks):
@@ -108,7 +112,8 @@ def test_a_job_pending_for_an_hour_is_failed():
     result = export_reap_stale(now=NOW)
     assert result.failed == 1
     job.refresh_from_db()
-    assert job.status == ExportStatus.FAILED and "qcluster" in job.error_message
+    assert job.status == ExportStatus.FAILED
+    assert "qcluster" in job.error_message
 
 
 @pytest.mark.parametrize("status", [ExportStatus.COMPLETED, ExportStatus.FAILED])

@@ -25,12 +25,16 @@ def test_start_creates_a_pending_job_and_runs_it_after_commit(
         assert job.status == ExportStatus.PENDING
         assert ExportJob.objects.get().status == ExportStatus.PENDING
 
-    assert created and len(callbacks) == 1
+    assert created
+    assert len(callbacks) == 1
     job.refresh_from_db()
-    assert job.status == ExportStatus.COMPLETED and job.total_records == 5
-    assert job.requested_by == manager_user and job.queued_at is not None
+    assert job.status == ExportStatus.COMPLETED
+    assert job.total_records == 5
+    assert job.requested_by == manager_user
+    assert job.queued_at is not None
     entry = AuditLog.objects.get(action="export.start")
-    assert entry.actor == manager_user and entry.object_id == str(job.pk)
+    assert entry.actor == manager_user
+    assert entry.object_id == str(job.pk)
     assert entry.details == {"campaign_id": str(every_state.campaign.pk)}
 
 
@@ -55,7 +59,9 @@ def test_a_job_in_flight_is_returned_instead_of_a_new_one(
 def test_a_finished_job_does_not_stop_a_new_one(manager_user, status):
     finished = ExportJobFactory(status=status)
     job, created = export_start(campaign=finished.campaign, actor=manager_user, enqueue=False)
-    assert created and job != finished and job.status == ExportStatus.PENDING
+    assert created
+    assert job != finished
+    assert job.status == ExportStatus.PENDING
 
 
 @pytest.mark.django_db
@@ -114,6 +120,7 @@ def test_two_concurrent_starts_share_one_job(manager_user):
 
     assert errors == []
     (first_job, first_created), (second_job, second_created) = results["first"], results["second"]
-    assert first_created and not second_created
+    assert first_created
+    assert not second_created
     assert second_job.pk == first_job.pk
     assert ExportJob.objects.filter(campaign=campaign).count() == 1

@@ -53,9 +53,11 @@ def test_without_javascript_the_post_goes_back_to_the_page(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(_url(every_state.campaign), {"next": page})
 
-    assert response.status_code == 302 and response["Location"] == page
+    assert response.status_code == 302
+    assert response["Location"] == page
     job = ExportJob.objects.get()
-    assert job.status == ExportStatus.COMPLETED and job.requested_by == manager_user
+    assert job.status == ExportStatus.COMPLETED
+    assert job.requested_by == manager_user
     panel = client.get(reverse("exports:panel", args=[every_state.campaign.pk]))
     assert "Export started." in panel.content.decode()  # the message, on the next page
     assert f"/exports/{job.pk}/download?token=" in panel.content.decode()
@@ -77,9 +79,11 @@ def test_htmx_gets_the_panel_with_the_new_job(
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.lstrip().startswith("<section") and "<html" not in html
+    assert html.lstrip().startswith("<section")
+    assert "<html" not in html
     # Rendered before the queued task ran: the panel shows the job and polls for it.
-    assert "Waiting for a worker" in html and 'hx-trigger="every 2s"' in html
+    assert "Waiting for a worker" in html
+    assert 'hx-trigger="every 2s"' in html
     assert ExportJob.objects.get().status == ExportStatus.COMPLETED
 
 

@@ -77,7 +77,8 @@ def test_history_is_read_only(client, admin_user):
 @pytest.mark.parametrize("persona", ["manager", "viewer"], indirect=True)
 def test_only_admins_enter_the_admin(persona_client):
     response = persona_client.get("/admin/")
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
 
 
 def test_changing_a_role_in_the_admin_mirrors_staff_and_is_audited(client, admin_user, viewer_user):
@@ -99,7 +100,8 @@ def test_changing_a_role_in_the_admin_mirrors_staff_and_is_audited(client, admin
         True,
     )
     log = AuditLog.objects.get(action="user.role_change", object_id=str(viewer_user.pk))
-    assert log.details["to"] == "admin" and log.actor == admin_user
+    assert log.details["to"] == "admin"
+    assert log.actor == admin_user
 
 
 def test_provider_config_is_edited_not_added_twice(client, admin_user):

@@ -38,7 +38,7 @@ def test_role_map_to_unknown_role(settings):
 
 
 @pytest.mark.parametrize(
-    "name,value,check_id",
+    ("name", "value", "check_id"),
     [
         ("DEFAULT_PHONE_REGION", "XX", "voicesurvey.E004"),
         ("DEFAULT_CAMPAIGN_TIMEZONE", "Mars/Olympus", "voicesurvey.E005"),

@@ -52,7 +52,8 @@ def test_max_attempts_bounds_are_allowed(attempts):
 
 
 @pytest.mark.parametrize(
-    "start,end", [(datetime.time(20, 0), datetime.time(9, 0)), (datetime.time(9), datetime.time(9))]
+    ("start", "end"),
+    [(datetime.time(20, 0), datetime.time(9, 0)), (datetime.time(9), datetime.time(9))],
 )
 def test_call_window_must_start_before_it_ends(start, end):
     assert_rejected(lambda: CampaignFactory(call_window_start=start, call_window_end=end))
@@ -115,7 +116,8 @@ def test_only_one_export_in_flight_per_campaign():
 
 def test_provider_config_is_a_single_row():
     config = provider_config_get()
-    assert config.pk == 1 and provider_config_get().pk == 1
+    assert config.pk == 1
+    assert provider_config_get().pk == 1
     assert_rejected(lambda: ProviderConfig.objects.create(id=2))
     assert ProviderConfig.objects.count() == 1
 
@@ -143,4 +145,5 @@ def test_deleting_a_campaign_takes_its_contacts_and_calls():
     attempt = CallAttemptFactory()
     CallEventFactory(attempt=attempt)
     Campaign.objects.filter(pk=attempt.campaign_id).delete()
-    assert not Contact.objects.exists() and not CallEvent.objects.exists()
+    assert not Contact.objects.exists()
+    assert not CallEvent.objects.exists()

@@ -13,7 +13,8 @@ def test_login_page_renders(client):
 
 def test_local_login_and_logout(client, manager_user):
     response = client.post(reverse("login"), {"username": "max", "password": "pw-max"})
-    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
     page = client.get("/")
     assert page.status_code == 200
     assert b"Max Manager" in page.content

@@ -108,7 +108,8 @@ def sign_in(client, idp, *, sub, userinfo, **token_overrides):
     location = urlparse(start["Location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == f"{IDP}/authorize"
     query = parse_qs(location.query)
-    assert query["client_id"] == [CLIENT_ID] and query["response_type"] == ["code"]
+    assert query["client_id"] == [CLIENT_ID]
+    assert query["response_type"] == ["code"]
     idp.nonce = query["nonce"][0]
     idp.will_issue(sub=sub, userinfo=userinfo, **token_overrides)
     return client.get("/oidc/callback/", {"code": "auth-code", "state": query["state"][0]})
@@ -123,7 +124,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    "claims,role",
+    ("claims", "role"),
     [
         ({}, Role.VIEWER),
         ({"groups": []}, Role.VIEWER),
@@ -150,7 +151,8 @@ def test_new_user_without_a_mapped_role_is_a_viewer(client, oidc_settings, idp):
         sub="sub-new",
         userinfo={"email": "new@example.com", "preferred_username": "newbie", "name": "New Person"},
     )
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
     user = logged_in_user(client)
     assert (user.username, user.email, user.oidc_sub, user.role) == (
         "newbie",
@@ -193,7 +195,8 @@ def test_matched_by_email_links_the_account(client, oidc_settings, idp):
         client, idp, sub="sub-max", userinfo={"email": "max@example.com", "groups": ["vs-managers"]}
     )
     user = logged_in_user(client)
-    assert user.pk == local.pk and user.oidc_sub == "sub-max"
+    assert user.pk == local.pk
+    assert user.oidc_sub == "sub-max"
 
 
 def test_email_match_never_takes_over_an_account_linked_to_another_subject(
@@ -202,7 +205,9 @@ def test_email_match_never_takes_over_an_account_linked_to_another_subject(
     linked = user_create(username="owner", email="shared@example.com", oidc_sub="sub-owner")
     sign_in(client, idp, sub="sub-intruder", userinfo={"email": "shared@example.com"})
     user = logged_in_user(client)
-    assert user is not None and user.pk != linked.pk and user.oidc_sub == "sub-intruder"
+    assert user is not None
+    assert user.pk != linked.pk
+    assert user.oidc_sub == "sub-intruder"
 
 
 def test_unverified_email_is_not_used_for_matching(client, oidc_settings, idp):
@@ -224,7 +229,8 @@ def test_tokens_for_another_client_issuer_or_expired_are_refused(
 ):
     response = sign_in(client, idp, sub="sub-x", userinfo={"email": "x@example.com"}, **overrides)
     assert logged_in_user(client) is None
-    assert response.status_code == 302 and response["Location"] == "/accounts/login/?sso=failed"
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?sso=failed"
     assert not User.objects.filter(oidc_sub="sub-x").exists()
     assert "Single sign-on did not complete" in client.get(response["Location"]).content.decode()
 
@@ -240,7 +246,8 @@ def test_idp_token_endpoint_down_is_a_failed_login_not_a_500(client, oidc_settin
     state = parse_qs(urlparse(start["Location"]).query)["state"][0]
     idp.mock.post(f"{IDP}/token", status=503)
     response = client.get("/oidc/callback/", {"code": "auth-code", "state": state})
-    assert response.status_code == 302 and response["Location"] == "/accounts/login/?sso=failed"
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?sso=failed"
 
 
 def test_api_bearer_token_authenticates_through_userinfo(oidc_settings, idp):
@@ -251,7 +258,8 @@ def test_api_bearer_token_authenticates_through_userinfo(oidc_settings, idp):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION="Bearer opaque-access-token")
     first = api.get("/bearer/me")
-    assert first.status_code == 200 and first.json()["role"] == "campaign_manager"
+    assert first.status_code == 200
+    assert first.json()["role"] == "campaign_manager"
     second = api.get("/bearer/me")
     assert second.status_code == 200
     userinfo_calls = [c for c in idp.mock.calls if c.request.url == f"{IDP}/userinfo"]

@@ -64,7 +64,10 @@ def test_embedded_defaults():
     assert s["storage"] == "django.core.files.storage.FileSystemStorage"
     assert s["email"] == "django.core.mail.backends.console.EmailBackend"
     assert s["oidc"] is False
-    assert s["backends"] == ["django.contrib.auth.backends.ModelBackend"]
+    assert s["backends"] == [
+        "axes.backends.AxesStandaloneBackend",  # login throttling first
+        "django.contrib.auth.backends.ModelBackend",
+    ]
     assert s["ssl_redirect"] is True  # production hardening is the default outside DEBUG
 
 
@@ -110,7 +113,7 @@ def test_oidc_client_id_enables_oidc_login_and_bearer_tokens():
     assert s["oidc"] is True
     assert "voicesurvey.oidc.RoleMappingOIDCBackend" in s["backends"]
     assert s["api_auth"] == [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "voicesurvey.oidc.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ]
@@ -118,7 +121,7 @@ def test_oidc_client_id_enables_oidc_login_and_bearer_tokens():
 
 
 @pytest.mark.parametrize(
-    "missing,message",
+    ("missing", "message"),
     [
         ("SECRET_KEY", "SECRET_KEY is not set"),
         ("ALLOWED_HOSTS", "ALLOWED_HOSTS is not set"),

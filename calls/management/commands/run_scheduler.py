@@ -32,6 +32,7 @@ class Command(BaseCommand):
         run = scheduler_tick()
         closed = call_attempts_reconcile()
         if verbosity:
+            assert run.finished_at is not None  # scheduler_tick returns a finished run
             elapsed_ms = (run.finished_at - run.started_at).total_seconds() * 1000
             extra = ""
             if run.details.get("paused_until"):

@@ -4,21 +4,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_q.models import Schedule
 
-# The periodic work of the product, run by the django-q2 cluster: (name, task, minutes).
-SCHEDULES = (
-    ("calls: scheduler tick", "calls.tasks.scheduler_tick_task", None),
-    ("calls: reconcile stale calls", "calls.tasks.call_attempts_reconcile_task", 1),
-    ("calls: send follow-up emails", "calls.tasks.notifications_drain_task", 1),
-    ("exports: reap stale export jobs", "exports.tasks.export_reap_stale_task", 5),
-    ("calls: purge old transcripts", "calls.tasks.call_transcripts_purge_task", 60),
-)
+from voicesurvey.task_policy import PERIODIC_TASKS
 
 
 def schedules_ensure() -> list[tuple[str, bool]]:
     """Create or update each schedule by name; (name, created) for each. Idempotent: a schedule
     that exists keeps its next run time."""
     results = []
-    for name, func, minutes in SCHEDULES:
+    for name, func, minutes in PERIODIC_TASKS:
         minutes = minutes or max(1, settings.SCHEDULER_TICK_SECONDS // 60)
         _, created = Schedule.objects.update_or_create(
             name=name,

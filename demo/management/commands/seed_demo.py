@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import resource
 import time
+from argparse import ArgumentParser
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -17,7 +19,7 @@ class Command(BaseCommand):
         "events, emails and exclusions. With DEBUG on, also the demo logins."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--contacts", type=int, default=5000, help="contacts in all (5000)")
         parser.add_argument("--campaigns", type=int, default=7, help="campaigns (7)")
         parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
@@ -30,7 +32,17 @@ class Command(BaseCommand):
             help="first delete all campaigns, contacts, calls, exclusions and scheduler runs",
         )
 
-    def handle(self, *args, contacts, campaigns, seed, if_empty, reset, verbosity, **options):
+    def handle(
+        self,
+        *args: Any,
+        contacts: int,
+        campaigns: int,
+        seed: int,
+        if_empty: bool,
+        reset: bool,
+        verbosity: int,
+        **options: Any,
+    ) -> None:
         if contacts < 0:
             raise CommandError("--contacts must be 0 or more.")
         if not 1 <= campaigns <= 63:
