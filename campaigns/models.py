@@ -11,6 +11,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.template import Context, Engine
 
+from campaigns.languages import Language
+
+__all__ = ["Language"]  # defined in campaigns/languages.py, long imported from here
+
 
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -19,11 +23,6 @@ class CampaignStatus(models.TextChoices):
     PAUSED = "paused", "Paused"
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
-
-
-class Language(models.TextChoices):
-    EN = "en", "English"
-    IT = "it", "Italian"
 
 
 class QuestionType(models.TextChoices):
