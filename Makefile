@@ -17,13 +17,14 @@ PYTHON ?= $(shell \
 	    echo "$$c"; break; fi; \
 	done)
 
-.PHONY: help run test test-fast lint typecheck format migrate seed clean
+.PHONY: help run test test-fast lint typecheck format audit migrate seed clean
 
 help:
 	@echo "make run    start the product on its embedded defaults, with demo data (http://$(HOST):$(PORT))"
 	@echo "make test   install the dev requirements and run the whole test suite"
 	@echo "make test-fast   the suite without the tests marked slow (browser, fuzz, whole campaigns)"
 	@echo "make lint   ruff check + format check + import layers + mypy;  make format  apply ruff's formatting"
+	@echo "make audit  known vulnerabilities in the pinned requirements, from the advisory sources that answer"
 
 $(VENV)/.installed: requirements.txt
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.10 found (3.12 preferred)."; exit 1; }
@@ -54,6 +55,12 @@ lint: $(VENV)/.installed-dev typecheck
 # mypy with django-stubs over the product code; what it reads is set in mypy.ini.
 typecheck: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy
+
+# Standard library only: no install needed. Says what it could not check; never a clean result
+# that checked nothing (see the README's development section).
+audit:
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.10 found."; exit 1; }
+	$(PYTHON) scripts/dependency_audit.py requirements.txt requirements-dev.txt
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .

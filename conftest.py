@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from voicesurvey import redis_clients
 from voicesurvey.models import Role
 from voicesurvey.services import user_create
 
@@ -16,6 +17,9 @@ from voicesurvey.services import user_create
 def _clear_cache():
     cache.clear()
     yield
+    # A test that stopped a Redis leaves this process avoiding it for a few seconds: not the
+    # next test's business.
+    redis_clients.forget_outages()
     cache.clear()
 
 
@@ -147,7 +151,11 @@ def browser():
 
 @pytest.fixture
 def sign_in(browser, live_server):
-    """`sign_in(user, password)` → a Playwright page signed in through the login form."""
+    """`sign_in(user, password)` → a Playwright page signed in through the login form.
+
+    The pages run under the site's Content-Security-Policy, which refuses `eval`: give
+    `page.wait_for_function` a function (`"() => …"`), not an expression, which Playwright
+    would evaluate in the page. A test fails if the policy blocked anything on its pages."""
     contexts = []
 
     def open_page(user, password: str):
@@ -158,6 +166,9 @@ def sign_in(browser, live_server):
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.js_errors = errors
+        # What the Content-Security-Policy blocked, as Chromium reports it in the console.
+        page.csp_violations = violations = []
+        page.on("console", lambda message: _note_csp_violation(message, violations))
         page.goto("/accounts/login/")
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", password)
@@ -166,8 +177,17 @@ def sign_in(browser, live_server):
         return page
 
     yield open_page
+    blocked = [v for context in contexts for page in context.pages for v in page.csp_violations]
     for context in contexts:
         context.close()
+    # Every browser test doubles as a check of the policy: a page that needs something it
+    # blocks is a broken page.
+    assert blocked == [], "the Content-Security-Policy blocked something"
+
+
+def _note_csp_violation(message, violations: list[str]) -> None:
+    if message.type == "error" and "Content Security Policy" in message.text:
+        violations.append(f"{message.location.get('url')}: {message.text}")
 
 
 VIEWPORT = {"width": 1280, "height": 900}

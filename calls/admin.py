@@ -5,6 +5,7 @@ from calls.erasure import contact_forget
 from calls.models import (
     CallAttempt,
     CallEvent,
+    DialPace,
     EmailNotification,
     ProviderConfig,
     SchedulerRun,
@@ -106,6 +107,7 @@ class CallAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "provider",
         "outcome",
         "started_at",
+        "dialled_at",
         "answered_at",
         "ended_at",
         "error_code",
@@ -153,8 +155,22 @@ class EmailNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(SchedulerRun)
 class SchedulerRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("started_at", "finished_at", "campaigns_seen", "calls_placed", "errors")
+    list_display = (
+        "started_at",
+        "finished_at",
+        "status",
+        "campaigns_seen",
+        "calls_placed",
+        "errors",
+    )
+    list_filter = ("status",)
     date_hierarchy = "started_at"
+
+
+@admin.register(DialPace)
+class DialPaceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # The last dial slot any scheduler took (calls/pacing.py): to look at, never to edit.
+    list_display = ("__str__", "last_dial_at")
 
 
 @admin.action(description="Forget the selected contacts' numbers in every campaign (GDPR)")

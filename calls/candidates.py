@@ -117,6 +117,17 @@ def open_zones(campaign: Campaign, zones: list[str], at: dt.datetime, problems: 
     return open_zones
 
 
+def contact_in_calling_hours(contact: Contact, campaign: Campaign, *, at: dt.datetime) -> bool:
+    """Whether it is calling time for this contact at `at`: the check made again at a claimed
+    contact's turn to dial, as a live tick's pacing may take it past its window's end."""
+    try:
+        return zone_is_open(
+            contact_zone(contact.timezone, campaign), at=at, **calling_window(campaign)
+        )
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False  # claimed only in a known zone; a zone gone since cannot be open
+
+
 # --- Choosing whom to call -----------------------------------------------------------------------
 
 

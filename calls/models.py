@@ -110,6 +110,20 @@ class CallAttempt(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     dialogue_step = models.CharField(max_length=32, blank=True)
     transcript = models.TextField(blank=True, help_text="Snippet of the dialogue, for review.")
+    # The tick that claimed the attempt (null for attempts made otherwise, and before 0006),
+    # and when that tick handed it to the provider: set in a conditional UPDATE just before
+    # `start_call`, so an attempt in flight without it was never dialled, and is given back
+    # when its tick is gone (calls/scheduler_runs.py). Runs are never deleted, hence no index
+    # for SET_NULL to use; the undialled ones have the partial index below.
+    scheduler_run = models.ForeignKey(
+        "SchedulerRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    dialled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -142,6 +156,12 @@ class CallAttempt(models.Model):
                 fields=["campaign", "started_at"],
                 name="attempt_campaign_flight_idx",
                 condition=Q(outcome__isnull=True),
+            ),
+            # Claimed and not dialled yet: a tick's next dials, or what a dead tick left.
+            models.Index(
+                fields=["scheduler_run"],
+                name="attempt_undialled_idx",
+                condition=Q(outcome__isnull=True, dialled_at__isnull=True),
             ),
         ]
 
@@ -337,11 +357,24 @@ class EmailNotification(models.Model):
         return f"email {self.pk} ({self.status})"
 
 
+class SchedulerRunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    FINISHED = "finished", "Finished"
+    FAILED = "failed", "Failed"  # raised (the database went away…); details["failed"] says what
+    DIED = "died", "Died"  # stopped beating while running (killed): marked by reconciliation
+
+
 class SchedulerRun(models.Model):
-    """One scheduler tick: what it saw and did."""
+    """One scheduler tick: what it saw and did. A tick creates its run as running and beats
+    (`heartbeat_at`) while it dials; rows written otherwise (demo data) are records of
+    finished ticks, hence the default."""
 
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=SchedulerRunStatus.choices, default=SchedulerRunStatus.FINISHED
+    )
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     campaigns_seen = models.PositiveIntegerField(default=0)
     calls_placed = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
@@ -349,7 +382,31 @@ class SchedulerRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["-started_at"], name="schedulerrun_started_idx")]
+        indexes = [
+            models.Index(fields=["-started_at"], name="schedulerrun_started_idx"),
+            # The ticks running now, by their last heartbeat: reconciliation finds the dead.
+            models.Index(
+                fields=["heartbeat_at"],
+                name="schedulerrun_running_idx",
+                condition=Q(status="running"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"scheduler run {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DialPace(models.Model):
+    """The pace of dials shared by every scheduler process and tick: one row, the time of the
+    last dial slot taken (calls/pacing.py). Created on first use."""
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    last_dial_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(name="dialpace_singleton", condition=Q(id=1))]
+
+    def __str__(self) -> str:
+        return "dial pace"

@@ -36,7 +36,7 @@ from calls.models import (
     SurveyEventType,
     SurveyResponse,
 )
-from calls.stats_buckets import call_stats_add
+from calls.stats_buckets import GIVEN_BACK_ERROR_CODES, call_stats_add
 from calls.telephony.base import CallStatus
 from campaigns.models import Campaign
 from contacts.models import Contact, ContactState, ExclusionEntry
@@ -45,6 +45,10 @@ from contacts.models import Contact, ContactState, ExclusionEntry
 HUNG_UP = "hung_up"
 TIMEOUT = "timeout"
 PROVIDER_UNAVAILABLE = "provider_unavailable"
+# Claimed by a tick, never handed to the provider, given back like an outage's (no attempt
+# used): the tick died first, or the contact's calling hours ended before its turn to dial.
+NEVER_DIALLED = "never_dialled"
+CALLING_HOURS_ENDED = "calling_hours_ended"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +58,7 @@ class ContactMove:
     retry: bool  # set next_attempt_at = end of call + retry interval
 
 
-def call_end_outcome(status: str, *, answered: bool, error_code: str = "") -> tuple[str, str]:
+def call_end_outcome(status: str, *, error_code: str = "") -> tuple[str, str]:
     """(outcome, error code) of a call that ended without our dialogue closing it."""
     if status == CallStatus.BUSY:
         return CallOutcome.BUSY, error_code
@@ -62,10 +66,10 @@ def call_end_outcome(status: str, *, answered: bool, error_code: str = "") -> tu
         return CallOutcome.NO_ANSWER, error_code
     if status == CallStatus.COMPLETED:
         # Answered, then over before the survey ended: the callee hung up (or the line
-        # dropped). Never answered yet "completed": nobody picked up.
-        if answered:
-            return CallOutcome.FAILED, error_code or HUNG_UP
-        return CallOutcome.NO_ANSWER, error_code
+        # dropped). "Completed" means answered (calls/telephony/base.py: a call nobody
+        # answered ends no_answer, busy or failed), whether or not its "answered" event came
+        # first: events arrive in any order, and a late one fills the answer time in.
+        return CallOutcome.FAILED, error_code or HUNG_UP
     if status == CallStatus.CANCELED:
         return CallOutcome.FAILED, error_code or "canceled"
     if status == CallStatus.FAILED:
@@ -109,7 +113,14 @@ def call_attempt_close(
     changing nothing, when the attempt was already closed (a replay, a late event, a race).
 
     `counts_as_attempt=False` (provider outage) gives the contact its attempt back and returns
-    it to pending without writing any event."""
+    it to pending without writing any event; the attempt, closed with one of
+    GIVEN_BACK_ERROR_CODES, is no attempt for the statistics either."""
+    if not counts_as_attempt and error_code not in GIVEN_BACK_ERROR_CODES:
+        # The statistics (their rebuild included) know a given-back attempt by its code alone.
+        raise ValueError(
+            f"An attempt given back needs one of {sorted(GIVEN_BACK_ERROR_CODES)} as its error "
+            f"code, not {error_code!r} (calls/stats_buckets.py)."
+        )
     # Part of the caller's transaction when there is one (no savepoint: nothing here is
     # meant to fail on its own), else a transaction of its own.
     with transaction.atomic(savepoint=False):
@@ -123,7 +134,7 @@ def call_attempt_close(
             consent_at=consent_at,
             counts_as_attempt=counts_as_attempt,
         )
-        if closed:
+        if closed and counts_as_attempt:
             # Last: concurrent closes of calls started in the same quarter hour share the
             # bucket row, so it stays locked only until the commit that follows.
             call_stats_add(attempt=attempt)

@@ -13,12 +13,19 @@ One tick:
    the same contact; the same statement checks the exclusion list again. Then the contacts are
    set in progress and the attempts created; commit. About ten statements in all, whatever the
    number of campaigns and zones.
-3. Dial, spaced by 1/calls_per_second: the attempt exists before the provider can call back.
+3. Dial, after the commit: the attempt exists before the provider can call back. Each dial
+   of a live tick takes a slot of the pace shared by every scheduler (calls/pacing.py: no
+   second holds more than calls_per_second dials, however many ticks overlap), checks the
+   contact's calling hours again at that instant (closed since the claim: given back, not
+   dialled), and marks its attempt dialled (`dialled_at`) before the provider sees it.
    A number the provider rejects fails its attempt; a provider outage gives every undialled
    attempt back (no attempt used) and pauses dialling for PROVIDER_OUTAGE_BACKOFF_SECONDS.
    A provider may hold the calls it accepts and place them together (the simulator queues its
    callees in one round trip); what it cannot place is given back as after an outage.
-4. Running campaigns with nothing left turn completed. One SchedulerRun row records the tick.
+4. Running campaigns with nothing left turn completed. One SchedulerRun row records the tick:
+   running, with a heartbeat while it dials, then finished or failed. The attempts of a tick
+   that died mid-dial and never reached the provider are given back (calls/scheduler_runs.py),
+   by the next tick or reconciliation, whichever comes first.
 """
 
 from __future__ import annotations
@@ -32,19 +39,33 @@ import uuid
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from calls import outcomes
 from calls.candidates import (
     as_uuid,
+    contact_in_calling_hours,
     db_uuid,
     dialable_zones_by_campaign,
     fair_share,
     interleave,
     open_zones,
 )
-from calls.models import CallAttempt, CallOutcome, ProviderConfig, SchedulerRun
+from calls.models import (
+    CallAttempt,
+    CallOutcome,
+    ProviderConfig,
+    SchedulerRun,
+    SchedulerRunStatus,
+)
+from calls.pacing import dial_pace_ready, dial_slot_take
+from calls.scheduler_runs import (
+    HEARTBEAT_SECONDS,
+    scheduler_run_beat,
+    scheduler_run_start,
+    scheduler_runs_reconcile,
+)
 from calls.selectors import provider_config_get
 from calls.services import call_language
 from calls.telephony.base import (
@@ -156,6 +177,7 @@ def _claim(
                 attempt_number=max(numbers[contact.pk] or 0, contact.attempts_count) + 1,
                 provider=provider_name,
                 started_at=at,
+                scheduler_run=run,
             )
             dials.append((attempt, contact))
         # Built here from rows we hold; the constraints (unique number per contact) guard them.
@@ -287,79 +309,168 @@ def _outgoing_call(
     )
 
 
-def _dial(
-    dials: list[tuple[CallAttempt, Contact]],
-    provider: TelephonyProvider,
-    *,
-    at: dt.datetime,
-    rate: float,
-    pace: bool,
-    details: dict,
-) -> tuple[list[CallAttempt], int]:
-    """Step 3. Returns (the attempts now in flight, errors).
+def _dialled_mark(attempts: list[CallAttempt], *, at: dt.datetime) -> int:
+    """Record that these attempts are being handed to the provider, before it sees them; only
+    those still in flight (reconciliation may have given one back). Returns how many."""
+    return CallAttempt.objects.filter(pk__in=[a.pk for a in attempts], outcome__isnull=True).update(
+        dialled_at=at
+    )
+
+
+class _Dialling:
+    """Step 3 of one tick: dial the claimed attempts in order. `dial()` returns (the attempts
+    now in flight, errors).
 
     The provider may hold the calls it accepts and place them together (`hold_calls`): the
     simulator then queues a tick's callees with one round trip to the broker instead of one
     each. The attempts of numbers it rejects are closed together too, in one transaction (one
-    commit, not one each). Both happen before every wait for the next dial's slot, so pacing
-    delays neither, and at the end."""
-    errors = 0
-    interval = 1 / rate
-    next_dial = time.monotonic()
-    outage: ProviderUnavailable | None = None
-    dialled: list[CallAttempt] = []
-    held: list[CallAttempt] = []  # accepted by the provider, placed at its next release
-    rejected: list[tuple[CallAttempt, str]] = []  # numbers it rejected, and why
-    provider.hold_calls()
-    try:
-        for attempt, contact in dials:
-            if outage is not None:
-                _give_back(attempt, at)
-                continue
-            if pace:
-                if (held or rejected) and next_dial > time.monotonic():
-                    placed, outage = _release(provider, held, at=at)
-                    dialled += placed
-                    held = []
-                    _close_rejected(rejected, at=at)
-                    rejected = []
-                    if outage is not None:
-                        errors += 1
-                        _give_back(attempt, at)
-                        continue
-                    provider.hold_calls()
-                time.sleep(max(0.0, next_dial - time.monotonic()))
-                next_dial = max(next_dial, time.monotonic()) + interval
-            call = _outgoing_call(attempt, contact, provider)
-            try:
-                attempt.provider_call_id = provider.start_call(call)[:64]
-            except CallRejected as exc:
-                errors += 1
-                rejected.append((attempt, exc.code))
-            except Exception as exc:
-                # An outage, or a fault we cannot place: either way this number is not to blame,
-                # so no attempt is used; dialling pauses.
-                outage = _as_outage(provider, exc)
-                errors += 1
-                _give_back(attempt, at)
+    commit, not one each). Both happen before every wait for a dial slot, so pacing delays
+    neither, and at the end.
+
+    A live tick (`pace`) waits for each dial's slot of the shared pace (calls/pacing.py),
+    beating its run's heartbeat meanwhile, checks the contact's calling hours at that instant
+    and marks the attempt dialled (at the slot's time) before the provider sees it. A tick as
+    of a given time (tests, `simulate`) dials at once, its attempts marked together first."""
+
+    def __init__(
+        self,
+        provider: TelephonyProvider,
+        *,
+        run: SchedulerRun,
+        at: dt.datetime,
+        rate: float,
+        pace: bool,
+        details: dict,
+    ):
+        self.provider, self.run, self.at, self.pace, self.details = provider, run, at, pace, details
+        # Rounded up to the microsecond the slots are kept in: three slots of 333,333 µs
+        # would let a fourth dial into the same second.
+        self.interval = dt.timedelta(microseconds=math.ceil(1_000_000 / rate))
+        self.beaten = time.monotonic()
+        self.errors = 0
+        self.outage: ProviderUnavailable | None = None
+        self.dialled: list[CallAttempt] = []
+        self.held: list[CallAttempt] = []  # accepted by the provider, placed at its next release
+        self.held_since = 0.0
+        self.rejected: list[tuple[CallAttempt, str]] = []  # numbers it rejected, and why
+
+    def dial(self, dials: list[tuple[CallAttempt, Contact]]) -> tuple[list[CallAttempt], int]:
+        if dials:
+            if self.pace:
+                dial_pace_ready()
             else:
-                held.append(attempt)
-    except BaseException:
-        # The tick fails (the database went away…): the calls the provider accepted are placed
-        # all the same, as they would have been one by one; their attempts exist.
-        with contextlib.suppress(Exception):
-            provider.release_calls()
-        raise
-    # Placed whatever happened after them: the provider accepted them.
-    placed, failure = _release(provider, held, at=at)
-    dialled += placed
-    if failure is not None and outage is None:
-        outage = failure
-        errors += 1
-    _dial_results_save(rejected, dialled, at=at)
-    if outage is not None:
-        _dialling_pause(provider, outage, at=at, details=details)
-    return dialled, errors
+                _dialled_mark([attempt for attempt, _ in dials], at=self.at)
+        self.provider.hold_calls()
+        try:
+            for attempt, contact in dials:
+                if self.outage is not None:
+                    _give_back(attempt, self.at)
+                elif not self.pace or self._turn_come(attempt, contact):
+                    self._start_call(attempt, contact)
+        except BaseException:
+            # The tick fails (the database went away…): the calls the provider accepted are
+            # placed all the same, as they would have been one by one; their attempts exist.
+            with contextlib.suppress(Exception):
+                self.provider.release_calls()
+            raise
+        # Placed whatever happened after them: the provider accepted them.
+        placed, failure = _release(self.provider, self.held, at=self.at)
+        self.dialled += placed
+        if failure is not None and self.outage is None:
+            self.outage = failure
+            self.errors += 1
+        _dial_results_save(self.rejected, self.dialled, at=self.at)
+        if self.outage is not None:
+            _dialling_pause(self.provider, self.outage, at=self.at, details=self.details)
+        return self.dialled, self.errors
+
+    def _turn_come(self, attempt: CallAttempt, contact: Contact) -> bool:
+        """Wait for this dial's slot. False when the attempt is not to be dialled after all
+        (given back here or by reconciliation meanwhile, or an outage came up)."""
+        campaign = attempt.campaign
+        now = timezone.now()
+        # Checked before the slot is taken too, so that a zone that closed wastes no slots.
+        if not contact_in_calling_hours(contact, campaign, at=now):
+            self._calling_hours_ended(attempt, at=now)
+            return False
+        # A tick fast enough never to wait still places what it holds every second: what a
+        # kill can lose is then a second's dials of a holding provider, not a tick's.
+        if self.held and time.monotonic() - self.held_since >= 1:
+            self._flush()
+            if self.outage is not None:
+                _give_back(attempt, self.at)
+                return False
+        while True:
+            slot, wait = dial_slot_take(interval=self.interval)
+            self._beat()
+            if slot is not None:
+                break
+            self._flush()
+            if self.outage is not None:
+                _give_back(attempt, self.at)
+                return False
+            time.sleep(min(wait, HEARTBEAT_SECONDS))
+        if not contact_in_calling_hours(contact, campaign, at=slot):
+            self._calling_hours_ended(attempt, at=slot)
+            return False
+        if not _dialled_mark([attempt], at=slot):
+            self._count("given_back_before_dial")
+            return False
+        return True
+
+    def _start_call(self, attempt: CallAttempt, contact: Contact) -> None:
+        call = _outgoing_call(attempt, contact, self.provider)
+        try:
+            attempt.provider_call_id = self.provider.start_call(call)[:64]
+        except CallRejected as exc:
+            self.errors += 1
+            self.rejected.append((attempt, exc.code))
+        except Exception as exc:
+            # An outage, or a fault we cannot place: either way this number is not to blame,
+            # so no attempt is used; dialling pauses.
+            self.outage = _as_outage(self.provider, exc)
+            self.errors += 1
+            _give_back(attempt, self.at)
+        else:
+            if not self.held:
+                self.held_since = time.monotonic()
+            self.held.append(attempt)
+
+    def _flush(self) -> None:
+        """Before a wait: the provider places what it holds, the rejected numbers' attempts
+        are closed."""
+        if not (self.held or self.rejected):
+            return
+        placed, outage = _release(self.provider, self.held, at=self.at)
+        self.dialled += placed
+        self.held = []
+        _close_rejected(self.rejected, at=self.at)
+        self.rejected = []
+        if outage is not None:
+            self.outage = outage
+            self.errors += 1
+        else:
+            self.provider.hold_calls()
+
+    def _beat(self) -> None:
+        if time.monotonic() - self.beaten >= HEARTBEAT_SECONDS:
+            scheduler_run_beat(run=self.run)
+            self.beaten = time.monotonic()
+
+    def _calling_hours_ended(self, attempt: CallAttempt, *, at: dt.datetime) -> None:
+        # Given back like an outage's (no attempt used): the contact is pending again, dialled
+        # when its window next opens.
+        outcomes.call_attempt_close(
+            attempt=attempt,
+            outcome=CallOutcome.FAILED,
+            error_code=outcomes.CALLING_HOURS_ENDED,
+            ended_at=at,
+            counts_as_attempt=False,
+        )
+        self._count("calling_hours_ended")
+
+    def _count(self, key: str) -> None:
+        self.details[key] = self.details.get(key, 0) + 1
 
 
 def _dial_results_save(
@@ -391,6 +502,22 @@ def _dialling_pause(
 # --- The tick ------------------------------------------------------------------------------------
 
 
+_RUN_FIELDS = ["finished_at", "status", "campaigns_seen", "calls_placed", "errors", "details"]
+
+
+def _run_save(run: SchedulerRun) -> None:
+    """Record how the tick ended. When the database connection died under the tick (its
+    session terminated, a restart), once more on a new connection: the run then says it
+    failed, and its undialled attempts go back at once rather than when it is found dead."""
+    try:
+        run.save(update_fields=_RUN_FIELDS)
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        run.save(update_fields=_RUN_FIELDS)
+
+
 def scheduler_tick(
     *,
     now: dt.datetime | None = None,
@@ -399,17 +526,21 @@ def scheduler_tick(
 ) -> SchedulerRun:
     """Run one tick and return its SchedulerRun.
 
-    Without `now` the tick is live: it reads the clock and spaces its dials in real time. With
-    `now` (tests, `manage.py simulate`) it runs as of that instant and does not wait. `provider`
+    Without `now` the tick is live: it reads the clock and spaces its dials in real time, on
+    the pace all schedulers share. With `now` (tests, `manage.py simulate`) it runs as of that
+    instant and does not wait. `provider`
     overrides the configured one; `campaign_ids` limits the tick to those campaigns."""
     live = now is None
     now = now or timezone.now()
     started = time.perf_counter()
-    run = SchedulerRun.objects.create(started_at=now)
+    run = scheduler_run_start(started_at=now)
     details: dict = {}
     campaigns: list[Campaign] = []
     placed = errors = 0
     try:
+        # What ticks that died left claimed and undialled comes back first: their contacts
+        # and their concurrency slots.
+        scheduler_runs_reconcile()
         if campaign_ids is None:
             # A tick limited to some campaigns (simulate, on its own clock) starts no others.
             campaign_start_due(now=now)
@@ -429,7 +560,9 @@ def scheduler_tick(
                 details=details,
             )
             dial_started = time.perf_counter()
-            dialled, errors = _dial(dials, provider, at=now, rate=rate, pace=live, details=details)
+            dialled, errors = _Dialling(
+                provider, run=run, at=now, rate=rate, pace=live, details=details
+            ).dial(dials)
             placed = len(dialled)
             details["claim_ms"] = round((dial_started - claim_started) * 1000, 1)
             details["dial_ms"] = round((time.perf_counter() - dial_started) * 1000, 1)
@@ -446,13 +579,14 @@ def scheduler_tick(
         raise
     finally:
         run.finished_at = now + dt.timedelta(seconds=time.perf_counter() - started)
+        run.status = (
+            SchedulerRunStatus.FAILED if "failed" in details else SchedulerRunStatus.FINISHED
+        )
         run.campaigns_seen = len(campaigns)
         run.calls_placed = placed
         run.errors = errors
         run.details = details
-        run.save(
-            update_fields=["finished_at", "campaigns_seen", "calls_placed", "errors", "details"]
-        )
+        _run_save(run)
     if placed or errors:
         logger.info(
             "scheduler tick: %d campaigns, %d calls placed, %d errors",

@@ -33,7 +33,9 @@ from calls.models import (
     SurveyEvent,
     SurveyEventType,
 )
+from calls.scheduler_runs import scheduler_runs_reconcile
 from calls.selectors import provider_config_get
+from calls.stats_buckets import call_stats_talk_add
 from calls.telephony.base import (
     FINAL_STATUSES,
     MACHINE_LEFT_MESSAGE,
@@ -135,8 +137,10 @@ def _event_record(*, attempt: CallAttempt, key: str, status: str, payload, now) 
 def call_status_apply(*, call_id: uuid.UUID, provider: str, event: StatusEvent) -> str:
     """Apply a status event: store it, then move the attempt forward. Idempotent and
     order-tolerant: a replay changes nothing ("duplicate"), an event for a finished attempt is
-    stored but changes nothing ("ignored"), a live status older than one already seen
-    (ringing after answered) is stored only ("late"). Returns what happened."""
+    stored but changes nothing ("ignored") — except an "answered" that comes after the final
+    status, which fills the answer time in ("applied", `_answered_late`) — and a live status
+    older than one already seen (ringing after answered) is stored only ("late"). Returns what
+    happened."""
     now = timezone.now()
     with transaction.atomic():
         attempt = _attempt_locked(call_id=call_id, provider=provider)
@@ -149,6 +153,8 @@ def call_status_apply(*, call_id: uuid.UUID, provider: str, event: StatusEvent) 
         ):
             return "duplicate"
         if attempt.outcome is not None:
+            if event.status == CallStatus.ANSWERED:
+                return _answered_late(attempt=attempt, at=event.occurred_at or now)
             return "ignored"
         occurred = event.occurred_at or now
         changes: dict = {}
@@ -158,7 +164,7 @@ def call_status_apply(*, call_id: uuid.UUID, provider: str, event: StatusEvent) 
             if changes:
                 CallAttempt.objects.filter(pk=attempt.pk).update(**changes)
             outcome, error_code = outcomes.call_end_outcome(
-                event.status, answered=attempt.answered_at is not None, error_code=event.error_code
+                event.status, error_code=event.error_code
             )
             outcomes.call_attempt_close(
                 attempt=attempt,
@@ -180,6 +186,25 @@ def call_status_apply(*, call_id: uuid.UUID, provider: str, event: StatusEvent) 
         if changes:
             CallAttempt.objects.filter(pk=attempt.pk).update(**changes)
         return result
+
+
+def _answered_late(*, attempt: CallAttempt, at: dt.datetime) -> str:
+    """A sign that a closed call had been answered (its "answered" event, a dialogue request),
+    come after its final status: the answer time is filled in, never after the call's end, and
+    its talk time added to its statistics. The outcome stands: a call over as "completed" was
+    answered already by definition (`call_end_outcome`), and one the provider said nobody
+    answered (busy, no answer) is not overruled by a stray event. Within the caller's
+    transaction, on the locked attempt."""
+    if attempt.answered_at is not None or attempt.outcome in (
+        CallOutcome.BUSY,
+        CallOutcome.NO_ANSWER,
+    ):
+        return "ignored"
+    answered_at = min(at, attempt.ended_at) if attempt.ended_at else at
+    CallAttempt.objects.filter(pk=attempt.pk).update(answered_at=answered_at)
+    attempt.answered_at = answered_at
+    call_stats_talk_add(attempt=attempt)
+    return "applied"
 
 
 def _describe_reply(reply: dialogue.Reply, heard: dialogue.Heard) -> str:
@@ -213,7 +238,10 @@ def call_dialogue_reply(
             attempt=attempt, key=reply.event_key, status="dialogue", payload=reply.payload, now=now
         )
         if attempt.outcome is not None and (state is None or state.step != dialogue.ENDED):
-            # Over before the dialogue ended (hung up, timed out): nothing more to say.
+            # Over before the dialogue ended (hung up, timed out): nothing more to say. The
+            # request still tells that the call was answered, should nothing else have.
+            if fresh:
+                _answered_late(attempt=attempt, at=reply.occurred_at or now)
             turn_number = state.turn if state else 0
             return dialogue.Turn(turn_number, "", script.language, expect="", hangup=True)
         if not fresh or state is not None and reply.turn != state.turn:
@@ -282,19 +310,24 @@ def _machine_answered(
 
 
 def call_attempts_reconcile(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
-    """Close attempts left without a final event past their provider's timeout as failed
-    (error_code=timeout), so no contact stays in progress forever. Returns how many closed."""
+    """Give back the attempts that scheduler ticks which died claimed and never dialled (no
+    attempt used, calls/scheduler_runs.py), and close attempts left without a final event past
+    their provider's timeout as failed (error_code=timeout), so no contact stays in progress
+    forever. Returns how many closed."""
     now = now or timezone.now()
-    closed = 0
+    closed = scheduler_runs_reconcile(now=now, limit=limit)
     for name in Provider.values:
         try:
             timeout = provider_class(name).call_timeout()
         except ProviderNotConfigured:
             timeout = dt.timedelta(minutes=settings.CALL_ATTEMPT_TIMEOUT_MINUTES)
+        cutoff = now - timeout
         stale = (
-            CallAttempt.objects.filter(
-                outcome__isnull=True, provider=name, started_at__lt=now - timeout
-            )
+            CallAttempt.objects.filter(outcome__isnull=True, provider=name, started_at__lt=cutoff)
+            # Timed out from the dial, not the claim (a paced tick may dial a minute later);
+            # an attempt a tick claimed and has not dialled is the tick's, or given back
+            # above. (started_at first: what the index of calls in flight reads.)
+            .filter(Q(dialled_at__lt=cutoff) | Q(dialled_at__isnull=True, scheduler_run=None))
             .select_related("campaign")
             .order_by("started_at")[:limit]
         )
@@ -353,23 +386,26 @@ def email_render(*, template: EmailTemplate, event: SurveyEvent) -> tuple[str, s
     """(subject, text body, HTML body) of a template for an event. Templates see plain values
     only, never model instances, so they cannot walk into other data."""
     contact, campaign = event.contact, event.campaign
-    context = Context(
-        {
-            "campaign": {"name": campaign.name, "language": campaign.language},
-            "contact": {
-                "external_contact_id": contact.external_contact_id,
-                "email": contact.email,
-                "language": contact.preferred_language,
-            },
-            "answers": event.payload.get("answers", {}),
-            "attempts": event.payload.get("attempts"),
-            "outcome": event.type.removeprefix("survey."),
-        }
-    )
-    subject = " ".join(EMAIL_TEXT_ENGINE.from_string(template.subject).render(context).split())
-    text = EMAIL_TEXT_ENGINE.from_string(template.body_text).render(context)
+    values = {
+        "campaign": {"name": campaign.name, "language": campaign.language},
+        "contact": {
+            "external_contact_id": contact.external_contact_id,
+            "email": contact.email,
+            "language": contact.preferred_language,
+        },
+        "answers": event.payload.get("answers", {}),
+        "attempts": event.payload.get("attempts"),
+        "outcome": event.type.removeprefix("survey."),
+    }
+    # A Context escapes HTML unless told not to: the engine's own autoescape=False applies only
+    # to templates rendered through a template backend, never to Template.render(Context(…)).
+    # The subject and the text body are plain text ("L'assistenza & co" as written); only the
+    # HTML body is escaped.
+    text_context = Context(values, autoescape=False)
+    subject = " ".join(EMAIL_TEXT_ENGINE.from_string(template.subject).render(text_context).split())
+    text = EMAIL_TEXT_ENGINE.from_string(template.body_text).render(text_context)
     html = (
-        EMAIL_HTML_ENGINE.from_string(template.body_html).render(context)
+        EMAIL_HTML_ENGINE.from_string(template.body_html).render(Context(values, autoescape=True))
         if template.body_html
         else ""
     )

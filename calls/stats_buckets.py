@@ -24,14 +24,20 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    Value,
 )
-from django.db.models.functions import Cast, Ceil, Coalesce
+from django.db.models.functions import Cast, Ceil, Coalesce, Greatest, Least
 
 from calls.models import CALL_STATS_KEY, CallAttempt, CallStatsBucket
 from campaigns.models import Campaign
 
 # Each figure keeps the rule it had when it was computed from the attempts; the expressions
 # below are those rules.
+
+# Attempts given back unused are closed with one of these error codes (calls/outcomes.py:
+# the provider was down, the tick that claimed them died before dialling, or the calling hours
+# ended first). They used no attempt and are none: no bucket counts them, nor any figure.
+GIVEN_BACK_ERROR_CODES = frozenset({"provider_unavailable", "never_dialled", "calling_hours_ended"})
 
 
 class DurationSeconds(Func):
@@ -102,10 +108,11 @@ class _QuarterHourStart(Func):
 
 
 def _bucket_sums(attempts: QuerySet[CallAttempt]) -> QuerySet:
-    """The closed ones of these attempts, summed per bucket: one row per bucket, its columns
-    named as CallStatsBucket's."""
+    """The closed ones of these attempts, given-back ones aside, summed per bucket: one row per
+    bucket, its columns named as CallStatsBucket's."""
     return (
         attempts.filter(outcome__isnull=False)
+        .exclude(error_code__in=GIVEN_BACK_ERROR_CODES)
         .order_by()
         .annotate(bucket_start=_QuarterHourStart("started_at"))
         .values("campaign_id", "provider", "bucket_start", "outcome")
@@ -179,6 +186,30 @@ def call_stats_add(*, attempt: CallAttempt) -> None:
     params[slot] = CallAttempt._meta.pk.get_db_prep_value(attempt.pk, connection)
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
+
+
+def call_stats_talk_add(*, attempt: CallAttempt) -> None:
+    """Add the talk time of a closed attempt whose answer time became known after its close (a
+    late "answered" event): its bucket counts the attempt already, without talk. From its row
+    as it is now; once per attempt, as the answer time is filled in once. Talk time is only
+    ever added, so the bucket's minimum and maximum stay exact."""
+    sums = next(iter(_bucket_sums(CallAttempt.objects.filter(pk=attempt.pk))), None)
+    if sums is None or not sums["talk_count"]:
+        return  # given back (not counted), or no talk after all (answered after its end)
+    talk = Value(sums["talk_min_us"], output_field=BigIntegerField())
+    CallStatsBucket.objects.filter(
+        campaign_id=sums["campaign_id"],
+        provider=sums["provider"],
+        bucket_start=sums["bucket_start"],
+        outcome=sums["outcome"],
+    ).update(
+        talk_count=F("talk_count") + sums["talk_count"],
+        talk_total_us=F("talk_total_us") + sums["talk_total_us"],
+        # LEAST and GREATEST skip a null on PostgreSQL; SQLite's min() and max() return it.
+        talk_min_us=Coalesce(Least("talk_min_us", talk), talk),
+        talk_max_us=Coalesce(Greatest("talk_max_us", talk), talk),
+        billed_minutes=F("billed_minutes") + sums["billed_minutes"],
+    )
 
 
 def call_stats_rebuild(*, campaign: Campaign | None = None) -> int:

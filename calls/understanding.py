@@ -179,8 +179,8 @@ def _compound_value(word: str, book: Phrasebook) -> int | None:
     digits = {w: v for w, v in units.items() if 1 <= v <= 9 and len(w) > 2}
     at = word.find(hundred)
     if at > 0 and word[:at] in digits:  # duecento, trecentoquaranta
-        rest = word[at + len(hundred) :]
-        tail = _compound_value(rest, book) if rest else 0
+        remainder = word[at + len(hundred) :]
+        tail = _compound_value(remainder, book) if remainder else 0
         return None if tail is None else digits[word[:at]] * 100 + tail
     for name, value in tens.items():
         for stem in (name, name[:-1]):  # ventuno, trentotto: the tens' vowel drops
@@ -393,6 +393,7 @@ def _yes_no(reply: Reply, digits: str, question: QuestionSpec, book: Phrasebook)
 
 
 def _number(reply: Reply, digits: str, question: QuestionSpec, book: Phrasebook) -> Reading:
+    confidence: float | None
     if digits:
         value, raw, mode, confidence = int(digits[:7]), digits, DTMF, 1.0
     else:

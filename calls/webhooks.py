@@ -1,12 +1,14 @@
 """Provider webhooks: `POST /webhooks/telephony/<provider>/<call_id>/status` and `…/dialogue`.
 
 Authenticated by the provider's signature only — no session, no CSRF token. In order:
-unknown provider, or one not configured here (Twilio without its credentials) → 404; bad or
-missing signature → 403 (before anything else, so an unsigned request learns nothing); unknown
-call → 404; unreadable content → 400; otherwise 200, also for replays and late events (stored,
-changing nothing). `webhook_receive` is the whole handling, independent of Django's request:
-the HTTP views below call it, and so does the simulator. What differs between providers (JSON
-or Twilio's form posts, JSON or TwiML answers, how a signature is checked) is in their
+a body larger than WEBHOOK_MAX_BODY_KB → 413 (told by its Content-Length, or by reading one
+byte past the limit of a chunked body, never by reading it whole); unknown provider, or one
+not configured here (Twilio without its credentials) → 404; bad or missing signature → 403
+(before anything else, so an unsigned request learns nothing); unknown call → 404; unreadable
+content → 400; otherwise 200, also for replays and late events (stored, changing nothing).
+`webhook_receive` is the whole handling, independent of Django's request: the HTTP views
+below call it, and so does the simulator. What differs between providers (JSON or Twilio's
+form posts, JSON or TwiML answers, how a signature is checked) is in their
 `TelephonyProvider` methods.
 """
 
@@ -15,7 +17,8 @@ from __future__ import annotations
 import logging
 import uuid
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 
 from calls.models import CallAttempt
@@ -69,11 +72,54 @@ def webhook_receive(
         return _error(404, "Unknown call.")
 
 
+_READ_CHUNK = 8192
+
+
+def _body_within_limit(request: HttpRequest) -> bytes | None:
+    """The request's body, or None when it is larger than WEBHOOK_MAX_BODY_KB. Twilio's form
+    posts are a few KB and the simulator's events smaller still; whatever is bigger is not a
+    provider's, and is refused before it is read, so it is neither held in memory nor stored.
+
+    With a Content-Length, that decides (Django then reads no more than it declares). Without
+    one, a chunked body — which the server de-chunks, and which Django's request would read as
+    empty — is read here, at most one byte past the limit."""
+    limit = settings.WEBHOOK_MAX_BODY_KB * 1024
+    declared = request.META.get("CONTENT_LENGTH")
+    if declared:
+        try:
+            if int(declared) > limit:
+                return None
+        except ValueError:
+            pass  # Django reads an unreadable length as no body
+        return request.body
+    if "chunked" not in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return request.body  # no body
+    stream, body = request.META["wsgi.input"], b""
+    while len(body) <= limit:
+        chunk = stream.read(min(_READ_CHUNK, limit + 1 - len(body)))
+        if not chunk:
+            break
+        body += chunk
+    return None if len(body) > limit else body
+
+
 def _serve(request: HttpRequest, provider: str, call_id: str, kind: str) -> HttpResponse:
     if request.method != "POST":
         response = JsonResponse({"detail": "Only POST is allowed."}, status=405)
         response["Allow"] = "POST"
         return response
+    body = _body_within_limit(request)
+    if body is None:
+        return JsonResponse(
+            {"detail": f"The body is larger than {settings.WEBHOOK_MAX_BODY_KB} KB."}, status=413
+        )
+    # The form fields of a form post (Twilio's), read from the body read above: Django's own
+    # request.POST would see no body when it came chunked.
+    form = (
+        QueryDict(body, encoding=request.encoding)
+        if request.content_type == "application/x-www-form-urlencoded"
+        else QueryDict()
+    )
     result = webhook_receive(
         provider_name=provider,
         kind=kind,
@@ -83,8 +129,8 @@ def _serve(request: HttpRequest, provider: str, call_id: str, kind: str) -> Http
             url=request.build_absolute_uri(),
             path=request.get_full_path(),
             headers={name.lower(): value for name, value in request.headers.items()},
-            body=request.body,
-            params={**request.GET.dict(), **request.POST.dict()},
+            body=body,
+            params={**request.GET.dict(), **form.dict()},
         ),
     )
     return HttpResponse(result.body, status=result.status, content_type=result.content_type)

@@ -72,7 +72,7 @@ class CampaignCountsSerializer(serializers.Serializer):
 
 class CampaignOutputSerializer(serializers.ModelSerializer):
     created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     counts = CampaignCountsSerializer(source="*", read_only=True)
     allowed_actions = serializers.SerializerMethodField(

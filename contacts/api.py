@@ -246,7 +246,13 @@ class CampaignContactsApi(generics.ListAPIView):
             campaign=campaign, search_phone_numbers=sees_phones, **query.validated_data
         )
 
-    @extend_schema(parameters=[ContactListInputSerializer])
+    @extend_schema(
+        parameters=[ContactListInputSerializer],
+        responses={
+            200: ContactOutputSerializer(many=True),
+            429: OpenApiResponse(description="Too many searches this minute."),
+        },
+    )
     def get(self, request, campaign_id):
         page = self.paginate_queryset(self.get_queryset())
         assert page is not None  # DEFAULT_PAGINATION_CLASS is set: always a page

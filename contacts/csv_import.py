@@ -6,6 +6,11 @@ a file-level problem is one `CsvImportError` before anything is written; then `C
 streams the records. Nothing here holds the file in memory: the encoding is decided by one
 streamed pass over the bytes (UTF-8, with or without BOM, is strict all the way through, else
 the file is Windows-1252 or latin-1), then the same file is decoded as it is read.
+
+Quoted fields may hold line breaks, so one stray quote could swallow the rest of a file into
+one field. `_LineSource` feeds the reader and tells an unclosed quote from a legitimate
+multi-line field (its docstring has the rule): the row where the quote opened is rejected as
+`unclosed_quote` and the lines after it are read again as rows of their own.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import io
 import itertools
 import os
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -46,6 +51,12 @@ _DELIMITERS = ("\t", ";", ",")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 _QUOTED = re.compile(r'"[^"]*"')
 _HEADER_SEPARATORS = re.compile(r"[\s\-.]+")
+# A cell that reads as a phone number at a glance: at least 6 digits in phone punctuation.
+_PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]*(?:\d[\s().\-/]*){6,}")
+_UNCLOSED_QUOTE_REASON = (
+    'A quote (") opened on this line is never closed. The row is skipped; the lines after it '
+    "are read as rows of their own."
+)
 
 
 class CsvImportError(Exception):
@@ -106,6 +117,93 @@ def header_key(name: str) -> str:
     return _HEADER_SEPARATORS.sub("_", name.strip().strip('"').strip().lower()).strip("_")
 
 
+class _UnclosedQuote(Exception):
+    """Raised by _LineSource, through the csv reader, when the quoted field being read turns
+    out to be an unclosed quote."""
+
+
+class _LineSource:
+    """The file's lines for the csv reader, numbered as in the file, one record's worth kept.
+
+    The csv module asks for another line only while a quoted field is open at the end of the
+    previous one. A line asked for that way is part of a multi-line quoted field, unless the
+    quote was never meant to be closed. **The rule**: the quote is unclosed, and the row where
+    it opened is rejected as `unclosed_quote`, when
+
+    - a line it would take in *looks like a record*: read on its own it is complete (no quote
+      left open), has as many cells as the header and a phone number in the phone column
+      (text in a legitimate multi-line field almost never does; its own closing quote alone
+      makes the line incomplete); or
+    - the file ends before the quote is closed; or
+    - the field grows past the csv module's limit (128 KB) across several lines.
+
+    The lines after the rejected one are then given to the reader again, so each is read as a
+    row of its own (or as the start of one). Only the lines of the record being read are held,
+    at most about the field limit, so the file is still streamed. A legitimate multi-line field
+    (an address, a note) is read as before."""
+
+    def __init__(self, lines: Iterator[str], *, first_line: int, delimiter: str):
+        self._lines = lines
+        self._next_number = first_line
+        self._delimiter = delimiter
+        self._again: deque[tuple[int, str]] = deque()  # lines to read again, in file order
+        self._record: list[tuple[int, str]] = []  # the current record's lines
+        self._width = 0  # the header's cells; 0 while the header itself is read
+        self._phone_position = 0
+
+    def check_records(self, *, width: int, phone_position: int) -> None:
+        """From now on (the header is read), look out for unclosed quotes."""
+        self._width, self._phone_position = width, phone_position
+
+    def start_record(self) -> None:
+        self._record.clear()
+
+    @property
+    def record_line(self) -> int:
+        """The line where the current record starts."""
+        return self._record[0][0] if self._record else self._next_number
+
+    @property
+    def record_spans_lines(self) -> bool:
+        return len(self._record) > 1
+
+    def read_again_after_first(self) -> None:
+        """Give back the current record's lines but its first, to be read again."""
+        self._again.extendleft(reversed(self._record[1:]))
+        self._record.clear()
+
+    def __iter__(self) -> _LineSource:
+        return self
+
+    def __next__(self) -> str:
+        inside_quote = bool(self._record) and self._width > 0
+        if self._again:
+            number, line = self._again.popleft()
+        else:
+            try:
+                line = next(self._lines)
+            except StopIteration:
+                if inside_quote:  # the file ends inside the quoted field
+                    raise _UnclosedQuote from None
+                raise
+            number = self._next_number
+            self._next_number += 1
+        self._record.append((number, line))
+        if inside_quote and self._looks_like_record(line):
+            raise _UnclosedQuote
+        return line
+
+    def _looks_like_record(self, line: str) -> bool:
+        try:
+            cells = next(csv.reader([line], delimiter=self._delimiter, strict=True))
+        except (csv.Error, StopIteration):
+            return False
+        return (
+            len(cells) == self._width
+            and _PHONE_LIKE.fullmatch(cells[self._phone_position].strip()) is not None
+        )
+
+
 @dataclass
 class CsvTable:
     """An open, checked CSV file. `rows()` yields (line, values): the values of the wanted
@@ -116,9 +214,9 @@ class CsvTable:
     columns: dict[str, str]  # field → the header cell that gives it
     ignored_columns: list[str]
     total_lines: int  # roughly: newlines in the file, for progress bars
-    _reader: _csv.Reader  # what csv.reader() returns: an iterator with line_num
+    _reader: _csv.Reader  # what csv.reader() returns, reading from _lines
+    _lines: _LineSource
     _positions: list[int | None]
-    _line_offset: int  # blank lines before the header, which the reader did not see
 
     @property
     def delimiter_name(self) -> str:
@@ -126,27 +224,35 @@ class CsvTable:
 
     def rows(self, errors: RowErrors) -> Iterator[tuple[int, list[str]]]:
         """Records that are not blank, stripped. A record the csv module cannot read (a field
-        over its 128 KB limit) is added to `errors` and skipped."""
-        reader = self._reader
-        positions = self._positions
-        offset = self._line_offset
-        last_line = reader.line_num + offset
+        over its 128 KB limit) and a row with an unclosed quote are added to `errors` and
+        skipped."""
+        reader, lines, positions = self._reader, self._lines, self._positions
         while True:
+            lines.start_record()
             try:
                 record = next(reader)
             except StopIteration:
                 return
-            except csv.Error:
-                errors.add(
-                    last_line + 1, "", "too_long", "A field of this row is far too long to read."
-                )
-                last_line = reader.line_num + offset
+            except _UnclosedQuote:
+                errors.add(lines.record_line, "", "unclosed_quote", _UNCLOSED_QUOTE_REASON)
+                lines.read_again_after_first()
                 continue
-            line, last_line = last_line + 1, reader.line_num + offset
+            except csv.Error:
+                if lines.record_spans_lines:  # a quote ran on for 128 KB: never closed
+                    errors.add(lines.record_line, "", "unclosed_quote", _UNCLOSED_QUOTE_REASON)
+                    lines.read_again_after_first()
+                else:
+                    errors.add(
+                        lines.record_line,
+                        "",
+                        "too_long",
+                        "A field of this row is far too long to read.",
+                    )
+                continue
             width = len(record)
             values = [record[p].strip() if p is not None and p < width else "" for p in positions]
             if any(values) or any(cell.strip() for cell in record):
-                yield line, values
+                yield lines.record_line, values
 
 
 @contextlib.contextmanager
@@ -283,9 +389,10 @@ def _open_table(
             break
         blank_lines += 1
     delimiter = _sniff_delimiter(header_text)
-    reader = csv.reader(
-        itertools.chain([header_text], text), delimiter=delimiter, quotechar='"', strict=False
+    lines = _LineSource(
+        itertools.chain([header_text], text), first_line=blank_lines + 1, delimiter=delimiter
     )
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', strict=False)
     try:
         header = next(cells for cells in reader if any(c.strip() for c in cells))
     except StopIteration as exc:
@@ -320,6 +427,7 @@ def _open_table(
         columns[name] = position
     if required not in columns:
         raise _no_required_column(header, fields[required], required, label)
+    lines.check_records(width=len(header), phone_position=columns[required])
     return CsvTable(
         encoding=encoding,
         delimiter=delimiter,
@@ -327,8 +435,8 @@ def _open_table(
         ignored_columns=ignored,
         total_lines=total_lines,
         _reader=reader,
+        _lines=lines,
         _positions=[columns.get(name) for name in fields],
-        _line_offset=blank_lines,
     )
 
 

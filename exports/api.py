@@ -5,8 +5,9 @@ read."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +16,7 @@ from campaigns.models import Campaign
 from exports.models import ExportJob, ExportStatus
 from exports.selectors import export_job_list
 from exports.services import export_start
-from exports.storage import export_download_link
+from exports.storage import export_download_link, export_expired_message
 from voicesurvey.permissions import CanExport
 
 
@@ -37,6 +38,9 @@ class ExportJobOutputSerializer(serializers.Serializer):
     error_message = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
+    expired_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the file was deleted (status expired)."
+    )
 
 
 class ExportListInputSerializer(serializers.Serializer):
@@ -56,6 +60,7 @@ def export_job_data(job: ExportJob, request: Request) -> dict:
             "error_message": job.error_message,
             "created_at": job.created_at,
             "completed_at": job.completed_at,
+            "expired_at": job.expired_at,
         }
     ).data
 
@@ -81,13 +86,33 @@ _START_DESCRIPTION = (
 )
 
 
+# Browsers say where a request comes from (Fetch Metadata); token clients send nothing.
+_OTHER_SITES = {"cross-site", "same-site"}
+
+
 class CampaignExportStartApi(APIView):
-    """`GET /api/campaigns/{id}/export`: the seed's contract for starting an export."""
+    """`GET /api/campaigns/{id}/export`: the seed's contract for starting an export.
+
+    A GET that writes: a link or an image on another site would start an export with the
+    visitor's session, and no CSRF token guards a GET. So a request the browser marks as coming
+    from another site (`Sec-Fetch-Site: cross-site` or `same-site`, a sibling subdomain) is
+    refused; token clients (no such header), this site's own pages and an address typed in
+    (`same-origin`, `none`) are served."""
 
     permission_classes = [CanExport]
 
-    @extend_schema(responses={202: ExportStartOutputSerializer}, description=_START_DESCRIPTION)
+    @extend_schema(
+        responses={202: ExportStartOutputSerializer},
+        description=_START_DESCRIPTION
+        + " Refused (403) when a browser sends it from another site (`Sec-Fetch-Site`).",
+    )
     def get(self, request, campaign_id):
+        if request.headers.get("Sec-Fetch-Site", "").lower() in _OTHER_SITES:
+            raise PermissionDenied(
+                "This GET starts an export, so it is refused from another site. Use "
+                f"POST /api/campaigns/{campaign_id}/exports from a page of this site, or call it "
+                "with an API token."
+            )
         return _start_export(request, campaign_id)
 
 
@@ -135,9 +160,18 @@ class ExportRefreshUrlApi(APIView):
 
     permission_classes = [CanExport]
 
-    @extend_schema(request=None, responses=ExportJobOutputSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: ExportJobOutputSerializer,
+            400: OpenApiResponse(description="The export is not completed: it has no link."),
+            410: OpenApiResponse(description="The export's file was deleted (expired)."),
+        },
+    )
     def post(self, request, job_id):
         job = get_object_or_404(ExportJob, pk=job_id)
+        if job.status == ExportStatus.EXPIRED:
+            return Response({"detail": export_expired_message()}, status=status.HTTP_410_GONE)
         if job.status != ExportStatus.COMPLETED:
             return Response(
                 {"detail": f"The export is {job.status}; only a completed export has a link."},

@@ -12,6 +12,8 @@ class ExportStatus(models.TextChoices):
     PROCESSING = "processing", "Processing"
     COMPLETED = "completed", "Completed"
     FAILED = "failed", "Failed"
+    # Completed, then its file deleted after EXPORT_RETENTION_DAYS (export_expire_old).
+    EXPIRED = "expired", "Expired"
 
 
 IN_FLIGHT_EXPORT_STATUSES = (ExportStatus.PENDING, ExportStatus.PROCESSING)
@@ -45,7 +47,12 @@ class ExportJob(models.Model):
     # When the job was last handed over for generation (the reaper re-queues lost ones).
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # While processing: the last time its worker said it is alive (every
+    # EXPORT_HEARTBEAT_SECONDS); the reaper re-queues a job whose worker stopped beating.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # When its file was deleted at the end of the retention period.
+    expired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -4,13 +4,17 @@ A job's life: pending (queued) → processing (a worker claimed it) → complete
 At most one job per campaign is pending or processing (a partial unique constraint), so two
 clicks, or two API clients racing, share one job. Any error during generation ends the job
 failed with its message; a job whose worker died is re-queued or failed by `export_reap_stale`.
+A completed job's file is kept EXPORT_RETENTION_DAYS, then deleted and the job is expired
+(`export_expire_old`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +22,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from campaigns.models import Campaign
@@ -42,21 +46,30 @@ _ERROR_MESSAGE_MAX = 2000
 
 
 def _processing_stale_after() -> dt.timedelta:
-    """django-q stops a task that runs longer than its timeout, so a job processing for longer
-    than that (plus a margin) has no worker left."""
-    return dt.timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
+    """A processing job whose worker has not beaten for this long (three beats missed) has no
+    worker left: it was killed, or its machine went away."""
+    return dt.timedelta(seconds=3 * settings.EXPORT_HEARTBEAT_SECONDS)
 
 
 def _export_enqueue(job_id) -> None:
     from django_q.tasks import async_task
 
-    async_task("exports.tasks.export_generate_task", str(job_id))
+    # On the bulk queue: an export may take minutes, and must never hold up the scheduler's
+    # tick or reconciliation, which the default queue runs (docs/operations.md).
+    async_task("exports.tasks.export_generate_task", str(job_id), cluster=settings.Q_BULK_CLUSTER)
 
 
 def _export_enqueue_on_commit(job: ExportJob) -> None:
+    job_id = job.pk
+
+    def enqueue() -> None:
+        _export_enqueue(job_id)
+
     # robust: a broker outage must not turn the request that created the job into an error.
-    # The job stays pending and export_reap_stale queues it again.
-    transaction.on_commit(functools.partial(_export_enqueue, job.pk), robust=True)
+    # The job stays pending and export_reap_stale queues it again. A named function, not a
+    # functools.partial: Django's robust on_commit logs a failing callback by its
+    # __qualname__, which a partial lacks (the AttributeError was the request's 500).
+    transaction.on_commit(enqueue, robust=True)
 
 
 def _in_flight_job(campaign: Campaign) -> ExportJob | None:
@@ -148,17 +161,56 @@ def _delete_file_quietly(key: str) -> None:
         logger.warning("export file %s could not be deleted", key, exc_info=True)
 
 
+@contextlib.contextmanager
+def _heartbeat(job: ExportJob):
+    """While the block runs, a thread of its own records every EXPORT_HEARTBEAT_SECONDS that
+    this worker is alive and has the job (`heartbeat_at`), whatever the block is doing: a
+    PostgreSQL COPY holds the worker's connection for its whole length. A killed worker stops
+    beating and the reaper re-queues its job within minutes; a live one, however slow its
+    export, is left alone."""
+    stop = threading.Event()
+    mine = ExportJob.objects.filter(
+        pk=job.pk, status=ExportStatus.PROCESSING, started_at=job.started_at
+    )
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.EXPORT_HEARTBEAT_SECONDS):
+                try:
+                    mine.update(heartbeat_at=timezone.now())
+                except Exception:  # a database blip: beat again next time
+                    logger.warning("export %s: heartbeat not recorded", job.pk, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"export-heartbeat-{job.pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def export_generate(*, job: ExportJob, progress: Progress | None = None) -> ExportJob:
     """Write the job's CSV to storage and complete it, or fail it with the error's message.
     Only a pending job is generated: the claim is one conditional UPDATE, so a task delivered
     twice runs once. `progress(n)` hears of every n rows written."""
+    now = timezone.now()
     claimed = ExportJob.objects.filter(pk=job.pk, status=ExportStatus.PENDING).update(
-        status=ExportStatus.PROCESSING, started_at=timezone.now(), attempts=F("attempts") + 1
+        status=ExportStatus.PROCESSING,
+        started_at=now,
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
     )
     job.refresh_from_db()
     if not claimed:
         return job
+    with _heartbeat(job):
+        return _export_write(job, progress=progress)
 
+
+def _export_write(job: ExportJob, *, progress: Progress | None) -> ExportJob:
     try:
         # save() reserves a unique name (and creates the folders of a local storage); open()
         # then streams into it, which S3 receives as a multipart upload.
@@ -217,8 +269,10 @@ def _reap_fail(job: ExportJob, unchanged: QuerySet[ExportJob], message: str) -> 
 def export_reap_stale(*, now: dt.datetime | None = None) -> ReapResult:
     """Settle jobs no worker is looking after (run periodically by export_reap_stale_task):
 
-    - processing for longer than the task timeout: the worker was killed. Back to pending and
-      queued again, or failed once it has been tried EXPORT_MAX_ATTEMPTS times;
+    - processing, and its worker has not beaten for three EXPORT_HEARTBEAT_SECONDS: the worker
+      was killed. Back to pending and queued again, or failed once it has been tried
+      EXPORT_MAX_ATTEMPTS times. With the reaper running every minute, a job a killed worker
+      left is queued again within two minutes;
     - pending and queued more than EXPORT_REQUEUE_PENDING_AFTER ago: queued again, or failed
       once the job is older than EXPORT_PENDING_GIVE_UP_AFTER.
 
@@ -227,12 +281,19 @@ def export_reap_stale(*, now: dt.datetime | None = None) -> ReapResult:
     """
     now = now or timezone.now()
     result = ReapResult()
+    silent_since = now - _processing_stale_after()
     stale_processing = ExportJob.objects.filter(
-        status=ExportStatus.PROCESSING, started_at__lt=now - _processing_stale_after()
+        # (Jobs claimed before heartbeats existed have none: their start counts.)
+        Q(heartbeat_at__lt=silent_since) | Q(heartbeat_at=None, started_at__lt=silent_since),
+        status=ExportStatus.PROCESSING,
     )
     for job in stale_processing.select_related("campaign"):
+        # A beat since the read means the worker lives: then this changes nothing.
         unchanged = ExportJob.objects.filter(
-            pk=job.pk, status=ExportStatus.PROCESSING, started_at=job.started_at
+            pk=job.pk,
+            status=ExportStatus.PROCESSING,
+            started_at=job.started_at,
+            heartbeat_at=job.heartbeat_at,
         )
         with transaction.atomic():
             if job.attempts >= EXPORT_MAX_ATTEMPTS:
@@ -274,4 +335,54 @@ def export_reap_stale(*, now: dt.datetime | None = None) -> ReapResult:
             elif unchanged.update(queued_at=now):
                 _export_enqueue_on_commit(job)
                 result.requeued += 1
+    return result
+
+
+@dataclass
+class ExpireResult:
+    expired: int = 0
+    not_deleted: int = 0  # the storage refused: tried again on the next run
+
+
+def export_expire_old(*, now: dt.datetime | None = None) -> ExpireResult:
+    """Delete the files of exports completed more than EXPORT_RETENTION_DAYS ago and mark
+    their jobs expired, audit-logged (run hourly by export_expire_old_task).
+
+    The file goes first: a job is marked expired only once its file is gone, so a storage
+    that is down leaves the job completed, to be tried again on the next run, rather than an
+    expired job whose file lingers. Deleting a file that is already gone is not an error."""
+    now = now or timezone.now()
+    retention_days = settings.EXPORT_RETENTION_DAYS
+    result = ExpireResult()
+    # Few rows (a handful of exports per campaign): no index is needed for this filter.
+    past_retention = ExportJob.objects.filter(
+        status=ExportStatus.COMPLETED, completed_at__lt=now - dt.timedelta(days=retention_days)
+    )
+    for job in past_retention:
+        try:
+            if job.file_key:
+                default_storage.delete(job.file_key)
+        except Exception:  # any storage error: keep the job as it is, try again next run
+            logger.warning("export file %s could not be deleted", job.file_key, exc_info=True)
+            result.not_deleted += 1
+            continue
+        with transaction.atomic():
+            # Conditional on the job being as it was read (two runs may overlap).
+            expired = ExportJob.objects.filter(
+                pk=job.pk, status=ExportStatus.COMPLETED, file_key=job.file_key
+            ).update(status=ExportStatus.EXPIRED, expired_at=now, file_key="")
+            if not expired:
+                continue
+            audit_log_record(
+                actor=None,
+                action="export.expire",
+                obj=job,
+                details={
+                    "campaign_id": str(job.campaign_id),
+                    "file": job.file_key,
+                    "completed_at": job.completed_at.isoformat() if job.completed_at else "",
+                    "retention_days": retention_days,
+                },
+            )
+        result.expired += 1
     return result

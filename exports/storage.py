@@ -88,6 +88,14 @@ def export_download_link(
     return DownloadLink(url=url, expires_at=expires_at)
 
 
+def export_expired_message() -> str:
+    """What a link to an expired export answers (410), in the API and the download view."""
+    return (
+        f"This export's file was deleted after {settings.EXPORT_RETENTION_DAYS} days (the "
+        "retention period). Start a new export for a fresh file."
+    )
+
+
 def export_download_token_check(
     *, token: str, job: ExportJob, now: dt.datetime | None = None
 ) -> None:

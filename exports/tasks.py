@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from exports.models import ExportJob
-from exports.services import export_generate, export_reap_stale
+from exports.services import export_expire_old, export_generate, export_reap_stale
 
 
 def export_generate_task(job_id: str) -> None:
@@ -14,5 +14,10 @@ def export_generate_task(job_id: str) -> None:
 
 
 def export_reap_stale_task() -> None:
-    """Periodic (every 5 minutes): re-queue or fail jobs that no worker is looking after."""
+    """Periodic (every minute): re-queue or fail jobs that no worker is looking after."""
     export_reap_stale()
+
+
+def export_expire_old_task() -> None:
+    """Periodic (hourly): delete export files past EXPORT_RETENTION_DAYS, expire their jobs."""
+    export_expire_old()

@@ -3,6 +3,7 @@ runs, plain forms and links without JavaScript) and the download of local export
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.files.storage import default_storage
@@ -27,6 +28,7 @@ from exports.storage import (
     DownloadLinkInvalid,
     export_download_link,
     export_download_token_check,
+    export_expired_message,
 )
 from voicesurvey.htmx import is_htmx, render_partial_or_page
 from voicesurvey.permissions import CanExport, Capability, require_capability, user_has_capability
@@ -52,6 +54,7 @@ def export_panel_context(*, campaign: Campaign, request: HttpRequest) -> dict:
         "active_job": latest if latest and latest.status in IN_FLIGHT_EXPORT_STATUSES else None,
         "latest_job": latest,
         "poll_seconds": POLL_SECONDS,
+        "retention_days": settings.EXPORT_RETENTION_DAYS,
     }
 
 
@@ -100,7 +103,10 @@ class ExportDownloadView(APIView):
             (200, "text/csv"): OpenApiTypes.BINARY,
             403: OpenApiResponse(description="Not allowed, or the link was altered."),
             404: OpenApiResponse(description="No such export, or it has no file."),
-            410: OpenApiResponse(description="The link has expired."),
+            410: OpenApiResponse(
+                description="The link has expired, or the export's file was deleted at the "
+                "end of the retention period."
+            ),
         },
         description="Follow the `download_url` of a completed export (local storage).",
     )
@@ -118,6 +124,8 @@ class ExportDownloadView(APIView):
                 {"detail": "This download link is not valid for this export."},
                 status=status.HTTP_403_FORBIDDEN,
             )
+        if job.status == ExportStatus.EXPIRED:
+            return Response({"detail": export_expired_message()}, status=status.HTTP_410_GONE)
         if job.status != ExportStatus.COMPLETED or not job.file_key:
             return Response(
                 {"detail": "This export has no file."}, status=status.HTTP_404_NOT_FOUND

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from voicesurvey import task_admin  # noqa: F401  (replaces the task cluster's pages)
 from voicesurvey.models import AuditLog, User
@@ -23,9 +23,12 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class VoicesurveyUserCreationForm(UserCreationForm):
+class VoicesurveyUserCreationForm(AdminUserCreationForm):
+    # The admin's own creation form: it has the "password-based authentication" choice
+    # (`usable_password`, for accounts that sign in through single sign-on only), which
+    # UserCreationForm lacks and UserAdmin.add_fieldsets names.
     # The stubs (django-stubs 5.2) leave out these forms' Meta classes, which Django has.
-    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
+    class Meta(AdminUserCreationForm.Meta):  # type: ignore[name-defined]
         model = User
         fields = ("username", "email", "name", "role")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BasicAuthentication
@@ -89,7 +89,14 @@ class TokenApi(APIView):
     authentication_classes = [LockoutAwareBasicAuthentication, KnoxTokenAuthentication]
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={201: TokenOutputSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            201: TokenOutputSerializer,
+            400: OpenApiResponse(description="Sent without HTTP Basic credentials."),
+            429: OpenApiResponse(description="Too many failed sign-ins: locked for a while."),
+        },
+    )
     def post(self, request):
         if not isinstance(request.successful_authenticator, LockoutAwareBasicAuthentication):
             raise ValidationError(
@@ -101,7 +108,13 @@ class TokenApi(APIView):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        request=None,
+        responses={
+            204: None,
+            400: OpenApiResponse(description="Sent without the token to revoke."),
+        },
+    )
     def delete(self, request):
         if not isinstance(request.successful_authenticator, KnoxTokenAuthentication):
             raise ValidationError({"detail": "Send the token to revoke as Authorization: Token."})

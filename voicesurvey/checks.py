@@ -7,7 +7,7 @@ import zoneinfo
 
 import phonenumbers
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django_q.models import Schedule
 
@@ -30,6 +30,17 @@ def check_oidc(app_configs, **kwargs):
             errors.append(
                 Error(f"OIDC_RP_CLIENT_ID is set but {name} is not.", id="voicesurvey.E001")
             )
+    # Without an issuer, any ID token signed with a key the JWKS endpoint serves would be
+    # taken, whoever minted it (voicesurvey/oidc.py checks `iss` against this).
+    if not getattr(settings, "OIDC_OP_ISSUER", ""):
+        errors.append(
+            Error(
+                "OIDC_RP_CLIENT_ID is set but OIDC_OP_ISSUER is not.",
+                hint="Set it to the provider's issuer, exactly as its ID tokens carry it in "
+                "`iss` (the `issuer` of its /.well-known/openid-configuration).",
+                id="voicesurvey.E011",
+            )
+        )
     if settings.OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")) and not settings.OIDC_OP_JWKS_ENDPOINT:
         errors.append(
             Error(
@@ -38,6 +49,31 @@ def check_oidc(app_configs, **kwargs):
             )
         )
     return errors
+
+
+# Backends that never deliver a message: right for development and tests, a silent loss with
+# DEBUG off (the follow-up emails are marked sent).
+_UNDELIVERED_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+}
+
+
+@register(Tags.security, deploy=True)
+def check_email_backend(app_configs, **kwargs):
+    """A deploy check (`manage.py check --deploy`): EMAIL_URL's default, consolemail://,
+    prints follow-up emails to the web server's output instead of sending them."""
+    if settings.DEBUG or settings.EMAIL_BACKEND not in _UNDELIVERED_EMAIL_BACKENDS:
+        return []
+    return [
+        Warning(
+            f"DEBUG is off but the email backend is {settings.EMAIL_BACKEND}: follow-up emails "
+            "are not sent to anyone, yet they are recorded as sent.",
+            hint="Set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587.",
+            id="voicesurvey.W003",
+        )
+    ]
 
 
 @register()

@@ -1,8 +1,9 @@
 """OIDC login (mozilla-django-oidc) with roles taken from a configurable claim.
 
-Users are matched by `oidc_sub`, then by email (only an account not yet linked to another
-subject); new users start as viewers unless the role claim maps them higher. The identity
-provider is the source of truth for roles: each login re-applies the mapping.
+Users are matched by `oidc_sub`, then by email (only an address the IdP says it verified,
+and only an account not yet linked to another subject); new users start as viewers unless
+the role claim maps them higher. The identity provider is the source of truth for roles: each
+login re-applies the mapping. ID tokens must come from OIDC_OP_ISSUER, which OIDC requires.
 """
 
 from __future__ import annotations
@@ -67,8 +68,10 @@ class RoleMappingOIDCBackend(OIDCAuthenticationBackend):
         audiences = [audience] if isinstance(audience, str) else list(audience or [])
         if self.OIDC_RP_CLIENT_ID not in audiences:
             raise SuspiciousOperation("The ID token was issued for another client.")
-        issuer = settings.OIDC_OP_ISSUER
-        if issuer and payload.get("iss") != issuer:
+        # OIDC_OP_ISSUER is required with OIDC (system check voicesurvey.E011); were it empty
+        # all the same, no token would match it.
+        issuer = getattr(settings, "OIDC_OP_ISSUER", "")
+        if not issuer or payload.get("iss") != issuer:
             raise SuspiciousOperation("The ID token comes from an unexpected issuer.")
         return payload
 
@@ -81,7 +84,10 @@ class RoleMappingOIDCBackend(OIDCAuthenticationBackend):
         if users.exists():
             return users
         email = claims.get("email")
-        if not email or claims.get("email_verified") is False:
+        # Linking by email hands the local account to whoever holds that address at the IdP:
+        # only when the IdP says it verified the address. Absent means unverified (some IdPs
+        # let users type any address); a few send the flag as the string "true".
+        if not email or str(claims.get("email_verified")).lower() != "true":
             return User.objects.none()
         # Only an account that no other subject has claimed: otherwise a second IdP account
         # with the same address could take over the first one's user.

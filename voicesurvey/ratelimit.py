@@ -28,6 +28,9 @@ def rate_limit_hit(*, scope: str, who: str, limit: int, window_seconds: int = 60
     except Exception as exc:  # the backend's own error classes vary; any means "not counted"
         logger.warning("rate limit cache unavailable: %s", type(exc).__name__)
         return False
+    if not isinstance(count, int):  # a backend that swallows its errors answers None
+        logger.warning("rate limit cache unavailable: no count")
+        return False
     return count > limit
 
 

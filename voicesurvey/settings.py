@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "knox",
     "axes",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "voicesurvey.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -126,6 +128,15 @@ else:
 
 # --- Cache and task broker: local memory / ORM by default, Redis through REDIS_URL -------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# How long one Redis command (cache or task broker) may wait for its answer, and for a
+# connection. Past them Redis counts as down for that command — a statistics cache miss, an
+# export left pending for the reaper — so a frozen Redis cannot hold a request (redis-py's
+# own default is 5 s). A healthy Redis answers in a millisecond.
+REDIS_SOCKET_TIMEOUT_SECONDS = env.float("REDIS_SOCKET_TIMEOUT_SECONDS", default=1.0)
+REDIS_CONNECT_TIMEOUT_SECONDS = env.float("REDIS_CONNECT_TIMEOUT_SECONDS", default=1.0)
+# After one such failure, this process leaves Redis alone for this long (every command fails
+# at once): a page reading a dozen cache entries waits once, not a dozen times.
+REDIS_RETRY_AFTER_SECONDS = env.float("REDIS_RETRY_AFTER_SECONDS", default=5.0)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -134,10 +145,11 @@ if REDIS_URL:
             "KEY_PREFIX": "vs",
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "CONNECTION_FACTORY": "voicesurvey.redis_clients.CacheConnectionFactory",
                 # A Redis outage becomes a cache miss, never an error (docs/architecture.md §8).
                 "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
+                "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT_SECONDS,
+                "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT_SECONDS,
             },
         }
     }
@@ -171,8 +183,17 @@ Q_CLUSTER = {
     "save_limit": 250,
     "label": "Background tasks",
 }
+# Two queues, each served by its own cluster (docs/operations.md): the default one runs the
+# periodic work (the scheduler's tick, reconciliation, emails), which must start on time; bulk
+# work, which can take minutes or come by the thousand (exports, the simulator's callee steps),
+# is queued on Q_BULK_CLUSTER, served by `Q_CLUSTER_NAME=voicesurvey-bulk manage.py qcluster`,
+# so that it never waits in front of a tick.
+Q_BULK_CLUSTER = "voicesurvey-bulk"
+Q_CLUSTER["ALT_CLUSTERS"] = {Q_BULK_CLUSTER: {"workers": env.int("Q_BULK_WORKERS", default=2)}}
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    # django-q2's Redis broker with the timeouts above (voicesurvey/redis_clients.py).
+    Q_CLUSTER["broker_class"] = "voicesurvey.redis_clients.RedisBroker"
 else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["cache"] = "task_stats"
@@ -187,6 +208,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 EXPORT_URL_EXPIRY_SECONDS = env.int("EXPORT_URL_EXPIRY_SECONDS", default=3600)
+# A worker generating an export says it is alive this often; a job whose worker has been
+# silent for three beats is queued again by the reaper (every minute).
+EXPORT_HEARTBEAT_SECONDS = env.float("EXPORT_HEARTBEAT_SECONDS", default=10.0)
+# Export files are deleted this many days after they were written (export_expire_old, hourly).
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=30)
 
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
@@ -265,7 +291,7 @@ if OIDC_ENABLED:
     OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
     OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
     OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="") or None
-    # When set, ID tokens must carry exactly this issuer (`iss`).
+    # Required (system check voicesurvey.E011): ID tokens must carry exactly this issuer (`iss`).
     OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
     OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
     OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
@@ -306,9 +332,16 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
+    # DRF's three, with JSON bodies nested too deeply refused as a 400 (voicesurvey/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "voicesurvey.parsers.JSONDepthLimitParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with each operation's error answers (voicesurvey/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "voicesurvey.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "voicesurvey.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -351,6 +384,9 @@ SCHEDULER_TICK_SECONDS = env.int("SCHEDULER_TICK_SECONDS", default=60)
 PROVIDER_OUTAGE_BACKOFF_SECONDS = env.int("PROVIDER_OUTAGE_BACKOFF_SECONDS", default=300)
 # The simulator signs its webhooks with HMAC-SHA256; unset, a key is derived from SECRET_KEY.
 SIMULATOR_WEBHOOK_SECRET = env.str("SIMULATOR_WEBHOOK_SECRET", default="")
+# Largest webhook body accepted (a provider's event or dialogue request); bigger ones get 413.
+# Twilio's form posts are a few KB.
+WEBHOOK_MAX_BODY_KB = env.int("WEBHOOK_MAX_BODY_KB", default=64)
 # Time compression for the simulator's fake callee (1.0 = realistic delays, 0 = none).
 SIMULATOR_DELAY_SCALE = env.float("SIMULATOR_DELAY_SCALE", default=1.0)
 
@@ -397,6 +433,26 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp) on every response: scripts, styles, images and requests
+# from this site only. Pages carry no inline script, inline event handler or style attribute:
+# the vendored htmx and Chart.js and our own scripts are files under /static/, chart data comes
+# in json_script blocks (JSON, never run). htmx 4 evaluates code only for hx-on, `[…]` trigger
+# filters and `js:` values, which the templates do not use (so no 'unsafe-eval').
+# Where a page needs more, its view relaxes the policy and says why: the Swagger UI
+# (voicesurvey/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

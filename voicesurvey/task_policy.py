@@ -25,8 +25,9 @@ PERIODIC_TASKS: tuple[tuple[str, str, int | None], ...] = (
     ("calls: scheduler tick", "calls.tasks.scheduler_tick_task", None),
     ("calls: reconcile stale calls", "calls.tasks.call_attempts_reconcile_task", 1),
     ("calls: send follow-up emails", "calls.tasks.notifications_drain_task", 1),
-    ("exports: reap stale export jobs", "exports.tasks.export_reap_stale_task", 5),
+    ("exports: reap stale export jobs", "exports.tasks.export_reap_stale_task", 1),
     ("calls: purge old transcripts", "calls.tasks.call_transcripts_purge_task", 60),
+    ("exports: delete expired export files", "exports.tasks.export_expire_old_task", 60),
 )
 
 # Work queued by the product itself, one task per job.

@@ -69,12 +69,13 @@ def metrics(request: HttpRequest) -> HttpResponse:
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith(("/api/", "/webhooks/"))
+    # /exports/ holds only the download links (exports/urls.py), whose view answers in JSON.
+    return request.path.startswith(("/api/", "/webhooks/", "/exports/"))
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    """404: JSON under /api/ and /webhooks/ (a malformed id in the path never matches a URL
-    pattern, so DRF never sees it), the site's page elsewhere."""
+    """404: JSON under /api/, /webhooks/ and /exports/ (a malformed id in the path never
+    matches a URL pattern, so DRF never sees it), the site's page elsewhere."""
     if _wants_json(request):
         return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)

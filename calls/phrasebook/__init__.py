@@ -10,6 +10,7 @@ and the parser (calls/dialogue.py, calls/understanding.py) read only these table
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from calls.phrasebook import en, it
 
@@ -48,7 +49,14 @@ class Phrasebook:
     prompts: dict[str, str] = field(default_factory=dict)
 
 
+def _fields(table: dict[str, Any]) -> dict[str, Any]:
+    """A language module's table, as Phrasebook's keyword arguments (typed loosely: each
+    language file is a plain dict, checked field by field when the dataclass is built)."""
+    return table
+
+
 PHRASEBOOKS: dict[str, Phrasebook] = {
-    book.code: book for book in (Phrasebook(**en.PHRASEBOOK), Phrasebook(**it.PHRASEBOOK))
+    book.code: book
+    for book in (Phrasebook(**_fields(en.PHRASEBOOK)), Phrasebook(**_fields(it.PHRASEBOOK)))
 }
 LANGUAGES = tuple(PHRASEBOOKS)

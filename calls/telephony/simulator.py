@@ -59,6 +59,7 @@ from calls.telephony.base import (
     WebhookRequest,
     WebhookResponse,
 )
+from voicesurvey.parsers import json_depth_exceeds
 
 SIGNATURE_HEADER = "X-Simulator-Signature"
 # Longest real wait of one live step: the demo stays lively with two workers.
@@ -162,7 +163,7 @@ class SimulatorProvider(TelephonyProvider):
         # against another call's URL is refused too.
         try:
             named = json.loads(request.body).get("call_id")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             return True  # signed but unreadable: parse_* explains (400)
         return named == call_id
 
@@ -211,11 +212,20 @@ class SimulatorProvider(TelephonyProvider):
         return WebhookResponse.json(dataclasses.asdict(turn))
 
 
+_TOO_DEEP = "The body is nested too deeply."
+
+
 def _json_object(request: WebhookRequest) -> dict:
     try:
         data = json.loads(request.body)
     except ValueError as exc:
         raise WebhookPayloadError("The body is not JSON.") from exc
+    # Python's decoder gives up on deep nesting with RecursionError; shallower, the payload is
+    # still stored and re-encoded later. No event of ours nests more than a level or two.
+    except RecursionError:
+        raise WebhookPayloadError(_TOO_DEEP) from None
+    if json_depth_exceeds(data):
+        raise WebhookPayloadError(_TOO_DEEP)
     if not isinstance(data, dict):
         raise WebhookPayloadError("The body must be a JSON object.")
     return data
@@ -437,13 +447,13 @@ def _consent_reply(
 
 
 @functools.cache
-def _broker():
-    # One broker (one Redis connection pool) per process: django-q makes a new one, with a new
-    # connection, for every task otherwise. A cache for speed only; redis-py re-opens its
-    # connections after a fork.
+def _broker(queue: str):
+    # One broker (one Redis connection pool) per process and queue: django-q makes a new one,
+    # with a new connection, for every task otherwise. A cache for speed only; redis-py
+    # re-opens its connections after a fork.
     from django_q.brokers import get_broker
 
-    return get_broker()
+    return get_broker(queue)
 
 
 _CALLEE_TASK = "calls.tasks.simulator_callee_step"
@@ -452,7 +462,11 @@ _CALLEE_TASK = "calls.tasks.simulator_callee_step"
 def callee_enqueue(step: dict) -> None:
     from django_q.tasks import async_task
 
-    async_task(_CALLEE_TASK, step, task_name="simulated callee", broker=_broker())
+    # The bulk queue, as every callee step: a campaign's calls make thousands of them, which
+    # must not delay the scheduler's tick or reconciliation (docs/operations.md).
+    async_task(
+        _CALLEE_TASK, step, task_name="simulated callee", broker=_broker(settings.Q_BULK_CLUSTER)
+    )
 
 
 class _PackageCollector:
@@ -481,7 +495,7 @@ def callees_enqueue(steps: list[dict]) -> None:
     from django_q.conf import Conf
     from django_q.tasks import async_task
 
-    broker = _broker()
+    broker = _broker(settings.Q_BULK_CLUSTER)  # as callee_enqueue's
     collector = _PackageCollector(broker.list_key)
     for step in steps:
         async_task(_CALLEE_TASK, step, task_name="simulated callee", broker=collector)

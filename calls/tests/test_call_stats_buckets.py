@@ -8,8 +8,9 @@ import pytest
 from django.db import transaction
 
 from calls.models import CallOutcome, CallStatsBucket, Provider
-from calls.outcomes import PROVIDER_UNAVAILABLE, call_attempt_close
+from calls.outcomes import call_attempt_close
 from calls.services import call_attempts_reconcile
+from calls.stats_buckets import GIVEN_BACK_ERROR_CODES, call_stats_rebuild, call_stats_talk_add
 from calls.tests.factories import CallAttemptFactory
 from campaigns.tests.factories import CampaignFactory
 from contacts.models import ContactState
@@ -157,15 +158,45 @@ def test_a_replayed_close_adds_nothing(campaign):
     assert buckets(campaign) == [bucket(NOON, "no_answer")]
 
 
-def test_a_call_given_back_after_a_provider_outage_is_a_failed_attempt(campaign):
+@pytest.mark.parametrize("code", sorted(GIVEN_BACK_ERROR_CODES))
+def test_a_call_given_back_is_no_attempt_in_the_figures(campaign, code):
+    """Given back after a provider outage (or never dialled): no attempt was used, so none is
+    counted — not as a failed one, not in the rebuild either."""
     close(
         in_flight(campaign, NOON),
         CallOutcome.FAILED,
         run=0,
-        error_code=PROVIDER_UNAVAILABLE,
+        error_code=code,
         counts_as_attempt=False,
     )
-    assert buckets(campaign) == [bucket(NOON, "failed", runs=(0,))]
+    close(in_flight(campaign, NOON), CallOutcome.BUSY)
+    assert buckets(campaign) == [bucket(NOON, "busy")]
+    stats = campaign_stats(campaign=campaign, include_time_series=False)
+    assert stats["call_outcomes"]["total_attempts"] == 1
+    assert stats["call_outcomes"]["failed"] == 0
+    call_stats_rebuild(campaign=campaign)
+    assert buckets(campaign) == [bucket(NOON, "busy")]
+
+
+def test_an_attempt_is_given_back_only_under_a_code_the_figures_know(campaign):
+    with pytest.raises(ValueError, match="given back needs one of"):
+        close(in_flight(campaign, NOON), CallOutcome.FAILED, counts_as_attempt=False)
+
+
+def test_talk_time_known_after_the_close_joins_its_bucket_as_the_rebuild_has_it(campaign):
+    """A late "answered" (calls/services.py `_answered_late`): the bucket counts the attempt
+    already; its talk time is added, and the minimum and maximum move as they must."""
+    close(in_flight(campaign, NOON), CallOutcome.FAILED, talk=30)
+    late = in_flight(campaign, NOON)
+    close(late, CallOutcome.FAILED)  # the final status came first: no answer time yet
+    assert buckets(campaign) == [bucket(NOON, "failed", 2, talks=(30,), runs=(10, 10))]
+
+    late.answered_at = late.started_at + seconds(2)  # 8 s of talk, before a 10 s run's end
+    late.__class__.objects.filter(pk=late.pk).update(answered_at=late.answered_at)
+    call_stats_talk_add(attempt=late)
+    assert buckets(campaign) == [bucket(NOON, "failed", 2, talks=(30, 8), runs=(10, 10))]
+    call_stats_rebuild(campaign=campaign)
+    assert buckets(campaign) == [bucket(NOON, "failed", 2, talks=(30, 8), runs=(10, 10))]
 
 
 def test_a_rolled_back_close_leaves_no_bucket(campaign):

@@ -1,7 +1,8 @@
 """The dashboards' figures, read from the stats buckets, are the figures of the attempts
 themselves: after a whole simulated campaign (every close through the webhooks, dialogue and
 outcome rules) and after seed_demo's bulk load, the buckets equal `call_stats_rebuild`'s
-recomputation, and every figure equals one recomputed here, in Python, from the raw rows."""
+recomputation, and every figure equals one recomputed here, in Python, from the raw rows —
+every attempt but those given back unused (GIVEN_BACK_ERROR_CODES), which are none."""
 
 import collections
 import datetime as dt
@@ -14,7 +15,7 @@ from django.utils import timezone
 from calls.models import CallAttempt, CallStatsBucket
 from calls.outcomes import call_attempt_close
 from calls.simulation import campaign_simulate
-from calls.stats_buckets import call_stats_rebuild
+from calls.stats_buckets import GIVEN_BACK_ERROR_CODES, call_stats_rebuild
 from calls.tests.factories import CallAttemptFactory
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.tests.factories import CampaignFactory
@@ -40,9 +41,14 @@ def percent(part, whole):
     return round(100.0 * part / whole, 2) if whole else 0.0
 
 
+def counted_attempts():
+    """The rows that are attempts: every one but those given back unused."""
+    return CallAttempt.objects.exclude(outcome__isnull=False, error_code__in=GIVEN_BACK_ERROR_CODES)
+
+
 def expected_campaign_stats(campaign, stats) -> dict:
     """The attempt figures of `stats` (its series' buckets taken as given), from the rows."""
-    attempts = list(CallAttempt.objects.filter(campaign=campaign))
+    attempts = list(counted_attempts().filter(campaign=campaign))
     outcomes = collections.Counter(a.outcome for a in attempts if a.outcome)
     talks = [t for t in map(talk, attempts) if t is not None]
     zone = zoneinfo.ZoneInfo(campaign.timezone)
@@ -101,7 +107,7 @@ def assert_campaign_stats_match_the_rows(campaign, *, now):
 
 
 def assert_system_figures_match_the_rows():
-    attempts = list(CallAttempt.objects.all())
+    attempts = list(counted_attempts())
     closed = [a for a in attempts if a.outcome]
     by_outcome = collections.Counter(a.outcome for a in closed)
 
@@ -197,7 +203,7 @@ def test_seeded_demo_data_has_buckets_that_match_its_attempts():
 
     assert CallStatsBucket.objects.exists()
     assert sum(b.attempts for b in CallStatsBucket.objects.all()) == (
-        CallAttempt.objects.filter(outcome__isnull=False).count()
+        counted_attempts().filter(outcome__isnull=False).count()
     )
     assert CallAttempt.objects.count() == summary.attempts
     assert_buckets_are_the_rebuild()

@@ -56,6 +56,25 @@ def test_an_event_becomes_one_email_rendered_from_the_campaigns_template(campaig
     assert happened.processed_at is not None
 
 
+def test_plain_text_is_sent_verbatim_and_only_html_is_escaped():
+    campaign = CampaignFactory(
+        name="L'assistenza & co",
+        completed_email_template=EmailTemplateFactory(
+            subject="{{ campaign.name }} <grazie>",
+            body_text="{{ campaign.name }}: {{ answers.q1 }} ({{ contact.external_contact_id }})",
+            body_html="<p>{{ campaign.name }}: {{ answers.q1 }}</p>",
+        ),
+    )
+    event(campaign, answers={"q1": '"5" > 4'})
+    assert notifications_drain().sent == 1
+    [message] = mail.outbox
+    assert message.subject == "L'assistenza & co <grazie>"
+    assert message.body == 'L\'assistenza & co: "5" > 4 (CRM-1)'
+    assert message.alternatives[0].content == (
+        "<p>L&#x27;assistenza &amp; co: &quot;5&quot; &gt; 4</p>"
+    )
+
+
 def test_a_second_drain_never_sends_again(campaign):
     event(campaign)
     notifications_drain()

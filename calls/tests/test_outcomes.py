@@ -46,24 +46,24 @@ def test_contact_move_rejects_an_unknown_outcome():
 
 
 @pytest.mark.parametrize(
-    ("status", "answered", "error_code", "expected"),
+    ("status", "error_code", "expected"),
     [
-        ("busy", False, "", ("busy", "")),
-        ("no_answer", False, "", ("no_answer", "")),
-        ("completed", True, "", ("failed", "hung_up")),
-        ("completed", False, "", ("no_answer", "")),
-        ("failed", False, "", ("failed", "provider_failed")),
-        ("failed", False, "carrier_error", ("failed", "carrier_error")),
-        ("canceled", False, "", ("failed", "canceled")),
+        ("busy", "", ("busy", "")),
+        ("no_answer", "", ("no_answer", "")),
+        # Completed means answered, whether the "answered" event came first or not yet.
+        ("completed", "", ("failed", "hung_up")),
+        ("failed", "", ("failed", "provider_failed")),
+        ("failed", "carrier_error", ("failed", "carrier_error")),
+        ("canceled", "", ("failed", "canceled")),
     ],
 )
-def test_call_end_outcome(status, answered, error_code, expected):
-    assert outcomes.call_end_outcome(status, answered=answered, error_code=error_code) == expected
+def test_call_end_outcome(status, error_code, expected):
+    assert outcomes.call_end_outcome(status, error_code=error_code) == expected
 
 
 def test_call_end_outcome_rejects_a_live_status():
     with pytest.raises(ValueError, match="not a final"):
-        outcomes.call_end_outcome("ringing", answered=False)
+        outcomes.call_end_outcome("ringing")
 
 
 # --- call_attempt_close --------------------------------------------------------------------------

@@ -44,3 +44,30 @@ def test_a_paused_provider_is_reported(capsys, provider_config, open_campaign):
     call_command("run_scheduler", "--once")
     assert "dialling paused until" in capsys.readouterr().out
     assert not CallAttempt.objects.exists()
+
+
+def test_the_loop_goes_on_after_a_failed_tick(monkeypatch, caplog):
+    """Without --once, a tick that fails (its database session terminated, a restart) is
+    logged and the loop goes on, with the failed connection dropped before the next tick.
+    (With a real process and real terminated sessions: test_scheduler_faults.py.)"""
+    from django.db import OperationalError
+
+    from calls.management.commands import run_scheduler
+
+    ticks, closes = [], []
+
+    def tick(self, verbosity):
+        ticks.append(len(closes))
+        if len(ticks) == 1:
+            raise OperationalError("terminating connection due to administrator command")
+        if len(ticks) == 3:
+            raise KeyboardInterrupt  # the operator stops it
+
+    monkeypatch.setattr(run_scheduler.Command, "tick", tick)
+    monkeypatch.setattr(run_scheduler, "close_old_connections", lambda: closes.append(1))
+    monkeypatch.setattr(run_scheduler.time, "sleep", lambda seconds: None)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("run_scheduler")
+    assert ticks == [0, 1, 2]  # each tick after the connections were checked
+    assert "scheduler tick failed" in caplog.text
+    assert "terminating connection" in caplog.text

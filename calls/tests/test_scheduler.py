@@ -3,6 +3,8 @@ records. The network is stood in for (tests/conftest.py) unless the test is abou
 simulator's outage."""
 
 import datetime as dt
+import itertools
+import zoneinfo
 
 import pytest
 from django.utils import timezone
@@ -11,7 +13,7 @@ from calls.candidates import dialable_zones_by_campaign
 from calls.models import CallAttempt, SchedulerRun
 from calls.scheduler import scheduler_tick
 from calls.telephony.base import CallRejected, ProviderUnavailable
-from calls.tests.conftest import NetworkStandIn
+from calls.tests.conftest import ALL_DAYS, NetworkStandIn
 from calls.tests.factories import CallAttemptFactory
 from campaigns.models import CampaignStatus
 from campaigns.tests.factories import CampaignFactory
@@ -185,6 +187,8 @@ def test_a_dial_creates_the_attempt_and_sets_the_contact_in_progress(
     )
     assert (attempt.attempt_number, attempt.outcome, attempt.started_at) == (1, None, MONDAY_15_UTC)
     assert attempt.provider_call_id == "NET-1"
+    # Handed to the provider by this tick, at its time (a tick as of a time does not wait).
+    assert (attempt.scheduler_run_id, attempt.dialled_at) == (run.pk, MONDAY_15_UTC)
     [call] = network.calls
     assert call.call_id == str(attempt.pk)
     assert call.language == "it"
@@ -192,6 +196,7 @@ def test_a_dial_creates_the_attempt_and_sets_the_contact_in_progress(
     assert call.dialogue_url.endswith(f"/webhooks/telephony/simulator/{attempt.pk}/dialogue?turn=0")
     assert (run.campaigns_seen, run.calls_placed, run.errors) == (1, 1, 0)
     assert run.finished_at >= run.started_at == MONDAY_15_UTC
+    assert run.status == "finished"
 
 
 def test_concurrency_counts_calls_in_flight_everywhere(network, provider_config, open_campaign):
@@ -512,6 +517,8 @@ def test_a_tick_that_fails_still_places_the_calls_held(provider_config, open_cam
     # The calls accepted before the failure were placed (their attempts exist).
     assert len(network.calls) == 2
     assert network.held is None
+    run = SchedulerRun.objects.get()
+    assert (run.status, run.details["failed"]) == ("failed", "RuntimeError")
 
 
 def test_attempts_are_inserted_as_bulk_create_would_insert_them(provider_config):
@@ -547,3 +554,102 @@ def test_attempts_are_inserted_as_bulk_create_would_insert_them(provider_config)
     )
     steps = CallAttempt.objects.filter(attempt_number=2).values_list("dialogue_step", flat=True)
     assert sorted(steps) == ["", "q1"]
+
+
+# --- Live ticks: the shared pace, calling hours at dial time ---------------------------------
+
+
+def test_live_ticks_one_after_another_keep_to_one_pace(provider_config):
+    provider_config.calls_per_second = 10  # a dial every 100 ms, whichever tick makes it
+    provider_config.save()
+    first, second = (
+        CampaignFactory(
+            status="running",
+            call_window_start=dt.time(0, 0),
+            call_window_end=dt.time(23, 59, 59),
+            call_days=ALL_DAYS,
+        )
+        for _ in "ab"
+    )
+    for campaign in (first, second):
+        for _ in range(3):
+            ContactFactory(campaign=campaign)
+    runs = [scheduler_tick(provider=NetworkStandIn(), campaign_ids=[c.pk]) for c in (first, second)]
+    assert [r.calls_placed for r in runs] == [3, 3]
+    dials = list(
+        CallAttempt.objects.order_by("dialled_at").values_list("dialled_at", "scheduler_run")
+    )
+    # The second tick's first dial waited for the first tick's last slot to be 100 ms old.
+    assert [run for _, run in dials] == [runs[0].pk] * 3 + [runs[1].pk] * 3
+    gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(dials)]
+    assert min(gaps) >= dt.timedelta(milliseconds=100)
+    assert {r.status for r in runs} == {"finished"}
+
+
+def test_calling_hours_are_checked_again_at_each_dial(provider_config):
+    """A live tick whose pacing crosses the end of the contacts' window gives the contacts it
+    had no time for back, undialled and with no attempt used."""
+    provider_config.calls_per_second = 1
+    provider_config.save()
+    zone = next(  # a zone where the window below does not cross midnight
+        z
+        for z in ("Europe/Rome", "America/New_York", "Asia/Tokyo")
+        if 1 <= timezone.now().astimezone(zoneinfo.ZoneInfo(z)).hour <= 22
+    )
+    local_now = timezone.now().astimezone(zoneinfo.ZoneInfo(zone))
+    closes = local_now + dt.timedelta(seconds=2.5)
+    campaign = CampaignFactory(
+        status="running",
+        timezone=zone,
+        call_window_start=dt.time(0, 0),
+        call_window_end=closes.time(),
+        call_days=ALL_DAYS,
+    )
+    contacts = [ContactFactory(campaign=campaign, timezone=zone) for _ in range(6)]
+    network = NetworkStandIn()
+    run = scheduler_tick(provider=network)
+    # All claimed while the window was open; dialled one a second until it closed.
+    assert CallAttempt.objects.count() == 6
+    dialled = CallAttempt.objects.filter(dialled_at__isnull=False)
+    assert 1 <= dialled.count() == len(network.calls) == run.calls_placed < 6
+    assert max(dialled.values_list("dialled_at", flat=True)) < closes
+    given_back = CallAttempt.objects.filter(dialled_at__isnull=True)
+    assert given_back.count() == 6 - run.calls_placed == run.details["calling_hours_ended"]
+    assert set(given_back.values_list("outcome", "error_code")) == {
+        ("failed", "calling_hours_ended")
+    }
+    for contact in contacts:
+        contact.refresh_from_db()
+    assert sorted((c.state, c.attempts_count) for c in contacts) == sorted(
+        [(ContactState.IN_PROGRESS, 1)] * run.calls_placed
+        + [(ContactState.PENDING, 0)] * (6 - run.calls_placed)
+    )
+
+
+def test_an_attempt_given_back_meanwhile_is_not_dialled(provider_config, open_campaign):
+    """Reconciliation took the tick for dead (stalled past its heartbeat) and gave back what it
+    had not dialled: the tick, going on, skips those attempts instead of dialling them."""
+    from calls.scheduler_runs import STALE_AFTER, scheduler_runs_reconcile
+
+    provider_config.calls_per_second = 20
+    provider_config.save()
+    for _ in range(3):
+        ContactFactory(campaign=open_campaign)
+
+    class StallingNetwork(NetworkStandIn):
+        def start_call(self, call):
+            if not self.calls:  # the tick stalls during its first dial
+                SchedulerRun.objects.update(status="died")
+                later = timezone.now() + STALE_AFTER
+                assert scheduler_runs_reconcile(now=later) == 2
+            return super().start_call(call)
+
+    network = StallingNetwork()
+    run = scheduler_tick(provider=network)
+    assert len(network.calls) == run.calls_placed == 1
+    assert run.details["given_back_before_dial"] == 2
+    assert sorted(CallAttempt.objects.values_list("error_code", flat=True)) == [
+        "",
+        "never_dialled",
+        "never_dialled",
+    ]

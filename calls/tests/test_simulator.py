@@ -5,6 +5,7 @@ import collections
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django_q.models import Failure
 
 from calls import dialogue
@@ -212,7 +213,8 @@ def test_a_tick_queues_every_callee_as_a_task_of_its_own(
     provider_config, open_campaign, monkeypatch, django_capture_on_commit_callbacks
 ):
     """Queued together (one round trip to Redis), yet each callee is its own task: each runs
-    on its own, through the webhooks, to the end of its call."""
+    on its own, through the webhooks, to the end of its call. On the bulk queue: they must not
+    wait in front of the scheduler's ticks (docs/operations.md)."""
     from django.utils.module_loading import import_string
     from django_q.conf import Conf
     from django_q.signing import SignedPackage
@@ -225,8 +227,9 @@ def test_a_tick_queues_every_callee_as_a_task_of_its_own(
     provider_config.save()
     for _ in range(4):
         ContactFactory(campaign=open_campaign)
-    broker = _broker()
+    broker, default_queue = _broker(settings.Q_BULK_CLUSTER), _broker(settings.Q_CLUSTER["name"])
     queued_packages(broker)  # an empty queue to start with
+    queued_packages(default_queue)
     monkeypatch.setattr(Conf, "SYNC", False)  # queued for a cluster, as in production
     with django_capture_on_commit_callbacks(execute=True):
         run = scheduler_tick(now=NOW, provider=SimulatorProvider())
@@ -240,6 +243,7 @@ def test_a_tick_queues_every_callee_as_a_task_of_its_own(
         str(pk) for pk in CallAttempt.objects.values_list("pk", flat=True)
     }
     assert len({t["id"] for t in tasks}) == 4
+    assert queued_packages(default_queue) == []
 
     # A cluster runs each task (its later steps inline here: sync mode again).
     monkeypatch.setattr(Conf, "SYNC", True)
@@ -278,7 +282,7 @@ def test_callees_that_cannot_be_queued_are_given_back_not_lost(provider_config, 
     )
     contacts = [ContactFactory(campaign=campaign) for _ in range(3)]
     monkeypatch.setattr(Conf, "SYNC", False)
-    monkeypatch.setattr(simulator, "_broker", DownBroker)
+    monkeypatch.setattr(simulator, "_broker", lambda queue: DownBroker())
     run = scheduler_tick(now=NOW, provider=SimulatorProvider())
     assert (run.calls_placed, run.errors) == (0, 1)
     assert run.details["outage"].startswith("ConnectionError")
@@ -331,7 +335,7 @@ def test_callees_go_to_redis_in_one_round_trip(monkeypatch):
             return RecordingRedisConnection()
 
     broker = RecordingRedis()
-    monkeypatch.setattr(simulator, "_broker", lambda: broker)
+    monkeypatch.setattr(simulator, "_broker", lambda queue: broker)
     monkeypatch.setattr(Conf, "SYNC", False)
     steps = [{"call_id": f"call-{i}", "action": "initiated"} for i in range(3)]
     simulator.callees_enqueue(steps)

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.test import Client
 
-from calls.models import CallAttempt, CallEvent, SurveyEvent, SurveyResponse
+from calls.models import CallAttempt, CallEvent, CallStatsBucket, SurveyEvent, SurveyResponse
 from calls.telephony.simulator import SIGNATURE_HEADER, sign
 from calls.tests.conftest import simulator_url
 from calls.tests.factories import CallAttemptFactory
@@ -137,6 +137,12 @@ def test_only_post(client, attempt):
     [
         (b"not json", "The body is not JSON."),
         (b"[1, 2]", "The body must be a JSON object."),
+        # Past the JSON decoder's recursion limit, and merely deeper than any real event.
+        (b"[" * 3000 + b"]" * 3000, "The body is nested too deeply."),
+        (
+            {"status": "ringing", "sequence": 1, "extra": json.loads("[" * 40 + "]" * 40)},
+            "The body is nested too deeply.",
+        ),
         (None, "status: 'exploded' is not one of"),
         ({"status": "ringing"}, "sequence: a whole number from 0 to 10000 is required."),
         ({"status": "ringing", "sequence": "2"}, "sequence: a whole number"),
@@ -213,6 +219,32 @@ def test_a_hang_up_after_answering_fails_the_attempt(post_simulator, attempt):
     assert (attempt.outcome, attempt.error_code) == ("failed", "hung_up")
     assert attempt.ended_at.isoformat() == "2026-11-23T10:01:00+00:00"
     assert attempt.contact.state == ContactState.PENDING
+
+
+def test_a_hang_up_reported_before_the_answer_is_still_an_answered_call(post_simulator, attempt):
+    status(post_simulator, attempt, "completed", 4, timestamp="2026-11-23T10:01:00+00:00")
+    attempt = reload(attempt)
+    assert (attempt.outcome, attempt.error_code, attempt.answered_at) == ("failed", "hung_up", None)
+
+    late = status(post_simulator, attempt, "answered", 3, timestamp="2026-11-23T10:00:05+00:00")
+    assert late.json() == {"result": "applied"}
+    attempt = reload(attempt)
+    assert (attempt.outcome, attempt.error_code) == ("failed", "hung_up")
+    assert attempt.answered_at.isoformat() == "2026-11-23T10:00:05+00:00"
+    talk = CallStatsBucket.objects.get(campaign=attempt.campaign)
+    assert (talk.talk_count, talk.talk_total_us) == (1, 55_000_000)
+
+
+def test_a_late_answer_never_comes_after_the_end_nor_overrules_no_answer(post_simulator):
+    ended = CallAttemptFactory(contact=ContactFactory(state=ContactState.IN_PROGRESS))
+    status(post_simulator, ended, "completed", 4, timestamp="2026-11-23T10:01:00+00:00")
+    status(post_simulator, ended, "answered", 3, timestamp="2026-11-23T10:02:00+00:00")
+    assert reload(ended).answered_at.isoformat() == "2026-11-23T10:01:00+00:00"
+
+    unanswered = CallAttemptFactory(contact=ContactFactory(state=ContactState.IN_PROGRESS))
+    status(post_simulator, unanswered, "no-answer", 4)
+    assert status(post_simulator, unanswered, "answered", 3).json() == {"result": "ignored"}
+    assert reload(unanswered).answered_at is None
 
 
 def test_a_status_event_costs_a_handful_of_queries(

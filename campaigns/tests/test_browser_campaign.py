@@ -65,7 +65,7 @@ def test_a_newcomers_first_campaign(sign_in, manager_user, tmp_path):
     # The statistics panel counts them at once, without waiting for its minute.
     contacts_card = ".stat:has(.label:text-is('Contacts')) .value"
     page.wait_for_function(
-        "document.querySelector('[data-block=contacts] .stat .value').innerText.trim() === '2'"
+        "() => document.querySelector('[data-block=contacts] .stat .value').innerText.trim() == 2"
     )
     assert page.locator(contacts_card).first.inner_text() == "2"
 
@@ -150,7 +150,8 @@ def test_a_manager_reads_the_campaign_dashboard(sign_in, manager_user, dashboard
     page.select_option(f"#contacts-{dashboard_campaign.pk} select[name=state]", "refused")
     page.click(f"#contacts-{dashboard_campaign.pk} form.contacts-filter button")
     page.wait_for_function(
-        f"!document.querySelector('#contacts-{dashboard_campaign.pk}').innerText.includes('CRM-0')"
+        "id => !document.getElementById(id).innerText.includes('CRM-0')",
+        arg=f"contacts-{dashboard_campaign.pk}",
     )
     assert "CRM-3" in table.inner_text()
     assert "1 contact found" in table.inner_text()

@@ -143,7 +143,6 @@ def exclusion_import(
         ) as table,
     ):
         for line, (raw_phone, reason) in table.rows(errors):
-            rows += 1
             problem = phone_problem(raw_phone)
             if problem is None:
                 try:
@@ -153,6 +152,7 @@ def exclusion_import(
             if problem is not None:
                 errors.add(line, "phone_number", *problem)
                 continue
+            rows += 1
             if e164 in batch:
                 already_listed += 1
                 continue
@@ -162,6 +162,9 @@ def exclusion_import(
                 if on_progress:
                     on_progress(line, table.total_lines)
         flush()
+        # Rejected rows count as read, those the reader rejected (unclosed_quote, too_long)
+        # among them.
+        rows += errors.count
         if rows == 0:
             raise no_rows_error()
         report = ExclusionImportReport(

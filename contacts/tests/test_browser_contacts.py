@@ -46,7 +46,7 @@ def test_upload_report_table_and_filter_without_reloading(manager_user, sign_in,
     page.fill("input[name=q]", "CRM-2")
     page.click("form.contacts-filter button")
     page.wait_for_function(
-        f"!document.querySelector('#contacts-{campaign.pk}').innerText.includes('CRM-1')"
+        f"() => !document.querySelector('#contacts-{campaign.pk}').innerText.includes('CRM-1')"
     )
     assert "CRM-2" in table.inner_text()
     assert "1 contact found" in table.inner_text()
@@ -82,7 +82,8 @@ def test_the_table_follows_the_contacts_by_itself(manager_user, sign_in):
     ContactFactory(campaign=campaign, external_contact_id="CRM-10")
     page.clock.run_for(61_000)
     page.wait_for_function(
-        f"document.querySelector('#contacts-rows-{campaign.pk}').innerText.includes('CRM-10')"
+        "id => document.getElementById(id).innerText.includes('CRM-10')",
+        arg=f"contacts-rows-{campaign.pk}",
     )
     assert "Completed" in rows.inner_text()
     assert page.inner_text(f"#contacts-count-{campaign.pk}").strip() == "2 contacts"

@@ -283,10 +283,65 @@ def test_quoted_fields_may_hold_delimiters_quotes_and_new_lines(campaign):
     )
 
 
-def test_an_unclosed_quote_is_reported_where_it_opens(campaign):
+def test_quoted_new_lines_may_hold_delimiters_on_every_line(campaign):
+    """A continuation line with a comma is still text: it does not look like a record (its
+    first cell is no phone number)."""
+    report = _import(
+        campaign,
+        'phone,external_id\n+393471234567,"Via Roma, 3\nscala B, interno 4\n"\n+393471234568,b\n',
+    )
+    assert (report.accepted, report.rejected) == (2, 0)
+    assert Contact.objects.get(phone_number="+393471234567").external_contact_id == (
+        "Via Roma, 3\nscala B, interno 4"
+    )
+
+
+def test_an_unclosed_quote_at_the_end_is_reported_where_it_opens(campaign):
     report = _import(campaign, 'phone,external_id\n+393471234567,a\n"+393471234568,b\n+3934\n')
-    assert _errors(report) == [(3, "phone_number", "unclosed_quote")]
+    # The line after it is read on its own, not swallowed.
+    assert _errors(report) == [(3, "", "unclosed_quote"), (4, "phone_number", "invalid_phone")]
     assert 'quote (") opened on this line is never closed' in report.errors[0].reason
+    assert report.rows == 3
+
+
+def test_an_unclosed_quote_does_not_swallow_the_rows_after_it(campaign):
+    report = _import(
+        campaign,
+        'phone,external_id\n+393471234567,a\n"+393471234568,b\n+393471234569,c\n+393471234570,d\n',
+    )
+    assert _errors(report) == [(3, "", "unclosed_quote")]
+    assert (report.rows, report.accepted) == (4, 3)
+    assert dict(Contact.objects.values_list("phone_number", "external_contact_id")) == {
+        "+393471234567": "a",
+        "+393471234569": "c",
+        "+393471234570": "d",
+    }
+
+
+def test_an_unclosed_quote_is_not_closed_by_a_later_row_s_quote(campaign):
+    """Without the check, the quote opened on line 2 would end at line 4's first quote and
+    lines 2-4 would be one row."""
+    report = _import(
+        campaign,
+        'phone;external_id\n+393471234567;"Rossi\n+393471234568;b\n+393471234569;"Verdi; Luigi"\n',
+    )
+    assert _errors(report) == [(2, "", "unclosed_quote")]
+    assert dict(Contact.objects.values_list("phone_number", "external_contact_id")) == {
+        "+393471234568": "b",
+        "+393471234569": "Verdi; Luigi",
+    }
+
+
+def test_a_runaway_quote_over_the_field_limit_gives_its_lines_back(campaign):
+    """No line after the quote looks like a record (one column where the header has two), so
+    the quote runs until the csv module's 128 KB field limit; the lines it held are read again
+    as rows of their own."""
+    filler = "".join(f"note {n}\n" for n in range(20_000))  # ~200 KB
+    report = _import(campaign, f'phone,external_id\n+393471234567,"open\n{filler}+393471234568,b\n')
+    assert _errors(report)[0] == (2, "", "unclosed_quote")
+    assert report.rejected_by_code == {"unclosed_quote": 1, "invalid_phone": 20_000}
+    assert report.accepted == 1
+    assert Contact.objects.get().phone_number == "+393471234568"
 
 
 def test_blank_lines_are_skipped_and_line_numbers_are_the_file_s(campaign):

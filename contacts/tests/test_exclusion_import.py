@@ -130,3 +130,13 @@ def test_files_that_cannot_be_imported(data, code):
         exclusion_import(file=csv_upload(data), actor=None)
     assert excinfo.value.code == code
     assert not ExclusionEntry.objects.exists()
+
+
+def test_an_unclosed_quote_is_one_rejected_row_and_the_next_rows_are_read():
+    report = _import('phone,reason\n"+393471234567,a\n+393471234568,b\n+393471234569,\n')
+    assert [(e.line, e.field, e.code) for e in report.errors] == [(2, "", "unclosed_quote")]
+    assert (report.rows, report.added) == (3, 2)
+    assert set(ExclusionEntry.objects.values_list("phone_number", flat=True)) == {
+        "+393471234568",
+        "+393471234569",
+    }

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from exports.models import ExportStatus
-from exports.services import export_generate
+from exports.models import ExportJob, ExportStatus
+from exports.services import export_expire_old, export_generate
 from exports.tests.factories import ExportJobFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +77,17 @@ def test_a_failed_job_shows_its_error(manager_api):
     assert body["status"] == "failed"
     assert body["error_message"] == "OSError: disk full"
     assert body["download_url"] is None
+
+
+def test_an_expired_job_says_so_and_has_no_link(manager_api, every_state):
+    job = export_generate(job=ExportJobFactory(campaign=every_state.campaign))
+    ExportJob.objects.filter(pk=job.pk).update(completed_at=timezone.now() - dt.timedelta(days=31))
+    export_expire_old()
+
+    body = manager_api.get(f"/api/exports/{job.pk}").json()
+
+    assert body["status"] == "expired"
+    assert body["download_url"] is None
+    assert body["url_expires_at"] is None
+    assert parse_datetime(body["expired_at"]) is not None
+    assert body["total_records"] == 5

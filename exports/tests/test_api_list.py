@@ -69,6 +69,7 @@ def test_newest_first_limited_with_fresh_links(manager_api, every_state, django_
         "error_message",
         "created_at",
         "completed_at",
+        "expired_at",
     }
 
 

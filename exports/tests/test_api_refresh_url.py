@@ -48,3 +48,10 @@ def test_only_a_completed_job_has_a_link_to_refresh(manager_api, status):
     assert response.json() == {
         "detail": f"The export is {status}; only a completed export has a link."
     }
+
+
+def test_an_expired_job_has_no_link_to_refresh_410(manager_api):
+    job = ExportJobFactory(status=ExportStatus.EXPIRED, file_name="survey.csv")
+    response = manager_api.post(f"/api/exports/{job.pk}/refresh-url")
+    assert response.status_code == 410
+    assert "deleted after" in response.json()["detail"]

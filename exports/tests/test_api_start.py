@@ -6,10 +6,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from rest_framework.test import APIClient
 
 from exports.models import ExportJob, ExportStatus
 from exports.tests.factories import ExportJobFactory
 from voicesurvey.models import AuditLog
+from voicesurvey.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +86,42 @@ def test_a_junk_body_is_ignored(manager_api, every_state):
         content_type="application/json",
     )
     assert response.status_code == 202
+
+
+# --- The GET that writes: never from another site -------------------------------------------------
+# `GET …/export` starts an export, so a link or image on another site would start one with the
+# visitor's session. Browsers say where a request comes from (Sec-Fetch-Site); token clients
+# send no such header.
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_get_from_another_site_is_refused_with_a_message(client, manager_user, every_state, site):
+    client.force_login(manager_user)
+    response = client.get(
+        f"/api/campaigns/{every_state.campaign.pk}/export",
+        headers={"Sec-Fetch-Site": site, "Sec-Fetch-Mode": "navigate"},
+    )
+    assert response.status_code == 403
+    assert "POST /api/campaigns/" in response.json()["detail"]
+    assert not ExportJob.objects.exists()
+
+
+@pytest.mark.parametrize("site", ["same-origin", "none"])
+def test_get_from_this_site_or_typed_in_still_starts_an_export(
+    client, manager_user, every_state, site
+):
+    client.force_login(manager_user)
+    response = client.get(
+        f"/api/campaigns/{every_state.campaign.pk}/export", headers={"Sec-Fetch-Site": site}
+    )
+    assert response.status_code == 202
+    assert ExportJob.objects.count() == 1
+
+
+def test_get_with_a_token_and_no_browser_headers_still_starts_an_export(manager_user, every_state):
+    _token, text = api_token_create(user=manager_user, actor=manager_user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {text}")
+    response = client.get(f"/api/campaigns/{every_state.campaign.pk}/export")
+    assert response.status_code == 202
+    assert ExportJob.objects.count() == 1

@@ -37,7 +37,8 @@ def test_a_job_whose_worker_died_is_generated_again(
     job = _job(
         every_state.campaign,
         status=ExportStatus.PROCESSING,
-        started_at=NOW - dt.timedelta(minutes=12),  # task timeout (10 min) + 1 min margin passed
+        started_at=NOW - dt.timedelta(minutes=2),
+        heartbeat_at=NOW - dt.timedelta(seconds=31),  # three beats (of 10 s) missed
         attempts=1,
         file_key=partial,
     )
@@ -75,12 +76,27 @@ def test_a_job_interrupted_twice_is_failed_with_a_message(django_capture_on_comm
     assert AuditLog.objects.filter(action="export.fail", object_id=str(job.pk)).exists()
 
 
-def test_a_job_still_within_the_task_timeout_is_left_alone():
-    job = _job(status=ExportStatus.PROCESSING, started_at=NOW - dt.timedelta(minutes=9), attempts=1)
+def test_a_job_whose_worker_still_beats_is_left_alone_however_long_it_runs():
+    job = _job(
+        status=ExportStatus.PROCESSING,
+        started_at=NOW - dt.timedelta(minutes=45),
+        heartbeat_at=NOW - dt.timedelta(seconds=29),
+        attempts=1,
+    )
     assert export_reap_stale(now=NOW) == ReapResult()
     job.refresh_from_db()
     assert job.status == ExportStatus.PROCESSING
     assert job.attempts == 1
+
+
+def test_a_job_claimed_before_heartbeats_is_judged_by_its_start(django_capture_on_commit_callbacks):
+    recent = _job(status=ExportStatus.PROCESSING, started_at=NOW - dt.timedelta(seconds=20))
+    old = _job(status=ExportStatus.PROCESSING, started_at=NOW - dt.timedelta(minutes=9))
+    with django_capture_on_commit_callbacks():
+        assert export_reap_stale(now=NOW).requeued == 1
+    recent.refresh_from_db()
+    old.refresh_from_db()
+    assert (recent.status, old.status) == (ExportStatus.PROCESSING, ExportStatus.PENDING)
 
 
 def test_a_pending_job_nobody_picked_up_is_queued_again(

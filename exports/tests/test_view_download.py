@@ -13,7 +13,8 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from exports.services import export_generate
+from exports.models import ExportJob
+from exports.services import export_expire_old, export_generate
 from exports.storage import export_download_link
 from exports.tests.conftest import read_csv
 from exports.tests.factories import ExportJobFactory
@@ -130,3 +131,19 @@ def test_a_file_removed_from_storage_is_404(manager_api, done):
     response = manager_api.get(url)
     assert response.status_code == 404
     assert response.json() == {"detail": "The export's file is no longer available."}
+
+
+def test_the_link_of_an_expired_export_is_410_with_a_message(manager_api, done, settings):
+    settings.EXPORT_RETENTION_DAYS = 30
+    url = export_download_link(job=done).url  # issued before the file was deleted
+    ExportJob.objects.filter(pk=done.pk).update(completed_at=timezone.now() - dt.timedelta(days=31))
+    export_expire_old()
+
+    response = manager_api.get(url)
+
+    assert response.status_code == 410
+    assert response.json() == {
+        "detail": "This export's file was deleted after 30 days (the retention period). "
+        "Start a new export for a fresh file."
+    }
+    assert not AuditLog.objects.filter(action="export.download").exists()

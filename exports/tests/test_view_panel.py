@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from exports.models import ExportStatus
-from exports.services import export_generate
+from exports.models import ExportJob, ExportStatus
+from exports.services import export_expire_old, export_generate
 from exports.tests.factories import ExportJobFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +97,21 @@ def test_a_failed_last_export_shows_its_error(client, manager_user):
     client.force_login(manager_user)
     html = client.get(_url(job.campaign), **HTMX).content.decode()
     assert "The last export failed: ClientError: NoSuchBucket" in html
+
+
+def test_an_expired_export_shows_as_expired_without_a_link(client, manager_user, every_state):
+    job = export_generate(job=ExportJobFactory(campaign=every_state.campaign))
+    ExportJob.objects.filter(pk=job.pk).update(completed_at=timezone.now() - dt.timedelta(days=31))
+    export_expire_old()
+    client.force_login(manager_user)
+
+    html = client.get(_url(every_state.campaign), **HTMX).content.decode()
+
+    assert "/download" not in html
+    assert "Ready:" not in html
+    assert '<span class="badge badge-expired">Expired</span>' in html
+    assert "deleted after 30 days" in html
+    assert "Export again for a new file." in html
 
 
 def test_a_viewer_sees_the_history_but_no_button_and_no_links(client, viewer_user, every_state):

@@ -192,7 +192,10 @@ def test_matched_by_subject_first_and_role_re_applied(client, oidc_settings, idp
 def test_matched_by_email_links_the_account(client, oidc_settings, idp):
     local = user_create(username="local-max", email="Max@Example.com", role=Role.CAMPAIGN_MANAGER)
     sign_in(
-        client, idp, sub="sub-max", userinfo={"email": "max@example.com", "groups": ["vs-managers"]}
+        client,
+        idp,
+        sub="sub-max",
+        userinfo={"email": "max@example.com", "email_verified": True, "groups": ["vs-managers"]},
     )
     user = logged_in_user(client)
     assert user.pk == local.pk
@@ -210,10 +213,29 @@ def test_email_match_never_takes_over_an_account_linked_to_another_subject(
     assert user.oidc_sub == "sub-intruder"
 
 
-def test_unverified_email_is_not_used_for_matching(client, oidc_settings, idp):
+@pytest.mark.parametrize("verified", [{"email_verified": False}, {"email_verified": "false"}, {}])
+def test_an_email_not_verified_by_the_idp_is_not_used_for_matching(
+    client, oidc_settings, idp, verified
+):
     local = user_create(username="careful", email="c@example.com")
-    sign_in(client, idp, sub="sub-c", userinfo={"email": "c@example.com", "email_verified": False})
-    assert logged_in_user(client).pk != local.pk
+    sign_in(client, idp, sub="sub-c", userinfo={"email": "c@example.com", **verified})
+    user = logged_in_user(client)
+    assert user.pk != local.pk  # a new account, the local one untouched
+    local.refresh_from_db()
+    assert local.oidc_sub is None
+
+
+def test_an_email_verified_as_the_string_true_links_the_account(client, oidc_settings, idp):
+    local = user_create(username="cognito", email="s@example.com")
+    sign_in(client, idp, sub="sub-s", userinfo={"email": "s@example.com", "email_verified": "true"})
+    assert logged_in_user(client).pk == local.pk
+
+
+def test_without_a_configured_issuer_no_token_is_accepted(client, oidc_settings, idp):
+    oidc_settings.OIDC_OP_ISSUER = ""  # start-up refuses this (voicesurvey.E011); and if not
+    response = sign_in(client, idp, sub="sub-i", userinfo={"email": "i@example.com"})
+    assert response["Location"] == "/accounts/login/?sso=failed"
+    assert logged_in_user(client) is None
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from calls.scheduler import scheduler_tick
 from calls.services import call_attempts_reconcile
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -21,11 +25,24 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="run one tick and exit")
 
     def handle(self, *args, once, verbosity, **options):
+        if once:
+            self.tick(verbosity)
+            return
         while True:
             started = time.monotonic()
-            self.tick(verbosity)
-            if once:
-                return
+            try:
+                self.tick(verbosity)
+            except Exception:
+                # The database or the broker went away (a terminated session, a restart): the
+                # tick's run says so, if it could be written, and its undialled attempts are
+                # given back. The loop goes on; the next tick reconnects.
+                logger.exception(
+                    "scheduler tick failed; the next one in %ss", settings.SCHEDULER_TICK_SECONDS
+                )
+            finally:
+                # Between ticks, as between requests: drop a connection that failed or is past
+                # CONN_MAX_AGE, so that the next tick starts on a working one.
+                close_old_connections()
             time.sleep(max(0.0, settings.SCHEDULER_TICK_SECONDS - (time.monotonic() - started)))
 
     def tick(self, verbosity: int) -> None:

@@ -29,7 +29,7 @@ def schedules_ensure() -> list[tuple[str, bool]]:
 class Command(BaseCommand):
     help = (
         "Create or update the periodic tasks (scheduler tick, reconciliation, emails, export "
-        "reaping, transcript retention)."
+        "reaping and retention, transcript retention)."
     )
 
     def handle(self, *args, verbosity, **options):
