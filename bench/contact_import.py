@@ -154,10 +154,8 @@ def _fresh_campaign(run: int):
 
     return Campaign.objects.create(
         name=f"Import benchmark {time.strftime('%Y-%m-%d %H:%M:%S')} #{run}",
-        intro_script="Hello, this is a short survey.",
-        question_1_text="How satisfied are you, from 1 to 10?",
-        question_2_text="How many times did you call us last month?",
-        question_3_text="What should we improve?",
+        languages=["en"],
+        texts={"en": {"intro": "Hello, this is a short survey."}},
     )
 
 

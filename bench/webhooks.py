@@ -12,7 +12,9 @@ own calls).
 It creates a campaign of `--calls` contacts, each with a call in flight, starts gunicorn
 (`-w 2`, sync workers, production settings), and replays what a provider sends, signed as
 the simulator signs: for every call initiated, ringing, then answered (65%) with the whole
-dialogue (first prompt, consent, three answers, goodbye) and the end of the call, or busy
+dialogue (first prompt, consent, the seven questions of calls/tests/questionnaires.py —
+yes/no, an NPS scale, a number, a choice, yes/no, free text, a 1–5 scale — keyed and spoken,
+and the goodbye) and the end of the call, or busy
 (10%) / no-answer (20%) / failed (5%). 8% of the events are sent twice (a provider's retry)
 and for 5% of the calls "ringing" arrives only after the end of the call. Each client thread
 owns a share of the calls and interleaves them, so a call's own events keep their order (as a
@@ -20,9 +22,9 @@ provider's do) while `--concurrency` requests are in flight at once.
 
 Checked afterwards: every request answered 200; exactly one CallEvent per distinct event (no
 loss, no duplicate); every call closed with the outcome its events imply; one survey
-response per completed survey. Baseline: the same number of events written by one client
-with plain SQL (per event, one transaction: insert the event unless present, update the
-attempt), no HTTP, no Django. The bench campaign is deleted at the end.
+response per completed survey, with its seven answers. Baseline: the same number of events
+written by one client with plain SQL (per event, one transaction: insert the event unless
+present, update the attempt), no HTTP, no Django. The bench campaign is deleted at the end.
 """
 
 from __future__ import annotations
@@ -49,13 +51,25 @@ django_setup()
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from calls.models import CallAttempt, CallEvent, SurveyResponse  # noqa: E402
+from calls.models import Answer, CallAttempt, CallEvent, SurveyResponse  # noqa: E402
 from calls.telephony.simulator import SIGNATURE_HEADER, sign  # noqa: E402
-from campaigns.models import Campaign  # noqa: E402
+from calls.tests.questionnaires import CONSENTS, INTROS, seven_questions  # noqa: E402
+from campaigns.models import Campaign, Question  # noqa: E402
+from campaigns.questionnaire import question_data  # noqa: E402
 from contacts.models import Contact  # noqa: E402
 
-ANSWERS = ({"digits": "1"}, {"digits": "8"}, {"speech": "three times", "confidence": 0.87})
-FREE_TEXT = {"speech": "faster support", "confidence": 0.71}
+# The replies to consent and the seven questions, in order (q1 "yes": no skip).
+ANSWERS = (
+    {"digits": "1"},  # consent
+    {"speech": "yes, I did", "confidence": 0.91},  # q1 yes/no
+    {"digits": "9"},  # q2 0–10
+    {"speech": "about three times", "confidence": 0.87},  # q3 number
+    {"digits": "2"},  # q4 choice: email
+    {"speech": "no, not really", "confidence": 0.83},  # q5 yes/no
+    {"speech": "faster support", "confidence": 0.71},  # q6 free text
+    {"digits": "4"},  # q7 1–5
+)
+QUESTIONS = len(ANSWERS) - 1
 
 
 def build_calls(count: int) -> tuple[Campaign, list[str]]:
@@ -63,14 +77,25 @@ def build_calls(count: int) -> tuple[Campaign, list[str]]:
     campaign = Campaign.objects.create(
         name=f"Webhook bench {now:%H:%M:%S}",
         status="running",
-        intro_script="Hello from the benchmark. Do you agree? Press 1 or say yes.",
-        question_1_text="Score?",
-        question_1_type="scale",
-        question_2_text="How many?",
-        question_2_type="numeric",
-        question_3_text="Why?",
-        question_3_type="free_text",
+        languages=["en"],
+        texts={"en": {"intro": INTROS["en"], "consent": CONSENTS["en"]}},
         max_attempts=3,
+    )
+    Question.objects.bulk_create(
+        Question(
+            campaign=campaign,
+            position=position,
+            key=spec.key,
+            type=spec.type,
+            text=dict(spec.texts),
+            min_value=spec.min_value,
+            max_value=spec.max_value,
+            nps=spec.nps,
+            max_length=spec.max_length,
+            options=question_data(spec)["options"],
+            skip=question_data(spec)["skip"],
+        )
+        for position, spec in enumerate(seven_questions(), start=1)
     )
     contacts = Contact.objects.bulk_create(
         Contact(
@@ -100,7 +125,7 @@ def script(call_id: str, rng: random.Random) -> tuple[list[tuple[str, dict]], st
     if draw < 0.65:
         events.append(("status", {"status": "answered", "sequence": 3}))
         events.append(("dialogue", {"turn": 0}))
-        for turn, reply in enumerate((*ANSWERS, FREE_TEXT), start=1):
+        for turn, reply in enumerate(ANSWERS, start=1):
             events.append(("dialogue", {"turn": turn, **reply}))
         events.append(("status", {"status": "completed", "sequence": 4}))
         outcome = "completed"
@@ -226,6 +251,7 @@ def main() -> None:
         )
         wrong = [c for c in call_ids if outcomes[uuid.UUID(c)] != expected[c]]
         responses = SurveyResponse.objects.filter(campaign=campaign).count()
+        answered = Answer.objects.filter(response__campaign=campaign, status="answered").count()
         completed = sum(1 for o in expected.values() if o == "completed")
         problems = []
         if set(client.statuses) != {200}:
@@ -236,6 +262,8 @@ def main() -> None:
             problems.append(f"{len(wrong)} calls ended with the wrong outcome")
         if responses != completed:
             problems.append(f"{responses} survey responses for {completed} completed surveys")
+        if answered != completed * QUESTIONS:
+            problems.append(f"{answered} answers for {completed} surveys of {QUESTIONS} questions")
 
         base_seconds, base_latencies = baseline(call_ids, min(total, 3000))
     finally:

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 
 from calls.erasure import contact_forget
 from calls.models import (
+    Answer,
     CallAttempt,
     CallEvent,
     DialPace,
@@ -128,11 +129,31 @@ class CallEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    fields = ("position", "key", "question_type", "status", "value", "raw", "mode", "confidence")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(SurveyResponse)
 class SurveyResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("contact", "campaign", "q1_answer", "q2_answer", "q3_answer", "completed_at")
+    list_display = ("contact", "campaign", "language", "completed_at")
+    inlines = [AnswerInline]
     list_filter = ("campaign",)
     list_select_related = ("campaign", "contact")
+    show_full_result_count = False
+
+
+@admin.register(Answer)
+class AnswerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("response", "position", "key", "question_type", "status", "value")
+    list_filter = ("status", "question_type")
+    list_select_related = ("response",)
     show_full_result_count = False
 
 

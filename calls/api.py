@@ -51,11 +51,16 @@ class CallContactSerializer(serializers.Serializer):
 
 
 class CallAnswerSerializer(serializers.Serializer):
-    number = serializers.IntegerField()
-    question = serializers.CharField()
+    number = serializers.IntegerField(help_text="The question's position.")
+    key = serializers.CharField()
+    question = serializers.CharField(help_text="As the callee heard it, in the call's language.")
     question_type = serializers.CharField()
-    answer = serializers.CharField()
+    status = serializers.ChoiceField(choices=["answered", "unanswered"])
+    answer = serializers.CharField(allow_blank=True)
+    raw = serializers.CharField(allow_blank=True, help_text="The digits keyed or the words said.")
+    mode = serializers.CharField(allow_blank=True, help_text="speech, dtmf, or empty.")
     confidence = serializers.FloatField(allow_null=True)
+    asked = serializers.IntegerField(help_text="How many times the question was asked.")
 
 
 class CallEventSerializer(serializers.Serializer):

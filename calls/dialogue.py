@@ -1,329 +1,275 @@
-"""The survey dialogue of docs/architecture.md §6.4, as a small pure state machine.
+"""The survey dialogue of docs/architecture.md §6.4: any questionnaire, as a small pure state
+machine.
 
-    intro + consent ─yes─▶ q1 ─▶ q2 ─▶ q3 ─▶ thanks, goodbye      (completed)
-         │  └─no / stop / "do not call me"─▶ goodbye                (refused)
-         └─ silence, "repeat" or an unusable reply: the same prompt once more;
-            a second one ends the call                               (failed)
+    intro + consent ─yes─▶ question ─answer─▶ next question (skip rules) … ─▶ goodbye (completed)
+      │                       │  └─ unusable reply, silence, "repeat": asked once more, then
+      │                       │     left unanswered and the survey goes on; two questions in a
+      │                       │     row met with silence only ──────────────▶ goodbye (failed)
+      │                       ├─ "stop" ──────────────────────────────────▶ goodbye (refused)
+      │                       ├─ "do not call me" ────────────▶ goodbye (refused, do not call)
+      │                       └─ "call me later" ─────────────────────────▶ goodbye (callback)
+      ├─ no / stop ───────────────────────────────────────────────────────▶ goodbye (refused)
+      ├─ "do not call me" ────────────────────────────────────▶ goodbye (refused, do not call)
+      ├─ "call me later" ─────────────────────────────────────────────────▶ goodbye (callback)
+      └─ silence, "repeat" or an unclear reply: asked once more; a second one ▶ goodbye (failed)
 
-`start` gives the first prompt, `advance` takes the callee's reply to the prompt awaiting one,
-`prompt` re-renders the current prompt (a provider's retried request); `machine_turn` is what
-an answering machine hears instead. No database, no clock,
-no provider: the caller stores `State.to_dict()` with the call and turns the `Turn` into speech
-(TwiML, the simulator's JSON). What is said and understood in each language is in
-calls/phrases.py.
+- Consent is the campaign's intro and consent question, then the phrasebook's keypad hint
+  ("press 1 or say yes…"). Asked again, it is the "sorry" line, the consent question and the
+  hint (not the whole intro). Failing twice ends the call as failed: `no_input` when the last
+  reply was silence, `not_understood` otherwise.
+- A question is its text, then how to answer it, always: the keypad digits must be known
+  (yes/no keys; "a number from 0 to 10"; "for Phone, press 1; …"; "answer in a few words").
+  An answer is recorded and the survey goes where the question's skip rules say
+  (`campaigns.questionnaire.next_position`); after the last question, the goodbye.
+- A reply that is no answer (silence, unclear, out of range, low confidence, unsure,
+  "repeat") gets the question once more, after the "sorry" line; a second one leaves the
+  question unanswered (`Answer.status` "unanswered", with what was last heard) and the survey
+  goes on as if no skip rule matched. Two consecutive questions met with silence at both asks
+  are a dead line: the call ends as failed, `no_input`.
+- "Call me later" keeps the answers given so far; `State.callback` holds when, as heard
+  (`calls.understanding.Callback` fields), for the caller to schedule.
+- One language for the whole call: every word said is the `Script`'s (in its language) or that
+  language's phrasebook (calls/phrasebook/); replies are read by calls/understanding.py.
+
+`start` gives the first prompt, `advance` takes the callee's reply to the prompt awaiting one
+and says how it was understood (a `Reading`), `prompt` re-renders the current prompt (a
+provider's retried request), `machine_turn` is what an answering machine hears instead. No
+database, no clock, no settings, no provider: the caller stores `State.to_dict()` with the call
+and turns the `Turn` into speech (TwiML, the simulator's JSON).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import dataclasses
 from dataclasses import dataclass, replace
+from typing import Any
 
-from calls import phrases
+from calls import phrasebook, understanding
+from calls.phrasebook import PHRASEBOOKS
+
+# Reply, Reading and Callback are part of this module's interface: callers import them from here.
+from calls.understanding import (
+    ANSWER,
+    DO_NOT_CALL,
+    NO,
+    SILENCE,
+    STOP,
+    YES,
+    Callback,
+    Reading,
+    Reply,
+    read_answer,
+    read_consent,
+)
+from campaigns.questionnaire import (
+    MAX_QUESTIONS,
+    NUMBER,
+    SCALE,
+    SINGLE_CHOICE,
+    QuestionSpec,
+    next_position,
+)
 
 CONSENT = "consent"
-QUESTION_STEPS = ("q1", "q2", "q3")
 ENDED = "ended"
 
 # How a call ends (the caller maps these onto CallOutcome).
-COMPLETED, REFUSED, FAILED = "completed", "refused", "failed"
+COMPLETED, REFUSED, FAILED, CALLBACK = "completed", "refused", "failed", "callback"
+# Why it failed, or why it ends for a call back.
+NO_INPUT, NOT_UNDERSTOOD, CALLBACK_REQUESTED = "no_input", "not_understood", "callback_requested"
+# An Answer's status.
+ANSWERED, UNANSWERED = "answered", "unanswered"
+# The Reading of a reply that came after the call ended.
+IGNORED = "ignored"
 
-FREE_TEXT, NUMERIC, SCALE = "free_text", "numeric", "scale"
-MAX_FREE_TEXT = 500
-MAX_NUMERIC = 100_000
+LANGUAGES = phrasebook.LANGUAGES
+
+# Consecutive questions met with silence only after which the line is taken for dead.
+DEAD_LINE_QUESTIONS = 2
 
 
 @dataclass(frozen=True)
 class Script:
-    """What the campaign says, in the call's language."""
+    """What the campaign says, in the call's one language."""
 
-    language: str  # "en" | "it"
-    intro: str  # identity, purpose, duration, opt-out and the consent question
-    questions: tuple[tuple[str, str], ...]  # three (text, type) pairs
+    language: str
+    intro: str  # identity, purpose, opt-out
+    consent: str  # the consent question ("": the intro asks it; the keypad hint follows)
+    questions: tuple[QuestionSpec, ...]  # 1 to MAX_QUESTIONS
+    repeat: str = ""  # said before a prompt asked again; "": the phrasebook's
+    goodbye: str = ""  # said after the last question; "": the phrasebook's
 
-
-@dataclass(frozen=True)
-class Reply:
-    """What the callee keyed or said in answer to one prompt."""
-
-    digits: str = ""
-    speech: str = ""
-    confidence: float | None = None  # the provider's speech-recognition confidence, 0–1
-
-    @property
-    def is_silence(self) -> bool:
-        return not self.digits.strip() and not self.speech.strip()
+    def __post_init__(self) -> None:
+        if self.language not in PHRASEBOOKS:
+            raise ValueError(f"No phrasebook for language {self.language!r}.")
+        if not 1 <= len(self.questions) <= MAX_QUESTIONS:
+            raise ValueError(f"A script has 1 to {MAX_QUESTIONS} questions.")
 
 
 @dataclass(frozen=True)
 class Answer:
-    value: str
+    """One question's result, as stored with the call."""
+
+    key: str
+    position: int  # 1-based, in the questionnaire (not in the order asked)
+    status: str  # answered | unanswered
+    value: str  # "" when unanswered
+    raw: str  # the digits keyed or words said (the last reply when unanswered)
+    mode: str  # speech | dtmf | "" (silence)
     confidence: float | None
+    asked: int  # 1, or 2 after a re-ask
+    question_type: str = ""  # the question's type when asked (kept with the stored answer)
+
+    @property
+    def is_answered(self) -> bool:
+        return self.status == ANSWERED
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data})
 
 
 @dataclass(frozen=True)
 class State:
-    step: str = CONSENT  # consent | q1 | q2 | q3 | ended
+    """Where a call stands; stored as JSON with the call (`to_dict`, `from_dict`)."""
+
+    position: int = -1  # -1: consent; 0…n-1: the question awaiting a reply
+    ended: bool = False
     turn: int = 1  # number of the prompt awaiting a reply
-    reasked: bool = False  # this step's one second chance is used
-    answers: tuple[Answer, ...] = ()
+    asked: int = 1  # times the current prompt has been said: 1, or 2 after a re-ask
+    answers: tuple[Answer, ...] = ()  # in the order asked; a skipped question has none
     consented: bool = False
     do_not_call: bool = False
-    outcome: str = ""  # "" while the call goes on; completed | refused | failed
-    error: str = ""  # why it failed: no_input | not_understood
+    outcome: str = ""  # "" while the call goes on; completed | refused | failed | callback
+    error: str = ""  # failed: no_input | not_understood; callback: callback_requested
+    silent_questions: int = 0  # consecutive questions left unanswered for silence only
+    callback: dict[str, Any] | None = None  # `Callback` fields, as heard
+    # Kept so that the caller can log where the call is without the script: consent, the
+    # current question's key, or ended.
+    step: str = CONSENT
+    # The kind of reply that made the current prompt be said again ("" on its first ask).
+    reasked_after: str = ""
 
-    def to_dict(self) -> dict:
-        return {
-            "step": self.step,
-            "turn": self.turn,
-            "reasked": self.reasked,
-            "answers": [[a.value, a.confidence] for a in self.answers],
-            "consented": self.consented,
-            "do_not_call": self.do_not_call,
-            "outcome": self.outcome,
-            "error": self.error,
-        }
+    def answer_values(self) -> dict[str, str]:
+        """{"q<position>": value} of the answered questions: {"q1": "yes", "q3": "7"}."""
+        return {f"q{a.position}": a.value for a in self.answers if a.status == ANSWERED}
+
+    def callback_when(self) -> Callback | None:
+        return Callback(**self.callback) if self.callback is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["answers"] = [answer.to_dict() for answer in self.answers]
+        return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> State:
-        return cls(
-            step=data["step"],
-            turn=data["turn"],
-            reasked=data["reasked"],
-            answers=tuple(Answer(value, confidence) for value, confidence in data["answers"]),
-            consented=data["consented"],
-            do_not_call=data["do_not_call"],
-            outcome=data["outcome"],
-            error=data["error"],
-        )
+    def from_dict(cls, data: dict[str, Any]) -> State:
+        values = {f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data}
+        values["answers"] = tuple(Answer.from_dict(a) for a in data.get("answers", ()))
+        if values.get("callback") is not None:
+            values["callback"] = dict(values["callback"])
+        return cls(**values)
 
 
 @dataclass(frozen=True)
 class Turn:
-    """One prompt to speak. `expect` says what reply it waits for ("" when the call ends)."""
+    """One prompt to speak. `expect` says what reply it waits for: consent, the question's
+    type, or "" when the call ends (`hangup`)."""
 
     turn: int
     say: str
     language: str
-    expect: str  # consent | free_text | numeric | scale | ""
+    expect: str
     hangup: bool = False
+    question: QuestionSpec | None = None  # the question asked (a <Gather> is shaped from it)
+    hints: tuple[str, ...] = ()  # words to listen for: the options' names, in the language
 
 
-@dataclass(frozen=True)
-class Heard:
-    """How a reply was understood, for the call's transcript."""
-
-    intent: str  # yes | no | stop | do_not_call | repeat | silence | answer | unclear | ignored
-    value: str = ""
+# --- What is said --------------------------------------------------------------------------------
 
 
-LANGUAGES = tuple(phrases.TEXT)
+def _prompts(script: Script) -> dict[str, str]:
+    return PHRASEBOOKS[script.language].prompts
 
 
-def normalize(text: str) -> list[str]:
-    """Lower-case words without accents or punctuation: "Sì, certo!" -> ["si", "certo"]."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.findall(r"[a-z0-9]+", plain)
+def _sentences(*parts: str) -> str:
+    return " ".join(part.strip() for part in parts if part and part.strip())
 
 
-def _phrase_table(language: str) -> list[tuple[tuple[str, ...], str]]:
-    table = [
-        (tuple(normalize(phrase)), intent)
-        for intent, phrases in phrases.PHRASES[language].items()
-        for phrase in phrases
-    ]
-    # Longest first, so "non ho capito" (repeat) wins over "non" (no) and "do not call"
-    # (do_not_call) over "no".
-    table.sort(key=lambda item: -len(item[0]))
-    return table
-
-
-_PHRASE_TABLES = {language: _phrase_table(language) for language in phrases.PHRASES}
-
-
-@dataclass(frozen=True)
-class Intents:
-    found: frozenset[str]
-    leftover: tuple[str, ...]  # words no phrase took, fillers dropped
-
-
-def intents(text: str, language: str) -> Intents:
-    """The intents a sentence expresses, each phrase matched once as whole words."""
-    words = normalize(text)
-    taken = [False] * len(words)
-    found = set()
-    for phrase, intent in _PHRASE_TABLES[language]:
-        size = len(phrase)
-        for start in range(len(words) - size + 1):
-            span = range(start, start + size)
-            if tuple(words[start : start + size]) == phrase and not any(taken[i] for i in span):
-                found.add(intent)
-                for i in span:
-                    taken[i] = True
-    leftover = tuple(
-        w
-        for w, used in zip(words, taken, strict=True)
-        if not used and w not in phrases.FILLER[language]
+def _choice_hint(question: QuestionSpec, language: str, prompts: dict[str, str]) -> str:
+    # "For Phone, press 1; for Email, press 2.": semicolons, as each option has a comma.
+    options = "; ".join(
+        prompts["choice_option"].format(label=option.labels.get(language, ""), digit=option.digit)
+        for option in question.options
     )
-    return Intents(frozenset(found), leftover)
+    return prompts["choice"].format(options=options[:1].upper() + options[1:])
 
 
-def _italian_word_value(word: str) -> int | None:
-    """ventitre -> 23, trentotto -> 38, cento -> 100, centoventi -> 120, duecento -> 200."""
-    units, tens = phrases.NUMBER_WORDS["it"], phrases.TENS["it"]
-    if word in units:
-        return units[word]
-    if word in tens:
-        return tens[word]
-    if word == "cento":
-        return 100
-    if word.startswith("cento"):
-        rest = _italian_word_value(word[len("cento") :])
-        return None if rest is None else 100 + rest
-    if word.endswith("cento") and word[: -len("cento")] in phrases.IT_UNITS:
-        return phrases.IT_UNITS[word[: -len("cento")]] * 100
-    for name, value in tens.items():
-        for stem in (name, name[:-1]):  # ventuno, trentotto: the tens' vowel drops
-            unit = word[len(stem) :]
-            if word.startswith(stem) and unit in phrases.IT_UNITS:
-                return value + phrases.IT_UNITS[unit]
-    return None
+def _hint(question: QuestionSpec, language: str, prompts: dict[str, str]) -> str:
+    """How to answer: always said, so that the keypad's meaning is known."""
+    low, high = question.min_value, question.max_value
+    if question.type == SCALE:
+        return prompts["scale"].format(min=low, max=high)
+    if question.type == NUMBER:
+        if low is not None and high is not None:
+            return prompts["number_range"].format(min=low, max=high)
+        return prompts["number"]
+    if question.type == SINGLE_CHOICE:
+        return _choice_hint(question, language, prompts)
+    return prompts[question.type]  # yes_no, free_text
 
 
-def _word_value(word: str, language: str) -> int | None:
-    if word.isdigit():
-        return int(word)
-    if language == "it":
-        return _italian_word_value(word)
-    if word in phrases.NUMBER_WORDS["en"] and word != "a":
-        return phrases.NUMBER_WORDS["en"][word]
-    return phrases.TENS["en"].get(word)
+def _hints(question: QuestionSpec, language: str) -> tuple[str, ...]:
+    names = (
+        name
+        for option in question.options
+        for name in (option.labels.get(language, ""), *option.synonyms.get(language, ()))
+    )
+    return tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
 
 
-def parse_number(text: str, language: str) -> int | None:
-    """The first number in a sentence, in digits or words: "three times" -> 3,
-    "twenty-one" -> 21, "a hundred and five" -> 105, "ventotto" -> 28, "mai" -> 0."""
-    words = normalize(text)
-    hundred = phrases.HUNDRED[language]
-    for start, word in enumerate(words):
-        if _word_value(word, language) is None and not (
-            word in ("a", "un", "one") and words[start + 1 : start + 2] == [hundred]
-        ):
-            continue
-        total, seen = 0, False
-        for w in words[start:]:
-            if w == hundred:
-                total, seen = max(total, 1) * 100, True
-            elif w in ("a", "un") and not seen:
-                total, seen = 1, True  # "a hundred"
-            elif w in ("and", "e") and seen:
-                continue
-            else:
-                value = _word_value(w, language)
-                # "twenty one" adds up; "three four" is two numbers: keep the first.
-                if (
-                    value is None
-                    or (seen and total % 100 and value >= 10)
-                    or (seen and total % 10 and value < 10)
-                ):
-                    break
-                total, seen = total + value, True
-        if seen:
-            return total
-    return None
-
-
-def parse_answer(reply: Reply, question_type: str, language: str) -> Answer | None:
-    """The reply as an answer to a question of this type, or None when it is not one."""
-    digits = re.sub(r"\D", "", reply.digits)
-    confidence: float | None
-    if digits:
-        value, confidence = digits, 1.0
-    else:
-        value = " ".join(reply.speech.split())[:MAX_FREE_TEXT]
-        confidence = reply.confidence
-        if confidence is not None:
-            confidence = min(1.0, max(0.0, float(confidence)))
-    if not value:
-        return None
-    if question_type == FREE_TEXT:
-        return Answer(value, confidence)
-    number = int(digits) if digits else parse_number(value, language)
-    if number is None or number > MAX_NUMERIC:
-        return None
-    if question_type == SCALE and not 1 <= number <= 10:
-        return None
-    return Answer(str(number), confidence)
-
-
-def hear_consent(reply: Reply, language: str) -> Heard:
-    """Keys 1/2 or speech: yes, no (or stop), do_not_call, repeat, silence or unclear."""
-    digits = re.sub(r"[^0-9]", "", reply.digits)
-    if digits:
-        return Heard({"1": "yes", "2": "no"}.get(digits, "unclear"), digits)
-    if not reply.speech.strip():
-        return Heard("silence")
-    said = intents(reply.speech, language)
-    if "do_not_call" in said.found:
-        return Heard("do_not_call")
-    yes = "yes" in said.found
-    no = bool(said.found & {"no", "stop"})
-    if yes and not no:
-        return Heard("yes")
-    if no and not yes:
-        return Heard("no")
-    if said.found == {"repeat"}:
-        return Heard("repeat")
-    return Heard("unclear")
-
-
-def hear_answer(reply: Reply, question_type: str, language: str) -> Heard:
-    """A question's reply: an answer, or do_not_call, stop, repeat, silence, unclear.
-    Stop and repeat count only when they are all the callee said: "what I want is
-    faster support" answers the question."""
-    if reply.is_silence:
-        return Heard("silence")
-    if not reply.digits.strip():
-        said = intents(reply.speech, language)
-        if "do_not_call" in said.found:
-            return Heard("do_not_call")
-        if said.found and not said.leftover and said.found <= {"stop", "repeat"}:
-            return Heard("stop" if "stop" in said.found else "repeat")
-    answer = parse_answer(reply, question_type, language)
-    if answer is None:
-        return Heard("unclear")
-    return Heard("answer", answer.value)
-
-
-# --- The machine ---------------------------------------------------------------------------------
-
-
-def _question(script: Script, step: str) -> tuple[str, str]:
-    return script.questions[QUESTION_STEPS.index(step)]
+def _goodbye(script: Script, state: State) -> str:
+    prompts = _prompts(script)
+    if state.outcome == COMPLETED:
+        return script.goodbye or prompts["completed"]
+    if state.do_not_call:
+        return prompts["do_not_call"]
+    return prompts[state.outcome]  # refused, failed, callback
 
 
 def prompt(script: Script, state: State) -> Turn:
-    """The prompt awaiting a reply in this state (or the goodbye once the call has ended)."""
-    text = phrases.TEXT[script.language]
-    if state.step == ENDED:
-        goodbye = "do_not_call" if state.do_not_call else state.outcome
-        return Turn(state.turn, text[goodbye], script.language, expect="", hangup=True)
-    if state.step == CONSENT:
-        say = text["consent_again"] if state.reasked else script.intro
-        return Turn(state.turn, say, script.language, expect=CONSENT)
-    question, question_type = _question(script, state.step)
-    say = f"{question} {text[question_type]}"
-    if state.reasked:
-        say = f"{text['sorry']} {say}"
-    return Turn(state.turn, say, script.language, expect=question_type)
+    """The prompt awaiting a reply in this state (the goodbye once the call has ended)."""
+    language, prompts = script.language, _prompts(script)
+    if state.ended:
+        return Turn(state.turn, _goodbye(script, state), language, expect="", hangup=True)
+    again = (script.repeat or prompts["repeat"]) if state.asked > 1 else ""
+    if state.position < 0:
+        opening = again or script.intro
+        say = _sentences(opening, script.consent, prompts["consent_hint"])
+        return Turn(state.turn, say, language, expect=CONSENT)
+    question = script.questions[state.position]
+    say = _sentences(again, question.text(language), _hint(question, language, prompts))
+    return Turn(
+        state.turn,
+        say,
+        language,
+        expect=question.type,
+        question=question,
+        hints=_hints(question, language),
+    )
 
 
 def machine_turn(script: Script, *, leave_message: bool) -> Turn:
     """The only turn an answering machine gets: a short message after its beep, or nothing;
     then the call hangs up. The survey never starts."""
-    say = phrases.TEXT[script.language]["voicemail"] if leave_message else ""
+    say = _prompts(script)["voicemail"] if leave_message else ""
     return Turn(1, say, script.language, expect="", hangup=True)
+
+
+# --- The machine ---------------------------------------------------------------------------------
 
 
 def start(script: Script) -> tuple[State, Turn]:
@@ -331,36 +277,123 @@ def start(script: Script) -> tuple[State, Turn]:
     return state, prompt(script, state)
 
 
-def _next(script: Script, state: State, **changes) -> tuple[State, Turn]:
+def _step(script: Script, position: int) -> str:
+    return CONSENT if position < 0 else script.questions[position].key
+
+
+def _next(script: Script, state: State, **changes: Any) -> tuple[State, Turn]:
+    """The state after a reply (the next prompt's number), and its prompt."""
     state = replace(state, turn=state.turn + 1, **changes)
     return state, prompt(script, state)
 
 
-def advance(script: Script, state: State, reply: Reply) -> tuple[State, Turn, Heard]:
-    """Take the reply to the current prompt; give the new state and the next prompt."""
-    if state.step == ENDED:
-        return state, prompt(script, state), Heard("ignored")
-    if state.step == CONSENT:
-        heard = hear_consent(reply, script.language)
-    else:
-        heard = hear_answer(reply, _question(script, state.step)[1], script.language)
+def _end(script: Script, state: State, outcome: str, **changes: Any) -> tuple[State, Turn]:
+    return _next(script, state, ended=True, step=ENDED, outcome=outcome, **changes)
 
-    if heard.intent == "do_not_call":
-        return (*_next(script, state, step=ENDED, outcome=REFUSED, do_not_call=True), heard)
-    if heard.intent in ("no", "stop"):
-        return (*_next(script, state, step=ENDED, outcome=REFUSED), heard)
-    if heard.intent == "yes":
-        return (*_next(script, state, step=QUESTION_STEPS[0], reasked=False, consented=True), heard)
-    if heard.intent == "answer":
-        answer = parse_answer(reply, _question(script, state.step)[1], script.language)
-        answers = (*state.answers, answer)
-        position = QUESTION_STEPS.index(state.step)
-        if position + 1 < len(QUESTION_STEPS):
-            step = QUESTION_STEPS[position + 1]
-            return (*_next(script, state, step=step, reasked=False, answers=answers), heard)
-        return (*_next(script, state, step=ENDED, outcome=COMPLETED, answers=answers), heard)
-    # Silence, "repeat", or a reply we cannot use: one second chance, then the call ends.
-    if not state.reasked:
-        return (*_next(script, state, reasked=True), heard)
-    error = "no_input" if heard.intent == "silence" else "not_understood"
-    return (*_next(script, state, step=ENDED, outcome=FAILED, error=error), heard)
+
+def _ask(script: Script, state: State, position: int, **changes: Any) -> tuple[State, Turn]:
+    """Go to the question at `position` (the end: the survey is complete)."""
+    if position >= len(script.questions):
+        return _end(script, state, COMPLETED, asked=1, reasked_after="", **changes)
+    step = _step(script, position)
+    return _next(script, state, position=position, step=step, asked=1, reasked_after="", **changes)
+
+
+def _request(script: Script, state: State, reading: Reading) -> tuple[State, Turn] | None:
+    """The callee's requests that end the call whatever was asked."""
+    if reading.kind in (NO, STOP):
+        return _end(script, state, REFUSED)
+    if reading.kind == DO_NOT_CALL:
+        return _end(script, state, REFUSED, do_not_call=True)
+    if reading.kind == understanding.CALLBACK:
+        when = dataclasses.asdict(reading.callback or Callback())
+        return _end(script, state, CALLBACK, error=CALLBACK_REQUESTED, callback=when)
+    return None
+
+
+def advance(script: Script, state: State, reply: Reply) -> tuple[State, Turn, Reading]:
+    """Take the reply to the current prompt; give the new state, the next prompt and how the
+    reply was understood. Once the call has ended, replies change nothing (`IGNORED`)."""
+    if state.ended:
+        return state, prompt(script, state), Reading(IGNORED)
+    if state.position < 0:
+        reading = read_consent(reply, script.language)
+        return (*_after_consent(script, state, reading), reading)
+    question = script.questions[state.position]
+    reading = read_answer(reply, question, script.language)
+    return (*_after_answer(script, state, question, reading), reading)
+
+
+def _after_consent(script: Script, state: State, reading: Reading) -> tuple[State, Turn]:
+    if reading.kind == YES:
+        return _ask(script, state, 0, consented=True)
+    ended = _request(script, state, reading)
+    if ended is not None:
+        return ended
+    # Silence, "repeat", unclear: once more, then the call ends.
+    if state.asked == 1:
+        return _next(script, state, asked=2, reasked_after=reading.kind)
+    error = NO_INPUT if reading.kind == SILENCE else NOT_UNDERSTOOD
+    return _end(script, state, FAILED, error=error)
+
+
+def _after_answer(
+    script: Script, state: State, question: QuestionSpec, reading: Reading
+) -> tuple[State, Turn]:
+    position = state.position
+    if reading.kind == ANSWER:
+        answer = Answer(
+            key=question.key,
+            position=position + 1,
+            status=ANSWERED,
+            value=reading.value,
+            raw=reading.raw,
+            mode=reading.mode,
+            confidence=reading.confidence,
+            asked=state.asked,
+            question_type=question.type,
+        )
+        return _ask(
+            script,
+            state,
+            next_position(script.questions, position, reading.value),
+            answers=(*state.answers, answer),
+            silent_questions=0,
+        )
+    ended = _request(script, state, reading)
+    if ended is not None:
+        return ended
+    # No answer (silence, unclear, out of range, low confidence, unsure, "repeat"): asked once
+    # more, the "sorry" line first and the hint saying what is expected.
+    if state.asked == 1:
+        return _next(script, state, asked=2, reasked_after=reading.kind)
+    unanswered = Answer(
+        key=question.key,
+        position=position + 1,
+        status=UNANSWERED,
+        value="",
+        raw=reading.raw,
+        mode=reading.mode,
+        confidence=reading.confidence,
+        asked=state.asked,
+        question_type=question.type,
+    )
+    answers = (*state.answers, unanswered)
+    silent = reading.kind == SILENCE and state.reasked_after == SILENCE
+    silent_questions = state.silent_questions + 1 if silent else 0
+    if silent_questions >= DEAD_LINE_QUESTIONS:
+        return _end(
+            script,
+            state,
+            FAILED,
+            error=NO_INPUT,
+            answers=answers,
+            silent_questions=silent_questions,
+        )
+    return _ask(
+        script,
+        state,
+        next_position(script.questions, position, None),
+        answers=answers,
+        silent_questions=silent_questions,
+    )

@@ -248,30 +248,50 @@ class SurveyResponse(models.Model):
     call_attempt = models.ForeignKey(
         CallAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    q1_answer = models.TextField(blank=True)
-    q1_confidence = models.FloatField(null=True, blank=True)
-    q2_answer = models.TextField(blank=True)
-    q2_confidence = models.FloatField(null=True, blank=True)
-    q3_answer = models.TextField(blank=True)
-    q3_confidence = models.FloatField(null=True, blank=True)
+    language = models.CharField(max_length=2, blank=True)  # the language the survey was in
+    # The answered questions' values by position, {"q1": "yes", "q3": "7"}: what exports and
+    # emails read in one row; the `answers` rows hold every detail.
+    answer_values = models.JSONField(default=dict, blank=True)
     consent_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"response {self.pk}"
+
+
+class AnswerStatus(models.TextChoices):
+    ANSWERED = "answered", "Answered"
+    UNANSWERED = "unanswered", "Unanswered"  # asked twice, not understood: the survey went on
+
+
+class Answer(models.Model):
+    """One question of a completed survey, as asked and understood. Questions a skip rule
+    jumped over have no row."""
+
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    position = models.PositiveSmallIntegerField()  # the question's, 1-based
+    key = models.CharField(max_length=40)
+    question_type = models.CharField(max_length=20)
+    status = models.CharField(max_length=12, choices=AnswerStatus.choices)
+    value = models.TextField(blank=True)  # yes / no, a number, an option's value, the words
+    raw = models.TextField(blank=True)  # the digits keyed or the words said
+    mode = models.CharField(max_length=8, blank=True)  # speech | dtmf
+    confidence = models.FloatField(null=True, blank=True)
+    asked = models.PositiveSmallIntegerField(default=1)
+
     class Meta:
+        ordering = ["response", "position"]
         constraints = [
+            models.UniqueConstraint(fields=["response", "position"], name="answer_position_unique"),
             models.CheckConstraint(
-                name="surveyresponse_confidence_0_1",
-                condition=(
-                    Q(q1_confidence__isnull=True) | Q(q1_confidence__gte=0, q1_confidence__lte=1)
-                )
-                & (Q(q2_confidence__isnull=True) | Q(q2_confidence__gte=0, q2_confidence__lte=1))
-                & (Q(q3_confidence__isnull=True) | Q(q3_confidence__gte=0, q3_confidence__lte=1)),
+                name="answer_confidence_0_1",
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=0, confidence__lte=1),
                 violation_error_message="Confidence is between 0 and 1.",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"response {self.pk}"
+        return f"{self.key}: {self.value}"
 
 
 class SurveyEventType(models.TextChoices):

@@ -27,9 +27,11 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from calls.dialogue import Answer
+from calls.dialogue import ANSWERED
+from calls.dialogue import Answer as DialogueAnswer
 from calls.models import (
     RETRYABLE_OUTCOMES,
+    Answer,
     CallAttempt,
     CallOutcome,
     SurveyEvent,
@@ -94,8 +96,22 @@ def contact_move(
     return ContactMove(ContactState.NOT_REACHED, SurveyEventType.NOT_REACHED, retry=False)
 
 
-def _answers_payload(answers: Sequence[Answer]) -> dict:
-    return {f"q{i}": answer.value for i, answer in enumerate(answers, start=1)}
+def _answers_payload(answers: Sequence[DialogueAnswer]) -> dict:
+    """The answers as emails and events read them: by position (q1, q2 …, the seed's names)
+    and by question key. Unanswered questions are absent."""
+    payload: dict[str, str] = {}
+    for answer in answers:
+        if answer.status == ANSWERED:
+            payload[answer.key] = answer.value
+    for answer in answers:
+        if answer.status == ANSWERED:
+            payload[f"q{answer.position}"] = answer.value
+    return payload
+
+
+# A callee may ask to be called later this many times without it using one of their attempts.
+FREE_CALLBACKS = 2
+CALLBACK_REQUESTED = "callback_requested"
 
 
 def call_attempt_close(
@@ -105,16 +121,22 @@ def call_attempt_close(
     error_code: str = "",
     raw_status: str = "",
     ended_at: dt.datetime | None = None,
-    answers: Sequence[Answer] = (),
+    answers: Sequence[DialogueAnswer] = (),
+    language: str = "",
     consent_at: dt.datetime | None = None,
     counts_as_attempt: bool = True,
+    callback_at: dt.datetime | None = None,
 ) -> bool:
     """Give an attempt in flight its final outcome and apply the rules above. Returns False,
     changing nothing, when the attempt was already closed (a replay, a late event, a race).
 
     `counts_as_attempt=False` (provider outage) gives the contact its attempt back and returns
     it to pending without writing any event; the attempt, closed with one of
-    GIVEN_BACK_ERROR_CODES, is no attempt for the statistics either."""
+    GIVEN_BACK_ERROR_CODES, is no attempt for the statistics either.
+
+    `callback_at` (the callee asked to be called later; outcome busy, error code
+    callback_requested): the contact is pending again for that time, and the attempt is not
+    one of theirs for its first FREE_CALLBACKS requests."""
     if not counts_as_attempt and error_code not in GIVEN_BACK_ERROR_CODES:
         # The statistics (their rebuild included) know a given-back attempt by its code alone.
         raise ValueError(
@@ -131,8 +153,10 @@ def call_attempt_close(
             raw_status=raw_status,
             ended_at=ended_at,
             answers=answers,
+            language=language,
             consent_at=consent_at,
             counts_as_attempt=counts_as_attempt,
+            callback_at=callback_at,
         )
         if closed and counts_as_attempt:
             # Last: concurrent closes of calls started in the same quarter hour share the
@@ -148,9 +172,11 @@ def _close(
     error_code: str,
     raw_status: str,
     ended_at: dt.datetime | None,
-    answers: Sequence[Answer],
+    answers: Sequence[DialogueAnswer],
+    language: str,
     consent_at: dt.datetime | None,
     counts_as_attempt: bool,
+    callback_at: dt.datetime | None,
 ) -> bool:
     now = timezone.now()
     ended_at = ended_at or now
@@ -175,6 +201,12 @@ def _close(
         return True
 
     campaign = attempt.campaign
+    if callback_at is not None and not (
+        contact.do_not_call
+        or ExclusionEntry.objects.filter(phone_number=contact.phone_number).exists()
+    ):
+        _callback_wait(attempt=attempt, contact=contact, at=callback_at, now=now)
+        return True
     # The number may have been excluded while the call was in flight (docs/architecture.md §5).
     excluded = outcome in RETRYABLE_OUTCOMES and (
         contact.do_not_call
@@ -189,6 +221,7 @@ def _close(
     Contact.objects.filter(pk=contact.pk).update(
         state=move.state,
         last_outcome=outcome,
+        callback_at=None,
         next_attempt_at=(
             ended_at + dt.timedelta(minutes=campaign.retry_interval_minutes) if move.retry else None
         ),
@@ -196,23 +229,14 @@ def _close(
     )
 
     if outcome == CallOutcome.COMPLETED:
-        response = SurveyResponse.objects.filter(contact=contact).first() or SurveyResponse(
-            contact=contact, campaign=campaign
+        _response_save(
+            attempt=attempt,
+            contact=contact,
+            answers=answers,
+            language=language,
+            consent_at=consent_at,
+            completed_at=ended_at,
         )
-        response.call_attempt = attempt
-        for i, answer in enumerate(answers[:3], start=1):
-            setattr(response, f"q{i}_answer", answer.value)
-            setattr(response, f"q{i}_confidence", answer.confidence)
-        response.consent_at = consent_at
-        response.completed_at = ended_at
-        # Fields validated here; the foreign keys are rows we hold and the confidence range is
-        # the table's check constraint: validating those would cost queries on every survey.
-        response.full_clean(
-            exclude=["contact", "campaign", "call_attempt"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
-        response.save()
 
     if move.event_type is None:
         return True
@@ -239,6 +263,74 @@ def _close(
     )
     event.save(force_insert=True)
     return True
+
+
+def _callback_wait(
+    *, attempt: CallAttempt, contact: Contact, at: dt.datetime, now: dt.datetime
+) -> None:
+    """The callee asked to be called later: pending again, due at `at` (the caller chose it
+    within their calling hours); the attempt is theirs only past FREE_CALLBACKS requests."""
+    earlier = (
+        CallAttempt.objects.filter(contact=contact, error_code=CALLBACK_REQUESTED)
+        .exclude(pk=attempt.pk)
+        .count()
+    )
+    free = earlier < FREE_CALLBACKS
+    Contact.objects.filter(pk=contact.pk).update(
+        state=ContactState.PENDING,
+        last_outcome=attempt.outcome,
+        attempts_count=max(0, contact.attempts_count - 1) if free else contact.attempts_count,
+        next_attempt_at=at,
+        callback_at=at,
+        updated_at=now,
+    )
+
+
+def _response_save(
+    *,
+    attempt: CallAttempt,
+    contact: Contact,
+    answers: Sequence[DialogueAnswer],
+    language: str,
+    consent_at: dt.datetime | None,
+    completed_at: dt.datetime,
+) -> None:
+    """A completed survey: its response row, `answer_values` by position, and one Answer row
+    per question asked."""
+    response = SurveyResponse.objects.filter(contact=contact).first() or SurveyResponse(
+        contact=contact, campaign=attempt.campaign
+    )
+    response.call_attempt = attempt
+    response.language = language[:2]
+    response.answer_values = {
+        f"q{answer.position}": answer.value for answer in answers if answer.status == ANSWERED
+    }
+    response.consent_at = consent_at
+    response.completed_at = completed_at
+    # Fields validated here; the foreign keys are rows we hold: validating those would cost
+    # queries on every survey.
+    response.full_clean(
+        exclude=["contact", "campaign", "call_attempt"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    response.save()
+    Answer.objects.filter(response=response).delete()
+    Answer.objects.bulk_create(
+        Answer(
+            response=response,
+            position=answer.position,
+            key=answer.key[:40],
+            question_type=answer.question_type[:20],
+            status=answer.status,
+            value=answer.value,
+            raw=answer.raw[:1000],
+            mode=answer.mode[:8],
+            confidence=answer.confidence,
+            asked=answer.asked,
+        )
+        for answer in answers
+    )
 
 
 def contacts_out_of_attempts_close(*, campaign: Campaign, batch_size: int = 5000) -> int:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import uuid
+import zoneinfo
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
@@ -23,6 +25,7 @@ from django.utils import timezone
 
 from calls import dialogue, outcomes
 from calls.models import (
+    Answer,
     CallAttempt,
     CallEvent,
     CallOutcome,
@@ -46,7 +49,11 @@ from calls.telephony.base import (
     StatusEvent,
 )
 from calls.telephony.providers import provider_class
+from calls.understanding import Callback, Reading
+from campaigns.hours import calling_window, contact_zone, next_window_opening, zone_is_open
 from campaigns.models import EMAIL_HTML_ENGINE, EMAIL_TEXT_ENGINE, Campaign, EmailTemplate
+from campaigns.questionnaire import QuestionSpec
+from campaigns.selectors import campaign_questionnaire
 from contacts.models import Contact, ExclusionSource
 from contacts.services.exclusions import exclusion_add
 from voicesurvey.services import audit_log_record
@@ -58,43 +65,77 @@ _DIALOGUE_OUTCOMES = {
     dialogue.COMPLETED: CallOutcome.COMPLETED,
     dialogue.REFUSED: CallOutcome.REFUSED,
     dialogue.FAILED: CallOutcome.FAILED,
+    # "Call me later": the callee was busy; the contact waits for the time they asked for.
+    dialogue.CALLBACK: CallOutcome.BUSY,
 }
 
 
 def call_language(*, contact: Contact, campaign: Campaign) -> str:
-    """The contact's preferred language, or the campaign's when that is `auto` (docs/architecture.md
-    §6.3)."""
-    if contact.preferred_language in dialogue.LANGUAGES:
+    """The one language of a call (docs/architecture.md §6.3): the contact's preferred language
+    when the survey is written in it, else the campaign's default."""
+    if contact.preferred_language in campaign.survey_languages:
         return contact.preferred_language
     return campaign.language
 
 
-def dialogue_script(*, attempt: CallAttempt) -> dialogue.Script:
-    campaign = attempt.campaign
+@functools.lru_cache(maxsize=256)
+def _questionnaire(campaign_id: uuid.UUID, updated_at: dt.datetime) -> tuple[QuestionSpec, ...]:
+    """A campaign's questions, read once per version of the campaign: a live campaign's
+    questionnaire is frozen, and any change to a draft's moves its `updated_at`."""
+    return campaign_questionnaire(Campaign(pk=campaign_id))
+
+
+def campaign_script(*, campaign: Campaign, language: str) -> dialogue.Script:
+    """What the campaign says in `language`: its texts and questions (the dialogue and the
+    rehearsal page run on it)."""
     return dialogue.Script(
-        language=call_language(contact=attempt.contact, campaign=campaign),
-        intro=campaign.intro_script,
-        questions=tuple(campaign.questions),
+        language=language,
+        intro=campaign.text(language, "intro"),
+        consent=campaign.text(language, "consent"),
+        questions=_questionnaire(campaign.pk, campaign.updated_at),
+        repeat=campaign.text(language, "repeat"),
+        goodbye=campaign.text(language, "goodbye"),
     )
 
 
+def dialogue_script(*, attempt: CallAttempt) -> dialogue.Script:
+    campaign = attempt.campaign
+    language = call_language(contact=attempt.contact, campaign=campaign)
+    return campaign_script(campaign=campaign, language=language)
+
+
+def callback_time(*, contact: Contact, campaign: Campaign, heard: dict | None, now: dt.datetime):
+    """When to call back a callee who asked to be called later: the time they said when one was
+    heard and it lies in their calling hours; else the first opening after the retry interval
+    (and never before now)."""
+    zone = contact_zone(contact.timezone, campaign)
+    window = calling_window(campaign)
+    local_now = now.astimezone(zoneinfo.ZoneInfo(zone))
+    asked = Callback(**heard).resolve(local_now) if heard else None
+    if asked is not None and asked > now and zone_is_open(zone, at=asked, **window):
+        return asked.astimezone(dt.UTC)
+    after = now + dt.timedelta(minutes=campaign.retry_interval_minutes)
+    return next_window_opening(zone, after=after, **window) or after
+
+
 # What a dialogue turn reads: the attempt, the campaign's script and retry rules (outcomes),
-# the contact's language and number. Only these columns: compiling the full join of three
-# wide tables costs more than the query on every turn of every call.
+# the contact's language, number and time zone. Only these columns: compiling the full join
+# of three wide tables costs more than the query on every turn of every call.
 _DIALOGUE_FIELDS = (
     *(f.name for f in CallAttempt._meta.concrete_fields),
     "campaign__language",
-    "campaign__intro_script",
-    "campaign__question_1_text",
-    "campaign__question_1_type",
-    "campaign__question_2_text",
-    "campaign__question_2_type",
-    "campaign__question_3_text",
-    "campaign__question_3_type",
+    "campaign__languages",
+    "campaign__texts",
+    "campaign__updated_at",
+    "campaign__timezone",
+    "campaign__call_window_start",
+    "campaign__call_window_end",
+    "campaign__call_days",
     "campaign__max_attempts",
     "campaign__retry_interval_minutes",
     "contact__preferred_language",
     "contact__phone_number",
+    "contact__timezone",
 )
 
 
@@ -207,15 +248,15 @@ def _answered_late(*, attempt: CallAttempt, at: dt.datetime) -> str:
     return "applied"
 
 
-def _describe_reply(reply: dialogue.Reply, heard: dialogue.Heard) -> str:
-    if heard.intent == "silence":
+def _describe_reply(reply: dialogue.Reply, heard: Reading) -> str:
+    if reply.is_silence:
         return "callee: (silence)"
     if reply.digits.strip():
         said = f"keyed {reply.digits.strip()}"
     else:
         confidence = "" if reply.confidence is None else f" ({reply.confidence:.2f})"
         said = f"said “{reply.speech.strip()[:200]}”{confidence}"
-    understood = heard.value if heard.intent == "answer" else heard.intent
+    understood = heard.value if heard.is_answer else heard.kind.replace("_", " ")
     return f"callee: {said} → {understood}"
 
 
@@ -237,7 +278,7 @@ def call_dialogue_reply(
         fresh = _event_record(
             attempt=attempt, key=reply.event_key, status="dialogue", payload=reply.payload, now=now
         )
-        if attempt.outcome is not None and (state is None or state.step != dialogue.ENDED):
+        if attempt.outcome is not None and (state is None or not state.ended):
             # Over before the dialogue ended (hung up, timed out): nothing more to say. The
             # request still tells that the call was answered, should nothing else have.
             if fresh:
@@ -260,14 +301,14 @@ def call_dialogue_reply(
             before = state
             state, turn, heard = dialogue.advance(script, state, reply.reply)
             lines.append(_describe_reply(reply.reply, heard))
-        lines.append(f"{state.step if state.step != dialogue.ENDED else 'goodbye'}: {turn.say}")
+        lines.append(f"{'goodbye' if state.ended else state.step}: {turn.say}")
         metadata["dialogue"] = state.to_dict()
         if state.consented and "consent_at" not in metadata:
             metadata["consent_at"] = occurred.isoformat()
         transcript = "\n".join(filter(None, [attempt.transcript, *lines]))
         changes: dict[str, Any] = {
             "metadata": metadata,
-            "dialogue_step": state.step,
+            "dialogue_step": state.step[:32],
             "transcript": transcript[:TRANSCRIPT_MAX],
         }
         if attempt.answered_at is None:
@@ -282,13 +323,23 @@ def call_dialogue_reply(
             )
         if state.outcome:
             consent_at = metadata.get("consent_at")
+            callback_at = None
+            if state.outcome == dialogue.CALLBACK:
+                callback_at = callback_time(
+                    contact=attempt.contact,
+                    campaign=attempt.campaign,
+                    heard=state.callback,
+                    now=occurred,
+                )
             outcomes.call_attempt_close(
                 attempt=attempt,
                 outcome=_DIALOGUE_OUTCOMES[state.outcome],
                 error_code=state.error,
                 ended_at=occurred,
                 answers=state.answers if state.outcome == dialogue.COMPLETED else (),
+                language=script.language,
                 consent_at=dt.datetime.fromisoformat(consent_at) if consent_at else None,
+                callback_at=callback_at,
             )
         return turn
 
@@ -346,8 +397,9 @@ def call_attempts_reconcile(*, now: dt.datetime | None = None, limit: int = 1000
 def call_transcripts_purge(*, now: dt.datetime | None = None) -> int:
     """Retention (docs/architecture.md §10): the callee's own words, kept as a call's transcript and
     in the payloads of its dialogue events, are erased once the call ended longer ago than the
-    provider configuration's `transcript_retention_days`. The answers (the survey's results) and the
-    call's outcome and timings stay. Returns how many calls were purged."""
+    provider configuration's `transcript_retention_days`, and so are the raw words or digits kept
+    beside each answer. The answers (the survey's results) and the call's outcome and timings
+    stay. Returns how many calls were purged."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=provider_config_get().transcript_retention_days)
     with transaction.atomic():
@@ -356,6 +408,7 @@ def call_transcripts_purge(*, now: dt.datetime | None = None) -> int:
         CallEvent.objects.filter(attempt__in=old, status="dialogue").exclude(payload={}).update(
             payload={}
         )
+        Answer.objects.filter(response__call_attempt__in=old).exclude(raw="").update(raw="")
     if purged:
         logger.info("retention purged the transcripts of %d calls", purged)
     return purged

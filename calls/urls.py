@@ -5,6 +5,12 @@ from calls import views, webhooks
 
 urlpatterns = [
     path("calls/<uuid:call_id>", views.call_detail, name="call_detail"),
+    # The campaign's dialogue, rehearsed without a call (its page loads it as a panel).
+    path(
+        "campaigns/<uuid:campaign_id>/rehearse",
+        views.campaign_rehearse,
+        name="campaign_rehearse",
+    ),
     path(
         "calls/contact/<uuid:contact_id>/latest",
         views.contact_latest_call,

@@ -1,11 +1,14 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from campaigns import lifecycle
-from campaigns.models import Campaign, EmailTemplate
+from campaigns.models import Campaign, EmailTemplate, Question
+from campaigns.selectors import campaign_questionnaire_data
 from campaigns.services import (
     CAMPAIGN_ACTIONS,
     CAMPAIGN_FIELDS,
+    campaign_check,
     campaign_create,
     campaign_update,
 )
@@ -38,8 +41,49 @@ def _lifecycle_action(action: str):
     return admin.action(description=f"{action.capitalize()} the selected campaigns")(run)
 
 
+class CampaignAdminForm(forms.ModelForm):
+    """The campaign with its questionnaire as JSON (campaigns/questionnaire.py's shape). The
+    services' checks run in `clean`, so a problem is shown on the form, not raised on save."""
+
+    questionnaire = forms.JSONField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 90}),
+        help_text=(
+            'A list of questions: {"key": "q1", "type": "yes_no", "text": {"en": "…"}}, with '
+            "min, max, nps, max_length, options and skip as the API documents them. Empty: "
+            "no change."
+        ),
+    )
+
+    class Meta:
+        model = Campaign
+        fields = CAMPAIGN_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["questionnaire"].initial = campaign_questionnaire_data(self.instance)
+        if lifecycle.editable_fields(self.instance.status) is not None:
+            # Like the script's other fields, shown but not edited once activated (§5).
+            self.fields["questionnaire"].disabled = True
+
+    def clean(self):
+        data = super().clean() or {}
+        try:
+            campaign_check(
+                campaign=self.instance,
+                fields={name: data[name] for name in CAMPAIGN_FIELDS if name in data},
+                questions=data.get("questionnaire") or None,
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return data
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignAdminForm
     list_display = (
         "name",
         "status",
@@ -58,17 +102,7 @@ class CampaignAdmin(admin.ModelAdmin):
     actions = [_lifecycle_action(action) for action in lifecycle.USER_ACTIONS]
     fieldsets = (
         (None, {"fields": ("id", "name", "description", "status", "language", "timezone")}),
-        (
-            "Script",
-            {
-                "fields": (
-                    "intro_script",
-                    ("question_1_text", "question_1_type"),
-                    ("question_2_text", "question_2_type"),
-                    ("question_3_text", "question_3_type"),
-                )
-            },
-        ),
+        ("Script", {"fields": ("languages", "texts", "questionnaire")}),
         (
             "Dialling",
             {
@@ -111,12 +145,17 @@ class CampaignAdmin(admin.ModelAdmin):
                 for name in form.changed_data
                 if name in CAMPAIGN_FIELDS
             }
-            campaign_update(campaign=obj, actor=request.user, fields=fields)
+            questions = form.cleaned_data.get("questionnaire") or None
+            campaign_update(campaign=obj, actor=request.user, fields=fields, questions=questions)
         else:
             fields = {
                 name: value for name, value in form.cleaned_data.items() if name in CAMPAIGN_FIELDS
             }
-            created = campaign_create(actor=request.user, fields=fields)
+            created = campaign_create(
+                actor=request.user,
+                fields=fields,
+                questions=form.cleaned_data.get("questionnaire") or None,
+            )
             obj.pk, obj._state.adding = created.pk, False
 
 
@@ -125,3 +164,23 @@ class EmailTemplateAdmin(admin.ModelAdmin):
     list_display = ("name", "type", "locale", "subject", "updated_at")
     list_filter = ("type", "locale")
     search_fields = ("name", "subject")
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    """Read-only: a campaign's questions are edited with the campaign (its questionnaire), where
+    they are checked together."""
+
+    list_display = ("campaign", "position", "key", "type")
+    list_filter = ("type",)
+    list_select_related = ("campaign",)
+    search_fields = ("campaign__name", "key")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

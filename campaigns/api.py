@@ -4,18 +4,26 @@ only translate: the services in campaigns/services.py do the work and the checks
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns import lifecycle
-from campaigns.models import Campaign, CampaignStatus, EmailTemplate, OutcomeType
-from campaigns.selectors import campaign_get_with_counts, campaign_list_with_counts
+from campaigns.languages import Language
+from campaigns.models import Campaign, CampaignStatus, EmailTemplate, OutcomeType, QuestionType
+from campaigns.questionnaire import FREE_TEXT_MAX, SKIP_OPS
+from campaigns.selectors import (
+    campaign_get_with_counts,
+    campaign_list_with_counts,
+    campaign_questionnaire_data,
+)
 from campaigns.services import (
     CAMPAIGN_FIELDS,
     campaign_activate,
@@ -31,9 +39,113 @@ from voicesurvey.permissions import CanManageCampaigns, CanView
 # --- serializers -------------------------------------------------------------------------------
 
 
+class OptionSerializer(serializers.Serializer):
+    value = serializers.CharField(max_length=100, help_text="What is stored and exported.")
+    digit = serializers.CharField(max_length=1, help_text="Its keypad key, 1–9.")
+    # `label` is also an attribute of every DRF field: declared through vars(), like `if`.
+    vars()["label"] = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=200),
+        help_text='Per language, what is said: {"en": "Red", "it": "Rosso"}.',
+    )
+    synonyms = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(max_length=100), max_length=20),
+        required=False,
+        help_text="Per language, other words that mean this option.",
+    )
+
+
+class SkipRuleSerializer(serializers.Serializer):
+    vars()["if"] = serializers.ChoiceField(
+        choices=SKIP_OPS, help_text="How the answer is compared: equals, one_of, below, above."
+    )
+    value = serializers.CharField(required=False, max_length=100)
+    values = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=20
+    )
+    to = serializers.CharField(max_length=40, help_text='A later question\'s key, or "end".')
+
+
+class QuestionSerializer(serializers.Serializer):
+    """One question, in campaigns/questionnaire.py's shape; the services check the rules
+    between fields (ranges, options, forward-only skips, translations)."""
+
+    key = serializers.CharField(max_length=40, help_text="Unique in the campaign: q1, q2… ")
+    type = serializers.ChoiceField(choices=QuestionType.choices)
+    text = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=1000),
+        help_text="Per language, the question as said.",
+    )
+    min = serializers.IntegerField(required=False, allow_null=True)
+    max = serializers.IntegerField(required=False, allow_null=True)
+    nps = serializers.BooleanField(required=False, default=False)
+    max_length = serializers.IntegerField(required=False, min_value=1, max_value=FREE_TEXT_MAX)
+    options = OptionSerializer(many=True, required=False)
+    skip = SkipRuleSerializer(many=True, required=False)
+
+
+# The fixed script's fields before questionnaires (issue 13): still accepted on writes, mapped
+# onto the default language's intro and questions 1–3. `questions` and `texts` win.
+LEGACY_SCRIPT_FIELDS = (
+    "intro_script",
+    "question_1_text",
+    "question_1_type",
+    "question_2_text",
+    "question_2_type",
+    "question_3_text",
+    "question_3_type",
+)
+_LEGACY_TYPES = {
+    "free_text": "free_text",
+    "numeric": "number",
+    "number": "number",
+    "scale": "scale",
+}
+LEGACY_QUESTION_TYPES = list(_LEGACY_TYPES)
+
+
 class CampaignInputSerializer(serializers.ModelSerializer):
     """The fields a person sets. Field types and choices are checked here; everything else
-    (the window's order, what the status lets change) by the services."""
+    (the window's order, what the status lets change, the questionnaire's rules) by the
+    services."""
+
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=Language.choices),
+        required=False,
+        max_length=len(Language.choices),
+        help_text="The survey's languages; `language` is the default among them.",
+    )
+    texts = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=5000)),
+        required=False,
+        help_text="Per language: intro (required), consent, repeat, goodbye.",
+    )
+    questions = QuestionSerializer(
+        many=True, required=False, help_text="The questionnaire: 1 to 20 questions, in order."
+    )
+    intro_script = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="Deprecated: texts.",
+    )
+    question_1_text = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, help_text="Deprecated: questions."
+    )
+    question_2_text = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, help_text="Deprecated: questions."
+    )
+    question_3_text = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, help_text="Deprecated: questions."
+    )
+    question_1_type = serializers.ChoiceField(
+        choices=LEGACY_QUESTION_TYPES, write_only=True, required=False, help_text="Deprecated."
+    )
+    question_2_type = serializers.ChoiceField(
+        choices=LEGACY_QUESTION_TYPES, write_only=True, required=False, help_text="Deprecated."
+    )
+    question_3_type = serializers.ChoiceField(
+        choices=LEGACY_QUESTION_TYPES, write_only=True, required=False, help_text="Deprecated."
+    )
 
     call_days = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=7),
@@ -59,7 +171,44 @@ class CampaignInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Campaign
-        fields = CAMPAIGN_FIELDS
+        fields = (*CAMPAIGN_FIELDS, "questions", *LEGACY_SCRIPT_FIELDS)
+
+
+def campaign_input(data: dict, campaign: Campaign | None) -> tuple[dict, list | None]:
+    """The validated input split into the campaign's fields and its questionnaire (None: not
+    sent), with the deprecated script fields mapped onto the new ones."""
+    data = dict(data)
+    questions = data.pop("questions", None)
+    legacy = {name: data.pop(name) for name in LEGACY_SCRIPT_FIELDS if name in data}
+    if not legacy:
+        return data, _plain(questions)
+    language = data.get("language") or (campaign.language if campaign else Language.EN)
+    if "intro_script" in legacy and "texts" not in data:
+        texts = dict(campaign.texts or {}) if campaign else {}
+        texts[language] = {**texts.get(language, {}), "intro": legacy["intro_script"]}
+        data["texts"] = texts
+    if questions is None and any(name.startswith("question_") for name in legacy):
+        current = campaign_questionnaire_data(campaign) if campaign else []
+        questions = []
+        for n in (1, 2, 3):
+            question = dict(current[n - 1]) if n <= len(current) else {"key": f"q{n}"}
+            text = legacy.get(f"question_{n}_text", question.get("text", {}).get(language, ""))
+            question["text"] = {**question.get("text", {}), language: text}
+            kind = _LEGACY_TYPES[legacy.get(f"question_{n}_type", "") or "free_text"]
+            if f"question_{n}_type" in legacy or "type" not in question:
+                question["type"] = kind
+                question.update({"min": 1, "max": 10} if kind == "scale" else {})
+            questions.append(question)
+    return data, _plain(questions)
+
+
+def _plain(value: Any) -> Any:
+    """Nested serializer output as plain dicts and lists (stored as JSON)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
 
 
 class CampaignCountsSerializer(serializers.Serializer):
@@ -75,6 +224,7 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, allow_null=True
     )
     counts = CampaignCountsSerializer(source="*", read_only=True)
+    questions = serializers.SerializerMethodField(help_text="The questionnaire, in order.")
     allowed_actions = serializers.SerializerMethodField(
         help_text="The lifecycle actions the campaign's status allows now."
     )
@@ -85,6 +235,7 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
             "id",
             "status",
             *CAMPAIGN_FIELDS,
+            "questions",
             "created_by",
             "created_at",
             "updated_at",
@@ -95,6 +246,10 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
 
     def get_allowed_actions(self, campaign) -> list[str]:
         return lifecycle.allowed_actions(campaign.status)
+
+    @extend_schema_field(QuestionSerializer(many=True))
+    def get_questions(self, campaign) -> list[dict]:
+        return campaign_questionnaire_data(campaign)
 
 
 def _campaign_data(campaign: Campaign) -> dict:
@@ -138,13 +293,16 @@ class CampaignListApi(_ReadOrManage, generics.ListAPIView):
     search_fields = ["name"]
 
     def get_queryset(self):
-        return campaign_list_with_counts().select_related("created_by")
+        return (
+            campaign_list_with_counts().select_related("created_by").prefetch_related("questions")
+        )
 
     @extend_schema(request=CampaignInputSerializer, responses={201: CampaignOutputSerializer})
     def post(self, request):
         data = CampaignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        campaign = campaign_create(actor=request.user, fields=data.validated_data)
+        fields, questions = campaign_input(data.validated_data, None)
+        campaign = campaign_create(actor=request.user, fields=fields, questions=questions)
         return Response(_campaign_data(campaign), status=status.HTTP_201_CREATED)
 
 
@@ -163,8 +321,9 @@ class CampaignDetailApi(_ReadOrManage, APIView):
         campaign = get_object_or_404(Campaign, pk=campaign_id)
         data = CampaignInputSerializer(campaign, data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
+        fields, questions = campaign_input(data.validated_data, campaign)
         campaign = campaign_update(
-            campaign=campaign, actor=request.user, fields=data.validated_data
+            campaign=campaign, actor=request.user, fields=fields, questions=questions
         )
         return Response(_campaign_data(campaign))
 

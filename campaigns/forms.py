@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from campaigns import lifecycle
+from campaigns.languages import Language
 from campaigns.models import (
     WEEKDAYS,
     Campaign,
@@ -19,27 +20,21 @@ from campaigns.models import (
     default_call_days,
     default_timezone,
 )
+from campaigns.questionnaire_form import labelled_errors
+from campaigns.selectors import campaign_questionnaire_data
 from campaigns.services import CAMPAIGN_FIELDS
 
 _WIDGETS: dict[str, forms.Widget | type[forms.Widget]] = {
     "description": forms.Textarea(attrs={"rows": 2}),
-    "intro_script": forms.Textarea(attrs={"rows": 4}),
-    "question_1_text": forms.Textarea(attrs={"rows": 2}),
-    "question_2_text": forms.Textarea(attrs={"rows": 2}),
-    "question_3_text": forms.Textarea(attrs={"rows": 2}),
+    "texts": forms.Textarea(attrs={"rows": 6, "class": "json", "data-qe-texts": ""}),
     "call_window_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     "call_window_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
 }
 _LABELS = {
     "timezone": "Time zone",
-    "intro_script": "Introduction and consent question",
-    "question_1_text": "Question 1",
-    "question_2_text": "Question 2",
-    "question_3_text": "Question 3",
-    "question_1_type": "Answer type",
-    "question_2_type": "Answer type",
-    "question_3_type": "Answer type",
+    "language": "Default language",
+    "texts": "Texts (JSON: per language, intro, consent, repeat, goodbye)",
     "call_window_start": "Calls from (local time)",
     "call_window_end": "Calls until (local time)",
     "retry_interval_minutes": "Retry after (minutes)",
@@ -56,8 +51,10 @@ _TEMPLATE_TYPES = {
 
 
 class CampaignForm(forms.Form):
-    """All of CAMPAIGN_FIELDS; those the campaign's status does not let change are disabled
-    (shown, not submitted). `starts_at` is read and shown in the campaign's time zone."""
+    """All of CAMPAIGN_FIELDS, and the questionnaire; those the campaign's status does not let
+    change are disabled (shown, not submitted). `starts_at` is read and shown in the campaign's
+    time zone. `texts` and `questionnaire` are JSON (campaigns/questionnaire.py's shapes):
+    static/js/questionnaire.js edits them as a form, and without JavaScript they are typed."""
 
     def __init__(self, data=None, files=None, *, campaign: Campaign | None = None, **kwargs):
         initial = kwargs.pop("initial", None) or {}
@@ -65,9 +62,15 @@ class CampaignForm(forms.Form):
             initial = {
                 **{name: getattr(campaign, name) for name in CAMPAIGN_FIELDS},
                 **{name: getattr(campaign, f"{name}_id") for name in _TEMPLATE_TYPES},
+                "languages": campaign.survey_languages,
+                "questionnaire": campaign_questionnaire_data(campaign),
                 **initial,
             }
         super().__init__(data, files, initial=initial, **kwargs)
+        self.campaign = campaign
+        # The services' errors about the questionnaire and the texts, by their own keys
+        # ("questions.3.options", "texts.it.intro"), for the editor to put beside each field.
+        self.questionnaire_errors: dict[str, list[str]] = {}
         self.fields.update(
             forms.fields_for_model(Campaign, fields=CAMPAIGN_FIELDS, widgets=_WIDGETS)
         )
@@ -79,14 +82,29 @@ class CampaignForm(forms.Form):
             label="Call days",
             initial=default_call_days,
         )
+        self.fields["languages"] = forms.MultipleChoiceField(
+            choices=Language.choices,
+            required=False,
+            widget=forms.CheckboxSelectMultiple(attrs={"data-qe-languages": ""}),
+            label="Survey languages",
+            help_text="The default language is always one of them.",
+            initial=[Language.EN],
+        )
+        self.fields["questionnaire"] = forms.JSONField(
+            required=False,
+            label="Questionnaire (JSON: a list of questions)",
+            widget=forms.Textarea(attrs={"rows": 10, "class": "json", "data-qe-questions": ""}),
+            initial=list,
+        )
+        self.fields["language"].widget.attrs["data-qe-default-language"] = ""
         model_validators = {f.name: f.validators for f in Campaign._meta.fields}
         for name, field in self.fields.items():
             # The model fields' own validators (1–5 attempts, a real time zone …), so that
             # the form reports them with the rest, before the service sees the values. (The
-            # call days' choices already keep them to weekdays.)
-            if name == "call_days":
+            # choice fields' choices already keep them in range.)
+            if name in ("call_days", "languages"):
                 continue
-            field.validators = [*field.validators, *model_validators[name]]
+            field.validators = [*field.validators, *model_validators.get(name, [])]
         for name, outcome in _TEMPLATE_TYPES.items():
             # A foreign key's form field, as fields_for_model makes it.
             template_field = cast(forms.ModelChoiceField, self.fields[name])
@@ -98,22 +116,77 @@ class CampaignForm(forms.Form):
             editable = lifecycle.editable_fields(campaign.status)
             if editable is not None:
                 for name, field in self.fields.items():
-                    field.disabled = name not in editable
+                    # The questionnaire is the service's "questions".
+                    field_name = "questions" if name == "questionnaire" else name
+                    field.disabled = field_name not in editable
+
+    def clean_questionnaire(self):
+        """Only the JSON's types: a list of objects whose numbers are numbers (the service
+        compares them). What they mean is the service's to check."""
+        questions = self.cleaned_data.get("questionnaire")
+        if questions in (None, ""):
+            return None
+        if not isinstance(questions, list) or not all(isinstance(q, dict) for q in questions):
+            raise ValidationError('A list of questions, each an object: [{"key": "q1", …}].')
+        for number, question in enumerate(questions, start=1):
+            for name in ("min", "max", "max_length"):
+                value = question.get(name)
+                if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                    raise ValidationError(
+                        f"Question {number}: {name} is a whole number, not {value!r}."
+                    )
+        return questions
+
+    @property
+    def questionnaire_frozen(self) -> bool:
+        return self.fields["questionnaire"].disabled
 
     def changed_fields(self) -> dict:
-        """The cleaned values of the fields that may be submitted (disabled ones are not)."""
-        return {
+        """The cleaned values of the campaign's fields that may be submitted (disabled ones
+        are not); the questionnaire is apart (`questions`)."""
+        fields = {
             name: value
             for name, value in self.cleaned_data.items()
-            if not self.fields[name].disabled
+            if not self.fields[name].disabled and name != "questionnaire"
         }
+        # An empty JSON box is no text and no language (the service then takes the default).
+        if "texts" in fields and fields["texts"] is None:
+            fields["texts"] = {}
+        return fields
+
+    def questions(self) -> list | None:
+        """The questionnaire sent, for the services' `questions`: None when it may not change
+        or (on a new campaign) when none was written, so that a draft can be saved with a name
+        only; an emptied one on an existing campaign is sent empty, for the service to refuse."""
+        if self.fields["questionnaire"].disabled:
+            return None
+        sent = self.cleaned_data.get("questionnaire")
+        if not sent:
+            return [] if self.campaign is not None and self.initial.get("questionnaire") else None
+        return sent
 
     def put_errors(self, error: ValidationError) -> None:
-        """A service's ValidationError, on the fields it names (the others on the form)."""
+        """A service's ValidationError, on the fields it names; the questionnaire's and the
+        texts' (keyed "questions.3.options", "texts.it.intro") on their box, each message
+        saying which question and language it is about."""
+        questions = getattr(self, "cleaned_data", {}).get("questionnaire")
+        questions = questions if isinstance(questions, list) else []
         for field, messages in error.message_dict.items():
+            head = field.split(".")[0]
+            if head in ("questions", "texts"):
+                self.questionnaire_errors[field] = list(messages)
+                self.add_error(
+                    "questionnaire" if head == "questions" else "texts",
+                    labelled_errors({field: messages}, questions),
+                )
+                continue
             self.add_error(
                 field if field in self.fields and field != NON_FIELD_ERRORS else None, messages
             )
+
+    def questionnaire_summary(self) -> list[str]:
+        """The questionnaire's and the texts' errors, for the list at the top of the form."""
+        return [*self.errors.get("questionnaire", ()), *self.errors.get("texts", ())]
 
 
 def campaign_zone(data, campaign: Campaign | None) -> zoneinfo.ZoneInfo:

@@ -10,8 +10,11 @@ any non-final ─cancel─▶ cancelled
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Sequence
 
+from campaigns.languages import Language
 from campaigns.models import MAX_ATTEMPTS_LIMIT, CampaignStatus
+from campaigns.questionnaire import QuestionSpec, questionnaire_problems, script_problems
 
 S = CampaignStatus
 
@@ -81,9 +84,12 @@ def allowed_actions(status: str) -> list[str]:
     return [action for action in USER_ACTIONS if status in TRANSITIONS[action]]
 
 
-def activation_problems(campaign, *, has_dialable_contact: bool) -> dict[str, list[str]]:
+def activation_problems(
+    campaign, *, questions: Sequence[QuestionSpec], has_dialable_contact: bool
+) -> dict[str, list[str]]:
     """Everything that stops `campaign` from being activated, field by field (docs/architecture.md
-    §5); empty when it may go. Pure: the caller says whether a contact can be dialled."""
+    §5); empty when it may go. Pure: the caller gives the questionnaire and says whether a
+    contact can be dialled."""
     problems: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
@@ -95,15 +101,18 @@ def activation_problems(campaign, *, has_dialable_contact: bool) -> dict[str, li
             "No contact can be dialled: upload contacts first (excluded and do-not-call "
             "numbers are never dialled).",
         )
-    if not (campaign.intro_script or "").strip():
-        add(
-            "intro_script",
-            "The introduction is empty: say who is calling, why, how long it takes and how "
-            "to opt out.",
-        )
-    for number in (1, 2, 3):
-        if not (getattr(campaign, f"question_{number}_text") or "").strip():
-            add(f"question_{number}_text", f"Question {number} is empty.")
+    languages = campaign.survey_languages
+    script = script_problems(
+        language=campaign.language,
+        languages=campaign.languages or [],
+        texts=campaign.texts or {},
+        known_languages=Language.values,
+        require_texts=True,
+    )
+    asked = questionnaire_problems(questions, languages=languages, require_texts=True)
+    for field, messages in (*script.items(), *asked.items()):
+        for message in messages:
+            add(field, message)
     attempts = campaign.max_attempts
     if attempts is None or not 1 <= attempts <= MAX_ATTEMPTS_LIMIT:
         add("max_attempts", f"Max attempts must be between 1 and {MAX_ATTEMPTS_LIMIT}.")

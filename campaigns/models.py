@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.template import Context, Engine
 
 from campaigns.languages import Language
+from campaigns.questionnaire import DEFAULT_FREE_TEXT_LENGTH, QuestionSpec, question_from_data
 
 __all__ = ["Language"]  # defined in campaigns/languages.py, long imported from here
 
@@ -26,9 +27,13 @@ class CampaignStatus(models.TextChoices):
 
 
 class QuestionType(models.TextChoices):
+    """campaigns/questionnaire.py has what each type means and how it is checked."""
+
+    YES_NO = "yes_no", "Yes / no"
+    SCALE = "scale", "Scale"
+    NUMBER = "number", "Number"
+    SINGLE_CHOICE = "single_choice", "Single choice"
     FREE_TEXT = "free_text", "Free text"
-    NUMERIC = "numeric", "Number"
-    SCALE = "scale", "Scale 1–10"
 
 
 class OutcomeType(models.TextChoices):
@@ -130,20 +135,18 @@ class Campaign(models.Model):
         validators=[validate_timezone],
         help_text="IANA time zone used for contacts whose number does not fix one.",
     )
-    intro_script = models.TextField(
-        blank=True, help_text="Who is calling, why, how long it takes, and how to opt out."
+    languages = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The languages the survey is written in; `language` is the default among them.",
     )
-    question_1_text = models.TextField(blank=True)
-    question_1_type = models.CharField(
-        max_length=20, choices=QuestionType.choices, default=QuestionType.FREE_TEXT
-    )
-    question_2_text = models.TextField(blank=True)
-    question_2_type = models.CharField(
-        max_length=20, choices=QuestionType.choices, default=QuestionType.FREE_TEXT
-    )
-    question_3_text = models.TextField(blank=True)
-    question_3_type = models.CharField(
-        max_length=20, choices=QuestionType.choices, default=QuestionType.FREE_TEXT
+    texts = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=(
+            "Per language: intro (who is calling, why, how long, how to opt out), consent, "
+            "repeat, goodbye."
+        ),
     )
     max_attempts = models.PositiveSmallIntegerField(
         default=3,
@@ -230,13 +233,14 @@ class Campaign(models.Model):
         return self.name
 
     @property
-    def questions(self) -> list[tuple[str, str]]:
-        """The three (text, type) pairs in order."""
-        return [
-            (self.question_1_text, self.question_1_type),
-            (self.question_2_text, self.question_2_type),
-            (self.question_3_text, self.question_3_type),
-        ]
+    def survey_languages(self) -> list[str]:
+        """The languages the survey is written in, the default first."""
+        rest = [code for code in self.languages or () if code != self.language]
+        return [self.language, *rest]
+
+    def text(self, language: str, name: str) -> str:
+        """One of the campaign's own texts (intro, consent, repeat, goodbye) in a language."""
+        return str((self.texts or {}).get(language, {}).get(name, "") or "")
 
     @property
     def call_days_label(self) -> str:
@@ -252,3 +256,50 @@ class Campaign(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED)
+
+
+class Question(models.Model):
+    """One question of a campaign's questionnaire, in every language of the campaign. The
+    shape of `text`, `options` and `skip` is campaigns/questionnaire.py's (`question_from_data`),
+    which checks them."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()  # 1-based, as people count
+    key = models.CharField(max_length=40)
+    type = models.CharField(max_length=20, choices=QuestionType.choices)
+    text = models.JSONField(default=dict, blank=True)  # {language: the question as said}
+    min_value = models.IntegerField(null=True, blank=True)
+    max_value = models.IntegerField(null=True, blank=True)
+    nps = models.BooleanField(default=False)
+    max_length = models.PositiveIntegerField(default=DEFAULT_FREE_TEXT_LENGTH)
+    options = models.JSONField(default=list, blank=True)
+    skip = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "position"], name="question_position_unique"
+            ),
+            models.UniqueConstraint(fields=["campaign", "key"], name="question_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.key}"
+
+    def as_data(self) -> dict:
+        """The questionnaire's JSON shape (what the API and the form send)."""
+        return {
+            "key": self.key,
+            "type": self.type,
+            "text": self.text or {},
+            "min": self.min_value,
+            "max": self.max_value,
+            "nps": self.nps,
+            "max_length": self.max_length,
+            "options": self.options or [],
+            "skip": self.skip or [],
+        }
+
+    def spec(self) -> QuestionSpec:
+        return question_from_data(self.as_data())

@@ -286,13 +286,50 @@ def question_from_data(data: Mapping[str, Any]) -> QuestionSpec:
         key=str(data.get("key", "")),
         type=str(data.get("type", "")),
         texts=dict(data.get("text") or {}),
-        min_value=data.get("min"),
-        max_value=data.get("max"),
+        min_value=_whole_number(data.get("min"), "min"),
+        max_value=_whole_number(data.get("max"), "max"),
         nps=bool(data.get("nps", False)),
         max_length=int(data.get("max_length") or DEFAULT_FREE_TEXT_LENGTH),
         options=options,
         skip=skip,
     )
+
+
+def _whole_number(value: Any, name: str) -> int | None:
+    """An optional bound as sent: None, or a whole number (ValueError otherwise)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"{name} must be a whole number, not {value!r}.")
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def question_data(question: QuestionSpec) -> dict[str, Any]:
+    """A QuestionSpec in the JSON shape `question_from_data` reads (its inverse)."""
+    return {
+        "key": question.key,
+        "type": question.type,
+        "text": dict(question.texts),
+        "min": question.min_value,
+        "max": question.max_value,
+        "nps": question.nps,
+        "max_length": question.max_length,
+        "options": [
+            {
+                "value": option.value,
+                "digit": option.digit,
+                "label": dict(option.labels),
+                "synonyms": {code: list(words) for code, words in option.synonyms.items()},
+            }
+            for option in question.options
+        ],
+        "skip": [
+            {"if": rule.op, "values": list(rule.values), "to": rule.to} for rule in question.skip
+        ],
+    }
 
 
 def skip_rule_sentence(rule: SkipRule, questions: Sequence[QuestionSpec], language: str) -> str:
@@ -307,3 +344,81 @@ def skip_rule_sentence(rule: SkipRule, questions: Sequence[QuestionSpec], langua
         ABOVE: f"is above {shown}",
     }.get(rule.op, rule.op)
     return f"If the answer {condition}, go to {target}"
+
+
+# --- the campaign's own texts --------------------------------------------------------------------
+
+# What a campaign says around its questions, per language. The intro is required; the others,
+# when left empty, are the language's standard wording (calls/phrasebook/).
+CAMPAIGN_TEXTS = ("intro", "consent", "repeat", "goodbye")
+TEXT_LABELS = {
+    "intro": "Introduction",
+    "consent": "Consent question",
+    "repeat": "Repeat prompt",
+    "goodbye": "Goodbye",
+}
+
+
+def script_problems(
+    *,
+    language: str,
+    languages: Sequence[str],
+    texts: Any,
+    known_languages: Iterable[str],
+    require_texts: bool,
+) -> dict[str, list[str]]:
+    """What is wrong with a campaign's languages and texts, by field ("languages", "texts",
+    "texts.it.intro" …). `require_texts` (activation): the intro in every language, and a text
+    written in one language written in all."""
+    problems: dict[str, list[str]] = {}
+
+    def add(field_name: str, message: str) -> None:
+        problems.setdefault(field_name, []).append(message)
+
+    _languages_problems(language, languages, list(known_languages), add)
+    if problems:
+        return problems
+    spoken = list(languages) or [language]
+    if not isinstance(texts, dict) or not all(isinstance(v, dict) for v in texts.values()):
+        add("texts", 'Per language, the texts by name: {"en": {"intro": "…"}}.')
+        return problems
+    for code, named in texts.items():
+        if code not in spoken:
+            add("texts", f"Texts in {_name(code)}, which is not one of the survey's languages.")
+            continue
+        for name, value in named.items():
+            if name not in CAMPAIGN_TEXTS:
+                add(f"texts.{code}", f"Unknown text {name!r} (known: {', '.join(CAMPAIGN_TEXTS)}).")
+            elif not isinstance(value, str):
+                add(f"texts.{code}.{name}", "A text is a string.")
+    if require_texts and not problems:
+        _missing_texts(spoken, texts, add)
+    return problems
+
+
+def _languages_problems(language, languages, known, add) -> None:
+    if not isinstance(languages, list) or not all(isinstance(code, str) for code in languages):
+        add("languages", 'A list of language codes, such as ["en", "it"].')
+        return
+    for code in languages:
+        if code not in known:
+            add("languages", f"Unknown language {code!r} (known: {', '.join(known)}).")
+    if len(set(languages)) != len(languages):
+        add("languages", "A language is listed twice.")
+    if languages and language not in languages:
+        add("language", "The default language must be one of the survey's languages.")
+
+
+def _missing_texts(spoken, texts, add) -> None:
+    for name in CAMPAIGN_TEXTS:
+        written = [code for code in spoken if str(texts.get(code, {}).get(name, "")).strip()]
+        if name != "intro" and not written:
+            continue  # the language's standard wording in every language
+        for code in spoken:
+            if code in written:
+                continue
+            if name == "intro":
+                why = ": say who is calling, why, how long it takes and how to opt out."
+            else:
+                why = f" (written in {', '.join(_name(c) for c in written)})."
+            add(f"texts.{code}.{name}", f"{TEXT_LABELS[name]} is missing in {_name(code)}{why}")

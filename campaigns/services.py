@@ -11,7 +11,7 @@ the status does not allow. The API turns the first into 400 `{field: [...]}`, th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
@@ -21,7 +21,15 @@ from django.utils import timezone
 
 from campaigns import lifecycle
 from campaigns.contact_states import ContactState, dialable_q
-from campaigns.models import Campaign, CampaignStatus
+from campaigns.languages import Language
+from campaigns.models import Campaign, CampaignStatus, Question
+from campaigns.questionnaire import (
+    QuestionSpec,
+    question_from_data,
+    questionnaire_problems,
+    script_problems,
+)
+from campaigns.selectors import campaign_questionnaire
 from voicesurvey.models import User
 from voicesurvey.services import audit_log_record
 
@@ -31,13 +39,8 @@ CAMPAIGN_FIELDS = (
     "description",
     "language",
     "timezone",
-    "intro_script",
-    "question_1_text",
-    "question_1_type",
-    "question_2_text",
-    "question_2_type",
-    "question_3_text",
-    "question_3_type",
+    "languages",
+    "texts",
     "max_attempts",
     "retry_interval_minutes",
     "call_window_start",
@@ -73,6 +76,8 @@ def _campaign_validate(campaign: Campaign) -> None:
     """Every field problem at once, by field. The window's order is checked here rather than
     left to the table constraint, whose error Django reports for no field in particular."""
     errors: dict[str, list[str]] = {}
+    campaign.languages = campaign.languages or []
+    campaign.texts = campaign.texts or {}
     try:
         campaign.full_clean(validate_constraints=False)
     except ValidationError as exc:
@@ -86,9 +91,88 @@ def _campaign_validate(campaign: Campaign) -> None:
         and start >= end
     ):
         errors["call_window_end"] = ["The call window must end after it starts."]
+    for field, messages in script_problems(
+        language=campaign.language,
+        languages=campaign.languages,
+        texts=campaign.texts,
+        known_languages=Language.values,
+        require_texts=False,
+    ).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     campaign.validate_constraints()
+
+
+def _questions_parse(questions: Sequence[Any], campaign: Campaign) -> list[QuestionSpec]:
+    """The questionnaire sent (the JSON shape of campaigns/questionnaire.py), checked as a draft
+    may be: its structure complete, its texts not yet in every language."""
+    if not isinstance(questions, list | tuple) or not all(
+        isinstance(q, Mapping) for q in questions
+    ):
+        raise ValidationError({"questions": ["A list of questions (objects)."]})
+    try:
+        specs = [question_from_data(data) for data in questions]
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ValidationError({"questions": [f"A question is malformed: {exc}"]}) from exc
+    try:
+        problems = questionnaire_problems(
+            specs, languages=campaign.survey_languages, require_texts=False
+        )
+    except (TypeError, ValueError, AttributeError) as exc:  # a text that is not a string…
+        raise ValidationError({"questions": [f"A question is malformed: {exc}"]}) from exc
+    if problems:
+        raise ValidationError(problems)
+    return specs
+
+
+def campaign_check(
+    *, campaign: Campaign, fields: Mapping[str, Any], questions: Sequence[Any] | None
+) -> None:
+    """What `campaign_create`/`campaign_update` would refuse in these fields and questions, as
+    the same ValidationError, without saving (forms check before they save)."""
+    draft = Campaign(
+        **{f.attname: getattr(campaign, f.attname) for f in Campaign._meta.concrete_fields}
+    )
+    # The campaign itself when it exists, so that the uniqueness checks do not find it.
+    draft._state.adding = campaign._state.adding
+    for name, value in fields.items():
+        setattr(draft, name, value)
+    _campaign_validate(draft)
+    if not draft.languages:  # as campaign_create defaults it
+        draft.languages = [draft.language]
+    if questions is not None:
+        _questions_parse(questions, draft)
+
+
+def _same_questionnaire(questions: Any, campaign: Campaign) -> bool:
+    """Whether `questions` says what the campaign's questionnaire says (read back as it was
+    sent is no change)."""
+    try:
+        sent = tuple(question_from_data(data) for data in questions)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return False
+    return sent == campaign_questionnaire(campaign)
+
+
+def _questions_save(campaign: Campaign, specs: Sequence[QuestionSpec], raw: Sequence[Any]) -> None:
+    Question.objects.filter(campaign=campaign).delete()
+    Question.objects.bulk_create(
+        Question(
+            campaign=campaign,
+            position=position,
+            key=spec.key,
+            type=spec.type,
+            text=dict(spec.texts),
+            min_value=spec.min_value,
+            max_value=spec.max_value,
+            nps=spec.nps,
+            max_length=spec.max_length,
+            options=list(data.get("options") or []),
+            skip=list(data.get("skip") or []),
+        )
+        for position, (spec, data) in enumerate(zip(specs, raw, strict=True), start=1)
+    )
 
 
 def _unknown_fields(fields: Mapping[str, Any]) -> None:
@@ -106,29 +190,46 @@ def _audit_value(value: Any) -> Any:
 
 
 @transaction.atomic
-def campaign_create(*, actor: User | None, fields: Mapping[str, Any]) -> Campaign:
+def campaign_create(
+    *, actor: User | None, fields: Mapping[str, Any], questions: Sequence[Any] | None = None
+) -> Campaign:
     """A new draft campaign from `fields` (names of CAMPAIGN_FIELDS; the rest keep their
-    defaults)."""
+    defaults) and, optionally, its questionnaire (campaigns/questionnaire.py's JSON shape)."""
     _unknown_fields(fields)
     campaign = Campaign(**fields, created_by=actor if actor and actor.is_authenticated else None)
     _campaign_validate(campaign)
+    # Defaulted once the language is known to be valid: a bad `language` is one error, on the
+    # field sent, not a second one on `languages`, which was not.
+    if not campaign.languages:
+        campaign.languages = [campaign.language]
+    specs = _questions_parse(questions, campaign) if questions is not None else None
     campaign.save()
+    if specs is not None:
+        _questions_save(campaign, specs, questions or ())
     audit_log_record(
-        actor=actor, action="campaign.create", obj=campaign, details={"name": campaign.name}
+        actor=actor,
+        action="campaign.create",
+        obj=campaign,
+        details={"name": campaign.name, "questions": len(specs or ())},
     )
     return campaign
 
 
 @transaction.atomic
 def campaign_update(
-    *, campaign: Campaign, actor: User | None, fields: Mapping[str, Any]
+    *,
+    campaign: Campaign,
+    actor: User | None,
+    fields: Mapping[str, Any],
+    questions: Sequence[Any] | None = None,
 ) -> Campaign:
     """Change `fields` of the campaign, as far as its status allows (docs/architecture.md §5: a
     draft or a scheduled campaign everything; a running or paused one its name, description, window
     and retry policy; a final one nothing). An activated campaign must still pass activation's
     checks afterwards, and fewer attempts on a live one end the contacts that have used them (not
     reached). A field given with its current value is no change, so a full representation of a
-    running campaign may be sent back as it was read."""
+    running campaign may be sent back as it was read. `questions`, when given, replaces the
+    questionnaire (like the script, only before activation)."""
     _unknown_fields(fields)
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     changed = {
@@ -137,6 +238,8 @@ def campaign_update(
         if getattr(locked, name if not name.endswith("_template") else f"{name}_id")
         != (value.pk if hasattr(value, "pk") else value)
     }
+    if questions is not None and not _same_questionnaire(questions, locked):
+        changed["questions"] = questions
     editable = lifecycle.editable_fields(locked.status)
     if editable is not None:
         frozen = sorted(name for name in changed if name not in editable)
@@ -149,18 +252,26 @@ def campaign_update(
             raise ValidationError({name: [reason] for name in frozen})
     if not changed:
         return locked
+    new_questions = changed.pop("questions", None)
     lowered = "max_attempts" in changed and changed["max_attempts"] < locked.max_attempts
     for name, value in changed.items():
         setattr(locked, name, value)
     _campaign_validate(locked)
+    specs = _questions_parse(new_questions, locked) if new_questions is not None else None
     if locked.status != CampaignStatus.DRAFT:
         # Activated: it must stay as activation found it (its contacts aside, which come and
         # go), or a scheduled campaign would start without a script, a running one without a
         # call day, and neither would ever dial.
-        problems = lifecycle.activation_problems(locked, has_dialable_contact=True)
+        problems = lifecycle.activation_problems(
+            locked,
+            questions=specs if specs is not None else campaign_questionnaire(locked),
+            has_dialable_contact=True,
+        )
         if problems:
             raise ValidationError(problems)
     locked.save(update_fields=[*changed, "updated_at"])
+    if specs is not None:
+        _questions_save(locked, specs, new_questions or ())
     if lowered and locked.status in (CampaignStatus.RUNNING, CampaignStatus.PAUSED):
         for hook in _max_attempts_lowered_hooks:
             hook(campaign=locked)
@@ -170,7 +281,10 @@ def campaign_update(
         actor=actor,
         action="campaign.update",
         obj=locked,
-        details={"changed": {name: _audit_value(value) for name, value in changed.items()}},
+        details={
+            "changed": {name: _audit_value(value) for name, value in changed.items()},
+            **({"questions": len(specs)} if specs is not None else {}),
+        },
     )
     return locked
 
@@ -182,7 +296,9 @@ def campaign_has_dialable_contact(campaign: Campaign) -> bool:
 def campaign_activation_problems(*, campaign: Campaign) -> dict[str, list[str]]:
     """What stops the campaign from being activated, field by field; empty when nothing."""
     return lifecycle.activation_problems(
-        campaign, has_dialable_contact=campaign_has_dialable_contact(campaign)
+        campaign,
+        questions=campaign_questionnaire(campaign),
+        has_dialable_contact=campaign_has_dialable_contact(campaign),
     )
 
 

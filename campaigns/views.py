@@ -15,8 +15,21 @@ from django.views.decorators.http import require_POST
 
 from campaigns import lifecycle
 from campaigns.forms import CampaignForm, campaign_zone
-from campaigns.models import Campaign, CampaignStatus, QuestionType
-from campaigns.selectors import campaign_list_with_counts
+from campaigns.languages import Language, language_name
+from campaigns.models import Campaign, CampaignStatus
+from campaigns.questionnaire import (
+    MAX_OPTIONS,
+    MIN_OPTIONS,
+    QUESTION_TYPE_LABELS,
+    SKIP_OPS,
+    TEXT_LABELS,
+)
+from campaigns.questionnaire_form import error_place, questionnaire_display, texts_display
+from campaigns.selectors import (
+    campaign_list_with_counts,
+    campaign_questionnaire,
+    campaign_questionnaire_data,
+)
 from campaigns.services import CAMPAIGN_ACTIONS, campaign_create, campaign_update
 from voicesurvey.permissions import Capability, require_capability
 
@@ -50,12 +63,39 @@ def campaign_list(request):
 
 
 def _form_page(request, *, form, campaign=None, status=200):
+    frozen = form.questionnaire_frozen and campaign is not None
     return render(
         request,
         "campaigns/campaign_form.html",
-        {"form": form, "campaign": campaign, "timezones": _TIMEZONES},
+        {
+            "form": form,
+            "campaign": campaign,
+            "timezones": _TIMEZONES,
+            # What the questionnaire editor (static/js/questionnaire.js) needs besides the
+            # form's own JSON boxes.
+            "editor_setup": {
+                "types": QUESTION_TYPE_LABELS,
+                "languages": dict(Language.choices),
+                "textLabels": TEXT_LABELS,
+                "skipOps": SKIP_OPS,
+                "minOptions": MIN_OPTIONS,
+                "maxOptions": MAX_OPTIONS,
+                "errors": form.questionnaire_errors,
+            },
+            # A live campaign's questionnaire cannot change: shown as on the campaign page.
+            **(_questionnaire_context(campaign) if frozen else {}),
+        },
         status=status,
     )
+
+
+def _questionnaire_context(campaign: Campaign) -> dict:
+    languages = campaign.survey_languages
+    return {
+        "survey_languages": [(code, language_name(code)) for code in languages],
+        "questionnaire": questionnaire_display(campaign_questionnaire(campaign), languages),
+        "texts": texts_display(campaign.texts, languages),
+    }
 
 
 @require_capability(Capability.MANAGE_CAMPAIGNS)
@@ -66,7 +106,9 @@ def campaign_new(request):
         form = CampaignForm(request.POST)
         if form.is_valid():
             try:
-                campaign = campaign_create(actor=request.user, fields=form.changed_fields())
+                campaign = campaign_create(
+                    actor=request.user, fields=form.changed_fields(), questions=form.questions()
+                )
             except ValidationError as exc:
                 form.put_errors(exc)
             else:
@@ -87,7 +129,12 @@ def campaign_edit(request, campaign_id):
         form = CampaignForm(request.POST, campaign=campaign)
         if form.is_valid():
             try:
-                campaign_update(campaign=campaign, actor=request.user, fields=form.changed_fields())
+                campaign_update(
+                    campaign=campaign,
+                    actor=request.user,
+                    fields=form.changed_fields(),
+                    questions=form.questions(),
+                )
             except ValidationError as exc:
                 form.put_errors(exc)
             else:
@@ -116,7 +163,7 @@ def campaign_detail(request, campaign_id):
             "actions": lifecycle.allowed_actions(campaign.status),
             "editable": not campaign.is_final,
             "starts_at_local": campaign.starts_at.astimezone(zone) if campaign.starts_at else None,
-            "questions": [(text, QuestionType(kind).label) for text, kind in campaign.questions],
+            **_questionnaire_context(campaign),
         },
     )
 
@@ -132,10 +179,13 @@ def campaign_action(request, campaign_id, action):
         messages.error(request, str(exc))
     except ValidationError as exc:
         labels = _field_labels()
+        questions = campaign_questionnaire_data(campaign)
         messages.error(request, "The campaign cannot be activated yet:")
         for field, problems in exc.message_dict.items():
+            # "questions.3.text.it" → "Question 3 (q3), text, Italian"
+            label = labels.get(field) or error_place(field, questions)
             for problem in problems:
-                messages.warning(request, f"{labels.get(field, field)}: {problem}")
+                messages.warning(request, f"{label}: {problem}")
     else:
         messages.success(request, _ACTION_DONE[action].format(status=campaign.status))
     return redirect("campaign_detail", campaign_id=campaign.pk)

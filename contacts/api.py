@@ -197,6 +197,9 @@ class ContactOutputSerializer(serializers.Serializer):
     last_attempt_at = serializers.DateTimeField(allow_null=True)
     last_outcome = serializers.ChoiceField(choices=CallOutcome.choices, allow_null=True)
     next_attempt_at = serializers.DateTimeField(allow_null=True)
+    callback_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the callee asked to be called back (then pending)."
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -216,6 +219,7 @@ def _contact_data(contact: Contact, user, personal: bool) -> dict:
         "last_attempt_at": contact.last_attempt_at,
         "last_outcome": contact.last_outcome or None,
         "next_attempt_at": contact.next_attempt_at,
+        "callback_at": contact.callback_at,
         "created_at": contact.created_at,
     }
 

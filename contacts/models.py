@@ -63,6 +63,8 @@ class Contact(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_outcome = models.CharField(max_length=20, choices=CallOutcome.choices, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set when the callee asked to be called later: next_attempt_at is then their time.
+    callback_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

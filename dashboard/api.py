@@ -73,6 +73,9 @@ class CampaignStatsOutputSerializer(serializers.Serializer):
         "busy",
         "failed",
     )
+    callbacks_waiting = serializers.IntegerField(
+        help_text="Pending contacts who asked to be called back later, waiting for that time."
+    )
     rates = inline_serializer(
         "CampaignStatsRates",
         {

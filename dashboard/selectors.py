@@ -216,10 +216,16 @@ def campaign_stats(
     now = now or timezone.now()
 
     contacts = dict.fromkeys(ContactState.values, 0)
+    callbacks_waiting = 0
     for row in (
-        Contact.objects.filter(campaign=campaign).order_by().values("state").annotate(n=_rows())
+        Contact.objects.filter(campaign=campaign)
+        .order_by()
+        .values("state")
+        .annotate(n=_rows(), callbacks=Count("pk", filter=Q(callback_at__isnull=False)))
     ):
         contacts[row["state"]] = row["n"]
+        if row["state"] == ContactState.PENDING:
+            callbacks_waiting = row["callbacks"]
     contacts_total = sum(contacts.values())
 
     # Grouped by hour for a time series (a few thousand rows at most), else one row each.
@@ -279,6 +285,8 @@ def campaign_stats(
             "total_attempts": finished + sum(row["attempts"] for row in in_flight_rows),
             **per_outcome,
         },
+        # Pending contacts waiting for the time they asked to be called back at (issue 13).
+        "callbacks_waiting": callbacks_waiting,
         "rates": {
             "completion_rate": _percent(contacts[ContactState.COMPLETED], contacts_total),
             "refusal_rate": _percent(contacts[ContactState.REFUSED], contacts_total),

@@ -28,6 +28,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from calls.models import (
+    Answer,
     CallAttempt,
     CallEvent,
     CallOutcome,
@@ -42,7 +43,7 @@ from calls.models import (
     SurveyResponse,
 )
 from calls.stats_buckets import call_stats_rebuild
-from campaigns.models import Campaign, CampaignStatus, EmailTemplate, Language, QuestionType
+from campaigns.models import Campaign, CampaignStatus, EmailTemplate, Language, Question
 from contacts.models import Contact, ContactState, ExclusionEntry, ExclusionSource
 from contacts.phones import phone_time_zone
 from exports.models import ExportJob
@@ -140,7 +141,7 @@ _SCRIPTS: dict[str, _Script] = {
         ),
         questions=(
             ("On a scale from 1 to 10, how satisfied are you with our service?", "scale"),
-            ("How many times did you contact our support in the last month?", "numeric"),
+            ("How many times did you contact our support in the last month?", "number"),
             ("What is the one thing we should improve?", "free_text"),
         ),
         free_text=(
@@ -162,7 +163,7 @@ _SCRIPTS: dict[str, _Script] = {
         ),
         questions=(
             ("Su una scala da 1 a 10, quanto è soddisfatto del nostro servizio?", "scale"),
-            ("Quante volte ha contattato l'assistenza nell'ultimo mese?", "numeric"),
+            ("Quante volte ha contattato l'assistenza nell'ultimo mese?", "number"),
             ("Qual è la cosa che dovremmo migliorare?", "free_text"),
         ),
         free_text=(
@@ -289,10 +290,16 @@ _ATTEMPT_COLUMNS = _columns(
 )
 _RESPONSE_COLUMNS = _columns(
     """
-    id contact_id campaign_id call_attempt_id q1_answer q1_confidence q2_answer q2_confidence
-    q3_answer q3_confidence consent_at completed_at
+    id contact_id campaign_id call_attempt_id language answer_values consent_at completed_at
     """
 )
+_ANSWER_COLUMNS = _columns(
+    """
+    response_id position key question_type status value raw mode confidence asked
+    """
+)
+# The demo's three questions: key, type, the lowest confidence of a spoken answer.
+_QUESTIONS = (("q1", "scale", 0.75), ("q2", "number", 0.7), ("q3", "free_text", 0.55))
 _EVENT_COLUMNS = _columns(
     """
     id type campaign_id contact_id call_attempt_id payload created_at processed_at
@@ -584,7 +591,9 @@ class _Generator:
         )
         chunk["contacts"].append(self._contact_row(campaign, contact, calls))
         answers = self._answers(campaign)
-        chunk["responses"].append(self._response_row(campaign, contact, calls, answers))
+        response = self._response_row(campaign, contact, calls, answers)
+        chunk["responses"].append(response)
+        chunk["answers"].extend(self._answer_rows(response[0], answers))
         self._outcome_rows(campaign, contact, calls, chunk, answers=answers)
 
     def _refused_rows(self, campaign: _CampaignContext, contact: _Identity, chunk: _Chunk) -> None:
@@ -807,7 +816,6 @@ class _Generator:
     def _response_row(
         self, campaign: _CampaignContext, contact: _Identity, calls: _Calls, answers: dict[str, str]
     ) -> _Row:
-        rng = self.rng
         call = calls.last
         if call is None or call.answered is None or call.ended is None:
             raise ValueError("A survey response is given on an answered call that has ended.")
@@ -816,15 +824,32 @@ class _Generator:
             contact.id,
             campaign.id,
             calls.last_id,
-            answers["q1"],
-            round(0.75 + rng.random() * 0.24, 2),
-            answers["q2"],
-            round(0.7 + rng.random() * 0.29, 2),
-            answers["q3"],
-            round(0.55 + rng.random() * 0.44, 2),
+            campaign.language,
+            self.json(answers),
             self.ts(call.answered + 20),
             self.ts(call.ended),
         )
+
+    def _answer_rows(self, response_id, answers: dict[str, str]) -> list[_Row]:
+        rng = self.rng
+        rows = []
+        for position, (key, kind, lowest) in enumerate(_QUESTIONS, start=1):
+            keyed = kind != "free_text" and rng.random() < 0.4
+            rows.append(
+                (
+                    response_id,
+                    position,
+                    key,
+                    kind,
+                    "answered",
+                    answers[key],
+                    answers[key],
+                    "dtmf" if keyed else "speech",
+                    1.0 if keyed else round(lowest + rng.random() * (0.99 - lowest), 2),
+                    1,
+                )
+            )
+        return rows
 
     def _outcome_rows(
         self,
@@ -885,6 +910,7 @@ _TABLES = (
     ("contacts", Contact, _CONTACT_COLUMNS),
     ("attempts", CallAttempt, _ATTEMPT_COLUMNS),
     ("responses", SurveyResponse, _RESPONSE_COLUMNS),
+    ("answers", Answer, _ANSWER_COLUMNS),
     ("events", SurveyEvent, _EVENT_COLUMNS),
     ("emails", EmailNotification, _EMAIL_COLUMNS),
     ("exclusions", ExclusionEntry, _EXCLUSION_COLUMNS),
@@ -919,12 +945,14 @@ def demo_data_reset() -> None:
         CallEvent,
         EmailNotification,
         SurveyEvent,
+        Answer,
         SurveyResponse,
         CallAttempt,
         ExportJob,
         Contact,
         ExclusionEntry,
         SchedulerRun,
+        Question,
         Campaign,
         EmailTemplate,
     )
@@ -1026,7 +1054,6 @@ def demo_seed(
         campaign_rows = []
         for name, language, status, _share, max_attempts, retry in plan:
             script = _SCRIPTS[language]
-            (q1, t1), (q2, t2), (q3, t3) = script.questions
             templates = templates_by_language[language]
             created = now - dt.timedelta(days=31 + rng.random() * 5)
             campaign = Campaign.objects.create(
@@ -1035,13 +1062,8 @@ def demo_seed(
                 status=status,
                 language=language,
                 timezone="Europe/Rome" if language == Language.IT else "Europe/London",
-                intro_script=script.intro,
-                question_1_text=q1,
-                question_1_type=QuestionType(t1),
-                question_2_text=q2,
-                question_2_type=QuestionType(t2),
-                question_3_text=q3,
-                question_3_type=QuestionType(t3),
+                languages=[language],
+                texts={language: {"intro": script.intro}},
                 max_attempts=max_attempts,
                 retry_interval_minutes=retry,
                 # The draft a newcomer activates in `make run` must dial whatever the hour:
@@ -1059,6 +1081,19 @@ def demo_seed(
                 completed_email_template=templates["completed"],
                 refused_email_template=templates["refused"],
                 not_reached_email_template=templates["not_reached"],
+            )
+            Question.objects.bulk_create(
+                Question(
+                    campaign=campaign,
+                    position=position,
+                    key=key,
+                    type=kind,
+                    text={language: text},
+                    **({"min_value": 1, "max_value": 10} if kind == "scale" else {}),
+                )
+                for position, ((text, kind), (key, _type, _lowest)) in enumerate(
+                    zip(script.questions, _QUESTIONS, strict=True), start=1
+                )
             )
             # auto_now_add ignores a given value; the demo wants campaigns a month old.
             Campaign.objects.filter(pk=campaign.pk).update(created_at=created)

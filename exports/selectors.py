@@ -6,7 +6,7 @@ the row-by-row writer used on other databases produce the same cells (see export
 
 What each terminal state puts in the file:
 
-| state       | outcome       | completed_at                   | q1–q3 answers                  |
+| state       | outcome       | completed_at                   | q1, q2 … answers               |
 |-------------|---------------|--------------------------------|--------------------------------|
 | completed   | `completed`   | when the survey was completed  | the survey's answers           |
 | refused     | `refused`     | empty                          | empty                          |
@@ -17,16 +17,24 @@ What each terminal state puts in the file:
 own counters (an excluded contact may have 0 attempts and no last attempt). Answers and
 `completed_at` come from the contact's survey response whenever there is one, which in practice
 is only for completed contacts.
+
+`qN_answer` is the answer to the question at position N. The seed's 11 columns stay as they
+are whatever the questionnaire; a campaign with more than three questions gets `q4_answer`,
+`q5_answer` … appended (`export_columns`). A question skipped or left unanswered is an empty
+cell.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import CharField, F, Func, QuerySet, TextField, Value
 from django.db.models.expressions import Case, When
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Concat, Left
 from django.db.models.lookups import In
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Question
 from contacts.models import TERMINAL_STATES, Contact
 from exports.models import ExportJob
 
@@ -75,21 +83,35 @@ class IsoUtc(Func):
         )
 
 
-def neutralised(field: str) -> Case:
-    """Free text made safe for spreadsheets: a cell starting like a formula gets a leading `'`,
-    which spreadsheets show as text and do not evaluate."""
+def neutralised(field: str | Any) -> Case:
+    """Free text (a field's name, or an expression) made safe for spreadsheets: a cell starting
+    like a formula gets a leading `'`, which spreadsheets show as text and do not evaluate."""
+    value = F(field) if isinstance(field, str) else field
     return Case(
-        When(In(Left(field, 1), FORMULA_PREFIXES), then=Concat(Value("'"), F(field))),
-        default=F(field),
+        When(In(Left(value, 1), FORMULA_PREFIXES), then=Concat(Value("'"), value)),
+        default=value,
         output_field=TextField(),
     )
+
+
+def export_columns(*, campaign: Campaign) -> tuple[str, ...]:
+    """The file's header: the seed's 11 columns, then `q4_answer` … for longer
+    questionnaires."""
+    count = Question.objects.filter(campaign=campaign).count()
+    return EXPORT_COLUMNS + tuple(f"q{n}_answer" for n in range(4, count + 1))
+
+
+def _answer(position: int) -> KeyTextTransform:
+    return KeyTextTransform(f"q{position}", "survey_response__answer_values")
 
 
 def export_rows(*, campaign: Campaign) -> QuerySet:
     """One tuple per contact of the campaign in a terminal state, in EXPORT_COLUMNS order, each
     cell as it goes into the file. A contact has at most one survey response (a one-to-one),
     so the outer join can neither drop nor repeat a contact. Ordered as the contacts were
-    uploaded; (campaign, state) is indexed, the sort is the price of a stable order."""
+    uploaded; (campaign, state) is indexed, the sort is the price of a stable order. The
+    answer columns are as many as `export_columns` names."""
+    answers = len(export_columns(campaign=campaign)) - len(EXPORT_COLUMNS) + 3
     # Every column is an annotation, even the plain ones, so that the SQL's column order is the
     # file's (values_list would otherwise put model fields before annotations in the SQL).
     columns = {
@@ -101,9 +123,7 @@ def export_rows(*, campaign: Campaign) -> QuerySet:
         "x_attempt_count": F("attempts_count"),
         "x_last_attempt_at": IsoUtc("last_attempt_at"),
         "x_completed_at": IsoUtc("survey_response__completed_at"),
-        "x_q1_answer": neutralised("survey_response__q1_answer"),
-        "x_q2_answer": neutralised("survey_response__q2_answer"),
-        "x_q3_answer": neutralised("survey_response__q3_answer"),
+        **{f"x_q{n}_answer": neutralised(_answer(n)) for n in range(1, answers + 1)},
     }
     return (
         Contact.objects.filter(campaign=campaign, state__in=TERMINAL_STATES)

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from campaigns.models import Campaign
-from exports.selectors import EXPORT_COLUMNS, export_rows
+from exports.selectors import export_columns, export_rows
 
 # What is handed to storage per write: S3 sends each 5 MB of it as one multipart part.
 CHUNK_BYTES = 1024 * 1024
@@ -39,7 +39,7 @@ def export_csv_write(*, campaign: Campaign, out: ByteSink, progress: Progress | 
     ends). `progress(n)` hears of every n rows written. Returns the number of rows."""
     queryset = export_rows(campaign=campaign)
     with _BackgroundWriter(out) as sink:
-        sink.write((",".join(EXPORT_COLUMNS) + "\n").encode())
+        sink.write((",".join(export_columns(campaign=campaign)) + "\n").encode())
         if connection.vendor == "postgresql":
             return _write_with_copy(queryset, sink, progress)
         return _write_with_python(queryset, sink, progress)

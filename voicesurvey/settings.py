@@ -362,6 +362,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CampaignStatusEnum": "campaigns.models.CampaignStatus",
         "QuestionTypeEnum": "campaigns.models.QuestionType",
+        "LanguageEnum": "campaigns.languages.Language",
+        # The fixed script's question types, still accepted on writes (campaigns/api.py).
+        "LegacyQuestionTypeEnum": "campaigns.api.LEGACY_QUESTION_TYPES",
         "ExportStatusEnum": "exports.models.ExportStatus",
     },
 }

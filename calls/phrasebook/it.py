@@ -38,6 +38,7 @@ PHRASEBOOK = {
             "un altra volta",
             "un altro momento",
             "adesso non posso",
+            "non ora",
             "ora non posso",
             "non posso parlare",
             "sono occupato",

@@ -39,6 +39,7 @@ import json
 import random
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -58,6 +59,13 @@ from calls.telephony.base import (
     WebhookPayloadError,
     WebhookRequest,
     WebhookResponse,
+)
+from campaigns.questionnaire import (
+    DEFAULT_FREE_TEXT_LENGTH,
+    NUMBER,
+    SCALE,
+    SINGLE_CHOICE,
+    YES_NO,
 )
 from voicesurvey.parsers import json_depth_exceeds
 
@@ -282,11 +290,22 @@ class Rates:
 @dataclasses.dataclass(frozen=True)
 class CalleePlan:
     ending: str  # answer | busy | no_answer | failed (after ringing) | rejected (at dial)
-    consents: bool
+    consents: bool  # would take part
     asks_not_to_be_called: bool  # when refusing
     hangs_up_at_turn: int | None  # hangs up instead of answering this prompt
     ring_seconds: float
     network_replays_ringing: bool  # networks resend events: the ringing event comes twice
+    asks_callback: bool  # would take part, but not now: answers the consent with "call me later"
+
+
+# How often a callee who would take part asks to be called later instead.
+CALLBACK_SHARE = 0.04
+# How often a reply is noise, so that the dialogue's re-asks and its "unanswered" path run.
+SILENCE_SHARE = 0.03
+REPEAT_SHARE = 0.03
+OUT_OF_RANGE_SHARE = 0.03  # numbers and scales (an unbounded number: a vague "a few")
+MUMBLE_SHARE = 0.02  # choices (a mumble), yes/no (a hedge: "not sure")
+KEYED_SHARE = 0.4  # of the answers that can be keyed
 
 
 def callee_plan(seed: str, rates: Rates) -> CalleePlan:
@@ -310,16 +329,31 @@ def callee_plan(seed: str, rates: Rates) -> CalleePlan:
         hangs_up_at_turn=rng.choice((3, 4)) if rng.random() < 0.04 else None,
         ring_seconds=round(rng.uniform(3, 12), 1),
         network_replays_ringing=rng.random() < 0.05,
+        # Drawn last (keyword arguments are evaluated in order): every earlier draw, and so a
+        # seed's other fields, stay what they were before callees could ask for a callback.
+        asks_callback=consents and rng.random() < CALLBACK_SHARE,
     )
 
 
-_SAYINGS = {
+# What a callee says, per language. Every phrase is read by calls/understanding.py as meant:
+# calls/tests/test_simulator.py feeds the replies to its parser.
+_SAYINGS: dict[str, dict[str, Any]] = {
     "en": {
         "yes": ("yes", "yes, sure", "okay", "of course", "yeah, go ahead"),
-        "no": ("no", "no thanks", "not interested", "no, I'm busy, sorry"),
+        "no": ("no", "no thanks", "not interested", "no, sorry"),
         "do_not_call": ("please do not call me again", "stop calling me", "remove my number"),
+        "callback": (
+            "I'm busy, call me tomorrow",
+            "not now, call me back in an hour",
+            "can you call me after six?",
+            "in a meeting, call me this evening",
+            "I'm driving, call me back later",
+        ),
         "repeat": ("sorry, can you repeat?", "what?", "pardon?"),
-        "numbers": [
+        "yes_answer": ("yes", "yeah", "yes, sure", "I did", "definitely", "yes, I think so"),
+        "no_answer": ("no", "nope", "not really", "I don't think so", "no, not at all"),
+        "unsure": ("I'm not sure", "hard to say", "I don't know"),
+        "numbers": (
             "zero",
             "one",
             "two",
@@ -340,10 +374,17 @@ _SAYINGS = {
             "seventeen",
             "eighteen",
             "nineteen",
-            "twenty",
-        ],
-        "times": ("{n} times", "about {n}", "{n}, I think", "never"),
-        "score": ("{n}", "I'd say {n}", "{n} out of ten", "probably {n}"),
+        ),
+        "tens": ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"),
+        "hundred": "a hundred",
+        "compound_tens": False,  # twenty-one
+        "none": ("none", "never"),
+        "number": ("{n}", "about {n}", "{n}, I think", "I'd say {n}", "roughly {n}"),
+        "score": ("{n}", "I'd say {n}", "{n} out of {top}", "probably {n}", "about {n}"),
+        "vague": ("a few", "lots"),
+        "option": ("{name}", "{name}, please", "I'd say {name}"),
+        "option_number": ("number {n}", "option {n}"),
+        "mumble": ("um, hmm", "I'd have to think about it", "no idea"),
         "free_text": (
             "faster support",
             "lower prices",
@@ -359,8 +400,19 @@ _SAYINGS = {
         "yes": ("sì", "sì, certo", "va bene", "d'accordo", "certo, prego"),
         "no": ("no", "no grazie", "non mi interessa", "no, non ho tempo"),
         "do_not_call": ("non chiamatemi più", "non mi chiami più per favore", "cancellatemi"),
+        # Not "non ora, tra un'ora": the phrase book hears no "call me later" in it (a no).
+        "callback": (
+            "sono occupato, richiamami domani",
+            "richiamami dopo le sei",
+            "non ora, mi richiami tra un'ora",
+            "sto guidando, mi richiami stasera",
+            "ora non posso, richiamatemi più tardi",
+        ),
         "repeat": ("scusi, può ripetere?", "come?", "non ho capito"),
-        "numbers": [
+        "yes_answer": ("sì", "sì, direi di sì", "certo", "penso di sì", "esatto"),
+        "no_answer": ("no", "non credo", "direi di no", "no, per niente", "assolutamente no"),
+        "unsure": ("non saprei", "non sono sicuro", "boh"),
+        "numbers": (
             "zero",
             "uno",
             "due",
@@ -381,10 +433,26 @@ _SAYINGS = {
             "diciassette",
             "diciotto",
             "diciannove",
+        ),
+        "tens": (
             "venti",
-        ],
-        "times": ("{n} volte", "circa {n}", "{n}, credo", "mai"),
-        "score": ("{n}", "direi {n}", "{n} su dieci", "forse {n}"),
+            "trenta",
+            "quaranta",
+            "cinquanta",
+            "sessanta",
+            "settanta",
+            "ottanta",
+            "novanta",
+        ),
+        "hundred": "cento",
+        "compound_tens": True,  # ventuno, trentotto, quarantatré
+        "none": ("nessuno", "mai"),
+        "number": ("{n}", "circa {n}", "{n}, credo", "direi {n}", "più o meno {n}"),
+        "score": ("{n}", "direi {n}", "{n} su {top}", "forse {n}", "circa {n}"),
+        "vague": ("tante", "parecchie"),
+        "option": ("{name}", "{name}, grazie", "direi {name}"),
+        "option_number": ("numero {n}", "la {n}"),
+        "mumble": ("ehm, boh", "non saprei", "mah"),
         "free_text": (
             "assistenza più rapida",
             "prezzi più bassi",
@@ -400,41 +468,46 @@ _SAYINGS = {
 
 
 def callee_reply(seed: str, plan: CalleePlan, turn: dict) -> Reply:
-    """The callee's reply to one prompt: mostly a plausible answer, sometimes silence or a
-    request to repeat (so the dialogue's second chance gets used), keys or speech."""
-    rng = random.Random(f"{seed}:turn:{turn['turn']}")
-    words = _SAYINGS.get(turn["language"], _SAYINGS["en"])
+    """The callee's reply to one prompt (`turn`: the dialogue's Turn as JSON), in the turn's
+    language: mostly a plausible answer for the question, keyed or said; sometimes silence, a
+    request to repeat, a number out of range or a mumble, so that the dialogue's re-asks and
+    its "unanswered" path get used."""
     expect = turn["expect"]
+    if not expect:
+        return Reply()  # a goodbye: nothing to answer
+    rng = random.Random(f"{seed}:turn:{turn['turn']}")
+    language = turn["language"] if turn["language"] in _SAYINGS else "en"
+    words = _SAYINGS[language]
     mood = rng.random()
-    if mood < 0.03:
+    if mood < SILENCE_SHARE:
         return Reply()
-    if mood < 0.06:
+    if mood < SILENCE_SHARE + REPEAT_SHARE:
         return Reply(speech=rng.choice(words["repeat"]), confidence=0.9)
     confidence = round(rng.uniform(0.6, 0.99), 2)
-    keyed = rng.random() < 0.4
+    keyed = rng.random() < KEYED_SHARE
     if expect == "consent":
         return _consent_reply(rng, words, plan, keyed=keyed, confidence=confidence)
-    if expect == "scale":
-        score = min(10, max(1, round(rng.gauss(7.4, 1.8))))
-        if keyed:
-            return Reply(digits=str(score))
-        said = words["numbers"][score] if rng.random() < 0.5 else str(score)
-        return Reply(speech=rng.choice(words["score"]).format(n=said), confidence=confidence)
-    if expect == "numeric":
-        count = min(20, int(rng.expovariate(0.6)))
-        if keyed:
-            return Reply(digits=str(count))
-        phrase = rng.choice(words["times"])
-        if count == 0:
-            phrase = words["times"][-1]
-        return Reply(speech=phrase.format(n=words["numbers"][count]), confidence=confidence)
-    return Reply(speech=rng.choice(words["free_text"]), confidence=confidence)
+    question = turn.get("question") or {}
+    if expect == YES_NO:
+        return _yes_no_reply(rng, words, keyed=keyed, confidence=confidence)
+    if expect == SCALE:
+        return _scale_reply(rng, words, question, keyed=keyed, confidence=confidence)
+    if expect == NUMBER:
+        return _number_reply(rng, words, question, keyed=keyed, confidence=confidence)
+    if expect == SINGLE_CHOICE:
+        return _choice_reply(rng, language, question, keyed=keyed, confidence=confidence)
+    # Free text, or a prompt this callee does not know: a few words.
+    max_length = question.get("max_length") or DEFAULT_FREE_TEXT_LENGTH
+    return Reply(speech=rng.choice(words["free_text"])[:max_length], confidence=confidence)
 
 
 def _consent_reply(
     rng: random.Random, words: dict, plan: CalleePlan, *, keyed: bool, confidence: float
 ) -> Reply:
-    """The answer to the consent question the plan decided: yes, no, or do not call me."""
+    """The answer to the consent question the plan decided: yes, no, do not call me, or call
+    me later (said, never keyed: the keypad has no "later")."""
+    if plan.asks_callback:
+        return Reply(speech=rng.choice(words["callback"]), confidence=confidence)
     if plan.consents:
         if keyed:
             return Reply(digits="1")
@@ -444,6 +517,132 @@ def _consent_reply(
     if keyed:
         return Reply(digits="2")
     return Reply(speech=rng.choice(words["no"]), confidence=confidence)
+
+
+def _yes_no_reply(rng: random.Random, words: dict, *, keyed: bool, confidence: float) -> Reply:
+    if rng.random() < MUMBLE_SHARE:
+        return Reply(speech=rng.choice(words["unsure"]), confidence=confidence)
+    yes = rng.random() < 0.6
+    if keyed:
+        return Reply(digits="1" if yes else "2")
+    said = rng.choice(words["yes_answer"] if yes else words["no_answer"])
+    return Reply(speech=said, confidence=confidence)
+
+
+def _scale_reply(
+    rng: random.Random, words: dict, question: dict, *, keyed: bool, confidence: float
+) -> Reply:
+    low, high = question.get("min_value"), question.get("max_value")
+    if low is None or high is None:
+        low, high = 1, 10  # a scale always has both; a turn without its question
+    if rng.random() < OUT_OF_RANGE_SHARE:
+        value = _out_of_range(rng, low, high)
+    else:
+        # Skewed high, as satisfaction scores are: about three quarters up the scale.
+        value = min(high, max(low, round(low + rng.gauss(0.74, 0.18) * (high - low))))
+    return _number_said_or_keyed(
+        rng, words, value, words["score"], keyed=keyed, confidence=confidence, top=high
+    )
+
+
+def _number_reply(
+    rng: random.Random, words: dict, question: dict, *, keyed: bool, confidence: float
+) -> Reply:
+    low, high = question.get("min_value"), question.get("max_value")
+    odd = rng.random() < OUT_OF_RANGE_SHARE
+    # Mostly small counts ("how many times…"), as a count of 0–20 drawn like this always was.
+    count = min(20, int(rng.expovariate(0.6)))
+    if low is not None and high is not None:
+        value = round(rng.triangular(low, high, low + (high - low) / 5))
+    elif high is not None:
+        value = min(high, count)
+    else:
+        value = (low or 0) + count
+    if odd:
+        if low is None and high is None:
+            return Reply(speech=rng.choice(words["vague"]), confidence=confidence)  # no number
+        value = _out_of_range(rng, low, high)
+    # No one keys or says a minus sign here: a range below zero gets zero, out of range.
+    value = max(0, value)
+    if value == 0 and not keyed and rng.random() < 0.5:
+        return Reply(speech=rng.choice(words["none"]), confidence=confidence)
+    return _number_said_or_keyed(
+        rng, words, value, words["number"], keyed=keyed, confidence=confidence, top=high
+    )
+
+
+def _out_of_range(rng: random.Random, low: int | None, high: int | None) -> int:
+    """A number just outside the range (above it, or below a lowest value above zero)."""
+    span = (high - low) if low is not None and high is not None else 10
+    step = rng.randint(1, max(1, span // 2))
+    if high is None or (low is not None and low > 0 and rng.random() < 0.3):
+        return max(0, (low or 0) - step)
+    return high + step
+
+
+def _number_said_or_keyed(
+    rng: random.Random,
+    words: dict,
+    value: int,
+    phrases: tuple[str, ...],
+    *,
+    keyed: bool,
+    confidence: float,
+    top: int | None,
+) -> Reply:
+    if keyed:
+        return Reply(digits=str(value))  # the gather ends at "#": the digits alone
+    in_words = rng.random() < 0.5
+    said = _number_words(value, words) if in_words else str(value)
+    if top is None:
+        phrases = tuple(p for p in phrases if "{top}" not in p)
+    shown_top = "" if top is None else _number_words(top, words) if in_words else str(top)
+    return Reply(speech=rng.choice(phrases).format(n=said, top=shown_top), confidence=confidence)
+
+
+def _number_words(number: int, words: dict) -> str:
+    """0–100 in words; other numbers in digits, as speech recognition writes them anyway."""
+    if not 0 <= number <= 100:
+        return str(number)
+    if number < 20:
+        return words["numbers"][number]
+    if number == 100:
+        return words["hundred"]
+    tens, unit = divmod(number, 10)
+    tens_word = words["tens"][tens - 2]
+    if not unit:
+        return tens_word
+    unit_word = words["numbers"][unit]
+    if not words["compound_tens"]:
+        return f"{tens_word}-{unit_word}"
+    if unit_word[0] in "aeiou":
+        tens_word = tens_word[:-1]  # ventuno, trentotto: the tens' vowel drops
+    return tens_word + ("tré" if unit_word == "tre" else unit_word)
+
+
+def _choice_reply(
+    rng: random.Random, language: str, question: dict, *, keyed: bool, confidence: float
+) -> Reply:
+    words = _SAYINGS[language]
+    options = question.get("options") or ()
+    if not options or rng.random() < MUMBLE_SHARE:
+        return Reply(speech=rng.choice(words["mumble"]), confidence=confidence)
+    option = rng.choice(options)
+    if keyed:
+        return Reply(digits=option["digit"])
+    label = (option.get("labels") or {}).get(language, "")
+    synonyms = list((option.get("synonyms") or {}).get(language, ()))
+    way = rng.random()
+    if label and (way < 0.55 or (way < 0.85 and not synonyms)):
+        name = label
+    elif synonyms and way < 0.85:
+        name = rng.choice(synonyms)
+    else:  # "number two": its keypad digit, said
+        digit = _number_words(int(option["digit"]), words)
+        return Reply(
+            speech=rng.choice(words["option_number"]).format(n=digit), confidence=confidence
+        )
+    return Reply(speech=rng.choice(words["option"]).format(name=name), confidence=confidence)
 
 
 @functools.cache

@@ -42,6 +42,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from calls.dialogue import CONSENT, Reply, Turn
 from calls.models import Provider
+from calls.phrasebook import PHRASEBOOKS
 from calls.telephony.base import (
     MACHINE_FAX,
     MACHINE_HUNG_UP,
@@ -58,6 +59,7 @@ from calls.telephony.base import (
     WebhookRequest,
     WebhookResponse,
 )
+from campaigns.questionnaire import FREE_TEXT, NUMBER, SCALE, SINGLE_CHOICE, YES_NO
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +75,6 @@ REQUIRED_SETTINGS = (
 MACHINE_DETECTION_CHOICES = ("off", "Enable", "DetectMessageEnd")
 MACHINE_OUTCOME_CHOICES = ("no_answer", "left_message")
 STATUS_CALLBACK_EVENTS = ("initiated", "ringing", "answered", "completed")
-# Twilio's speech recognition and text-to-speech want a locale, not just a language.
-LOCALES = {"en": "en-US", "it": "it-IT"}
 
 CALL_STATUSES = {
     "queued": CallStatus.INITIATED,
@@ -266,6 +266,29 @@ def _kept(form: QueryDict, names: tuple[str, ...]) -> dict:
     return {name: form[name] for name in names if name in form}
 
 
+def _gather_keys(turn: Turn) -> dict:
+    """How a <Gather> takes the reply a turn expects: one key for consent, yes/no and a choice
+    (no waiting for more); a number, or a scale past 9, ends with # (or the gather's timeout);
+    free text is spoken only, a key then meaning nothing."""
+    question = turn.question
+    if turn.expect == FREE_TEXT:
+        return {"input": "speech"}
+    keys: dict = {"input": "speech dtmf"}
+    single_digit_scale = (
+        turn.expect == SCALE
+        and question is not None
+        and question.min_value is not None
+        and question.max_value is not None
+        and question.min_value >= 0
+        and question.max_value <= 9
+    )
+    if turn.expect in (CONSENT, YES_NO, SINGLE_CHOICE) or single_digit_scale:
+        keys["num_digits"] = 1
+    elif turn.expect in (NUMBER, SCALE):
+        keys["finish_on_key"] = "#"
+    return keys
+
+
 class TwilioProvider(TelephonyProvider):
     name = Provider.TWILIO
     supports_dialogue = True
@@ -399,9 +422,10 @@ class TwilioProvider(TelephonyProvider):
         return ""
 
     def render_turn(self, turn: Turn, *, call_id: str) -> WebhookResponse:
-        locale = LOCALES.get(turn.language, LOCALES["en"])
-        say = {"language": locale}
-        voice = {"en": settings.TWILIO_VOICE_EN, "it": settings.TWILIO_VOICE_IT}.get(turn.language)
+        book = PHRASEBOOKS[turn.language]
+        # One language for the whole call: every <Say> and <Gather> carries the call's locale.
+        say = {"language": book.twilio_locale}
+        voice = getattr(settings, book.twilio_voice_setting, "")
         if voice:
             say["voice"] = voice
         response = VoiceResponse()
@@ -412,16 +436,15 @@ class TwilioProvider(TelephonyProvider):
         else:
             action = self.dialogue_url(call_id, turn=turn.turn)
             gather = response.gather(
-                input="speech dtmf",
-                language=locale,
+                language=book.twilio_locale,
                 action=action,
                 method="POST",
                 timeout=settings.TWILIO_GATHER_TIMEOUT_SECONDS,
                 speech_timeout=settings.TWILIO_SPEECH_TIMEOUT,
                 # Silence posts an empty reply, so the dialogue's no-input rule decides.
                 action_on_empty_result=True,
-                # Consent is one key (1 or 2): no waiting for more digits.
-                num_digits=1 if turn.expect == CONSENT else None,
+                hints=",".join(turn.hints) or None,
+                **_gather_keys(turn),
             )
             # Inside the gather: the callee may answer (key or speak) before the prompt ends.
             gather.say(turn.say, **say)

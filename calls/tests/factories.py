@@ -4,6 +4,7 @@ import factory
 from django.utils import timezone
 
 from calls.models import (
+    Answer,
     CallAttempt,
     CallEvent,
     EmailNotification,
@@ -52,18 +53,42 @@ class CallEventFactory(factory.django.DjangoModelFactory):
     payload = factory.LazyFunction(dict)
 
 
+# The seed's three answers (scale, number, free text) and their confidences.
+SEED_ANSWERS = {"q1": "8", "q2": "2", "q3": "faster support"}
+SEED_CONFIDENCES = {"q1": 0.9, "q2": 0.85, "q3": 0.7}
+SEED_TYPES = {"q1": "scale", "q2": "number", "q3": "free_text"}
+
+
 class SurveyResponseFactory(factory.django.DjangoModelFactory):
+    """A completed survey with an Answer row per value of `answer_values` (default: the seed's
+    three answers)."""
+
     class Meta:
         model = SurveyResponse
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def answers(self, create, extracted, **kwargs):
+        if not create:
+            return
+        for key, value in self.answer_values.items():
+            position = int(key[1:])
+            Answer.objects.create(
+                response=self,
+                position=position,
+                key=key,
+                question_type=SEED_TYPES.get(key, "free_text"),
+                status="answered",
+                value=value,
+                raw=value,
+                mode="speech",
+                confidence=SEED_CONFIDENCES.get(key),
+            )
 
     contact = factory.SubFactory(ContactFactory, state="completed")
     campaign = factory.SelfAttribute("contact.campaign")
-    q1_answer = "8"
-    q1_confidence = 0.9
-    q2_answer = "2"
-    q2_confidence = 0.85
-    q3_answer = "faster support"
-    q3_confidence = 0.7
+    language = "en"
+    answer_values = factory.LazyFunction(lambda: dict(SEED_ANSWERS))
     consent_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(minutes=2))
     completed_at = factory.LazyFunction(timezone.now)
 

@@ -6,7 +6,9 @@ import uuid
 import pytest
 from django.utils import timezone
 
+from calls import dialogue
 from calls.tests.factories import CallAttemptFactory, CallEventFactory, SurveyResponseFactory
+from campaigns.tests.factories import THREE_QUESTIONS
 from contacts.tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,33 +70,47 @@ def test_the_call_in_full(manager_api, call):
     assert data["duration_seconds"] == 90
     assert data["transcript"].endswith("keyed 1 → yes")
     assert [a["answer"] for a in data["answers"]] == ["8", "2", "faster support"]
-    assert data["answers"][0]["question"] == call.campaign.question_1_text
-    assert data["answers"][0]["question_type"] == "scale"
+    assert data["answers"][0] == {
+        "number": 1,
+        "key": "q1",
+        "question": THREE_QUESTIONS["en"][0],
+        "question_type": "scale",
+        "status": "answered",
+        "answer": "8",
+        "raw": "8",
+        "mode": "speech",
+        "confidence": 0.9,
+        "asked": 1,
+    }
+    assert [a["question_type"] for a in data["answers"]] == ["scale", "number", "free_text"]
     assert [e["status"] for e in data["events"]] == ["ringing", "answered"]
 
 
 def test_a_call_in_flight_shows_what_the_dialogue_heard_so_far(manager_api):
-    attempt = CallAttemptFactory(
-        metadata={
-            "dialogue": {
-                "step": "q2",
-                "turn": 3,
-                "reasked": False,
-                "answers": [["7", 0.91]],
-                "consented": True,
-                "do_not_call": False,
-                "outcome": "",
-                "error": "",
-            }
-        }
+    heard = dialogue.Answer(
+        key="q1",
+        position=1,
+        status="answered",
+        value="7",
+        raw="seven",
+        mode="speech",
+        confidence=0.91,
+        asked=2,
+        question_type="scale",
     )
+    state = dialogue.State(position=1, turn=4, answers=(heard,), consented=True, step="q2")
+    attempt = CallAttemptFactory(metadata={"dialogue": state.to_dict()})
     data = manager_api.get(url(attempt.pk)).json()
     assert data["outcome"] is None
     assert data["ended_at"] is None
-    assert [(a["answer"], a["confidence"]) for a in data["answers"]] == [("7", 0.91)]
+    assert [
+        (a["key"], a["question"], a["answer"], a["raw"], a["confidence"], a["asked"])
+        for a in data["answers"]
+    ] == [("q1", THREE_QUESTIONS["en"][0], "7", "seven", 0.91, 2)]
 
 
 def test_query_count(admin_api, call, django_assert_num_queries):
-    # 1 the attempt with its campaign and contact, 2 its survey response, 3 its events.
-    with django_assert_num_queries(3):
+    # 1 the attempt with its campaign and contact, 2 its survey response, 3 the campaign's
+    # questions (their text in the call's language), 4 the response's answers, 5 its events.
+    with django_assert_num_queries(5):
         assert admin_api.get(url(call.pk)).status_code == 200

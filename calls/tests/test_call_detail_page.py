@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from calls.tests.factories import CallAttemptFactory, CallEventFactory, SurveyResponseFactory
+from campaigns.tests.factories import THREE_QUESTIONS
 from contacts.tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,14 +48,15 @@ def test_a_missing_call_is_404(client, manager_user):
 def test_the_page_shows_the_call(client, manager_user, calls, django_assert_num_queries):
     first, second = calls
     client.force_login(manager_user)
-    # 1 session, 2 user, 3 the attempt with campaign and contact, 4 its response, 5 its events,
-    # 6 the contact's other attempts.
-    with django_assert_num_queries(6):
+    # 1 session, 2 user, 3 the attempt with campaign and contact, 4 its response, 5 the
+    # campaign's questions (their text in the call's language), 6 the response's answers,
+    # 7 its events, 8 the contact's other attempts.
+    with django_assert_num_queries(8):
         response = client.get(reverse("call_detail", args=[second.pk]))
     page = response.content.decode()
     assert "+393331234567" in page
     assert "faster support" in page
-    assert second.campaign.question_3_text in page
+    assert THREE_QUESTIONS["en"][2] in page
     assert "callee: said “sì” (0.90) → yes" in page
     assert "status:ringing:2" in page
     assert reverse("call_detail", args=[first.pk]) in page  # the other attempt, linked

@@ -35,7 +35,12 @@ def test_purges_the_words_of_calls_past_the_retention_period():
     config.transcript_retention_days = 30
     config.save()
     old, recent = call(31), call(29)
-    response = SurveyResponseFactory(contact=old.contact, call_attempt=old, q3_answer="slow")
+    response = SurveyResponseFactory(
+        contact=old.contact, call_attempt=old, answer_values={"q3": "slow"}
+    )
+    kept = SurveyResponseFactory(
+        contact=recent.contact, call_attempt=recent, answer_values={"q3": "slow"}
+    )
 
     assert call_transcripts_purge(now=NOW) == 1
 
@@ -47,7 +52,11 @@ def test_purges_the_words_of_calls_past_the_retention_period():
     # What the call established stays: the status event, the outcome, the answers.
     assert CallEvent.objects.get(attempt=old, status="completed").payload != {}
     assert old.outcome == "completed"
-    assert response.q3_answer == "slow"
+    assert response.answer_values == {"q3": "slow"}
+    assert list(response.answers.values_list("key", "value")) == [("q3", "slow")]
+    # … but not the raw words heard beside it, kept only for a recent call.
+    assert list(response.answers.values_list("raw", flat=True)) == [""]
+    assert list(kept.answers.values_list("raw", flat=True)) == ["slow"]
 
 
 def test_calls_in_flight_and_already_purged_calls_are_left_alone():

@@ -1,29 +1,22 @@
-"""The dialogue state machine, table by table: consent, answers by type, second chances,
-refusals, "do not call me", in English and Italian."""
+"""The dialogue state machine over any questionnaire (calls/dialogue.py), rule by rule, in
+English and Italian: consent, prompts by question type, answers, skip rules, second chances,
+unanswered questions, a dead line, refusals, "do not call me", "call me later", one language
+from the first word to the last, and the state as stored JSON."""
+
+import dataclasses
+import json
+import re
 
 import pytest
 
 from calls import dialogue
 from calls.dialogue import Reply, State
+from calls.phrasebook import PHRASEBOOKS
+from calls.tests.questionnaires import script, seven_questions, three_question_script
+from campaigns.questionnaire import QuestionSpec, SkipRule
 
-EN = dialogue.Script(
-    language="en",
-    intro="Hello from Acme. Do you agree to take part? Press 1 or say yes; 2 or no.",
-    questions=(
-        ("How satisfied are you?", "scale"),
-        ("How many calls?", "numeric"),
-        ("Why?", "free_text"),
-    ),
-)
-IT = dialogue.Script(
-    language="it",
-    intro="Buongiorno da Acme. Accetta di partecipare? Prema 1 o dica sì; 2 o no.",
-    questions=(
-        ("Quanto è soddisfatto?", "scale"),
-        ("Quante chiamate?", "numeric"),
-        ("Perché?", "free_text"),
-    ),
-)
+EN, IT = script("en"), script("it")
+SCRIPTS = {"en": EN, "it": IT}
 
 
 def speech(text, confidence=0.9):
@@ -34,293 +27,608 @@ def keys(digits):
     return Reply(digits=digits)
 
 
-def run(script, replies):
-    """Drive a whole call; return the final state and every prompt said."""
-    state, turn = dialogue.start(script)
-    said = [turn]
+SILENCE = Reply()
+
+
+def run(script_, replies):
+    """Drive a call; give the final state, every prompt said and every reading."""
+    state, turn = dialogue.start(script_)
+    turns, readings = [turn], []
     for reply in replies:
-        state, turn, _heard = dialogue.advance(script, state, reply)
-        said.append(turn)
-    return state, said
+        state, turn, reading = dialogue.advance(script_, state, reply)
+        turns.append(turn)
+        readings.append(reading)
+    return state, turns, readings
+
+
+def prompts(language):
+    return PHRASEBOOKS[language].prompts
 
 
 # --- consent -------------------------------------------------------------------------------------
 
 
+def test_the_first_prompt_is_intro_consent_question_and_keypad_hint():
+    for language, script_ in SCRIPTS.items():
+        state, turn = dialogue.start(script_)
+        assert turn.say == f"{script_.intro} {script_.consent} {prompts(language)['consent_hint']}"
+        assert (turn.turn, turn.language, turn.expect, turn.hangup) == (
+            1,
+            language,
+            "consent",
+            False,
+        )
+        assert turn.question is None
+        assert (state.position, state.step, state.turn, state.asked) == (-1, "consent", 1, 1)
+
+
+def test_without_a_consent_question_the_intro_is_followed_by_the_hint():
+    quiet = dataclasses.replace(IT, consent="")
+    _, turn = dialogue.start(quiet)
+    assert turn.say == f"{IT.intro} {prompts('it')['consent_hint']}"
+
+
 @pytest.mark.parametrize(
-    ("language", "reply", "intent"),
+    ("language", "reply", "step", "outcome", "do_not_call"),
     [
-        ("en", keys("1"), "yes"),
-        ("en", keys("2"), "no"),
-        ("en", keys("7"), "unclear"),
-        ("en", keys(" 1#"), "yes"),
-        ("en", speech("yes"), "yes"),
-        ("en", speech("Yeah, sure!"), "yes"),
-        ("en", speech("okay go ahead"), "yes"),
-        ("en", speech("of course"), "yes"),
-        ("en", speech("no problem"), "yes"),
-        ("en", speech("no"), "no"),
-        ("en", speech("no thanks"), "no"),
-        ("en", speech("I'm not interested"), "no"),
-        ("en", speech("stop"), "no"),
-        ("en", speech("yes no"), "unclear"),
-        # A negation refuses, whatever it negates; a yes next to a no is asked again.
-        ("en", speech("I'm not sure"), "no"),
-        ("en", speech("not sure"), "no"),
-        ("en", speech("absolutely not"), "no"),
-        ("en", speech("of course not"), "no"),
-        ("en", speech("I'm not okay with that"), "no"),
-        ("en", speech("I don't think so"), "no"),
-        ("en", speech("not really"), "no"),
-        ("en", speech("I would rather not"), "no"),
-        ("en", speech("I'd rather not"), "no"),
-        ("en", speech("sure, why not"), "yes"),
-        ("en", speech("not a problem"), "yes"),
-        ("en", speech("I don't mind"), "yes"),
-        ("en", speech("okay, not now"), "unclear"),
-        ("en", speech("banana"), "unclear"),
-        ("en", speech("could you repeat that please"), "repeat"),
-        ("en", speech("pardon?"), "repeat"),
-        ("en", speech("please don't call me again"), "do_not_call"),
+        ("en", keys("1"), "q1", "", False),
+        ("en", speech("Yeah, sure!"), "q1", "", False),
+        ("it", keys("1"), "q1", "", False),
+        ("it", speech("Sì, va bene"), "q1", "", False),
+        ("en", keys("2"), "ended", "refused", False),
+        ("en", speech("no thanks"), "ended", "refused", False),
+        ("en", speech("stop"), "ended", "refused", False),
+        ("it", speech("no grazie"), "ended", "refused", False),
+        ("it", speech("basta"), "ended", "refused", False),
+        ("en", speech("do not call me again"), "ended", "refused", True),
+        ("it", speech("non chiamatemi più"), "ended", "refused", True),
+        ("en", speech("I'm busy, call me back later"), "ended", "callback", False),
+        ("it", speech("sono occupato, mi richiami più tardi"), "ended", "callback", False),
+    ],
+)
+def test_consent(language, reply, step, outcome, do_not_call):
+    script_ = SCRIPTS[language]
+    state, turn, reading = dialogue.advance(script_, dialogue.start(script_)[0], reply)
+    assert (state.step, state.outcome, state.do_not_call) == (step, outcome, do_not_call)
+    assert state.consented == (step == "q1")
+    assert state.turn == turn.turn == 2
+    assert state.ended == turn.hangup == (step == "ended")
+    if step == "q1":
+        assert turn.question == script_.questions[0]
+        assert reading.kind == "yes"
+
+
+@pytest.mark.parametrize(
+    ("language", "reply", "goodbye"),
+    [
+        ("en", keys("2"), "refused"),
+        ("it", speech("no"), "refused"),
         ("en", speech("remove my number"), "do_not_call"),
-        ("en", Reply(), "silence"),
-        ("en", speech("   "), "silence"),
-        ("it", keys("1"), "yes"),
-        ("it", keys("2"), "no"),
-        ("it", speech("Sì"), "yes"),
-        ("it", speech("si certo"), "yes"),
-        ("it", speech("va bene"), "yes"),
-        ("it", speech("d'accordo"), "yes"),
-        ("it", speech("sì, non c'è problema"), "yes"),
-        ("it", speech("no grazie"), "no"),
-        ("it", speech("non mi interessa"), "no"),
-        ("it", speech("basta"), "no"),
-        ("it", speech("non sono sicuro"), "no"),
-        ("it", speech("certo che no"), "no"),
-        ("it", speech("preferirei di no"), "no"),
-        ("it", speech("sì, va bene, perché no"), "yes"),
-        ("it", speech("non ho capito"), "repeat"),
-        ("it", speech("scusi, può ripetere?"), "repeat"),
-        ("it", speech("non chiamatemi più"), "do_not_call"),
-        ("it", speech("cancellatemi"), "do_not_call"),
-        ("it", speech("boh"), "unclear"),
+        ("it", speech("cancellate il mio numero"), "do_not_call"),
+        ("en", speech("call me tomorrow"), "callback"),
+        ("it", speech("mi richiami domani"), "callback"),
     ],
 )
-def test_consent_is_heard(language, reply, intent):
-    assert dialogue.hear_consent(reply, language).intent == intent
+def test_the_goodbye_says_how_the_call_ended(language, reply, goodbye):
+    script_ = SCRIPTS[language]
+    state, turn, _ = dialogue.advance(script_, dialogue.start(script_)[0], reply)
+    assert turn.say == prompts(language)[goodbye]
+    assert (turn.expect, turn.hangup, turn.language) == ("", True, language)
 
 
-# --- numbers and answers -------------------------------------------------------------------------
+def test_call_me_later_at_consent_keeps_when_as_heard():
+    state, turn, reading = dialogue.advance(
+        EN, State(), speech("I'm driving, call me back tomorrow morning")
+    )
+    assert (state.outcome, state.error, state.consented) == (
+        "callback",
+        "callback_requested",
+        False,
+    )
+    assert reading.kind == "callback"
+    assert state.callback == {"delay_minutes": None, "day_offset": 1, "hour": 10, "minute": 0}
+    assert state.callback_when() == reading.callback
 
 
+@pytest.mark.parametrize("language", ["en", "it"])
 @pytest.mark.parametrize(
-    ("language", "text", "number"),
+    ("first", "second", "error"),
     [
-        ("en", "7", 7),
-        ("en", "I'd say 8", 8),
-        ("en", "eight out of ten", 8),
-        ("en", "three times", 3),
-        ("en", "twenty-one", 21),
-        ("en", "twenty one", 21),
-        ("en", "a hundred and five", 105),
-        ("en", "one hundred twenty", 120),
-        ("en", "never", 0),
-        ("en", "twice", 2),
-        ("en", "seven eight", 7),
-        ("en", "a lot", None),
-        ("en", "", None),
-        ("it", "otto", 8),
-        ("it", "dieci", 10),
-        ("it", "ventuno", 21),
-        ("it", "ventotto", 28),
-        ("it", "trentatré", 33),
-        ("it", "cento", 100),
-        ("it", "centoventi", 120),
-        ("it", "duecento", 200),
-        ("it", "due volte", 2),
-        ("it", "una volta al mese", 1),
-        ("it", "mai", 0),
-        ("it", "tante", None),
+        (SILENCE, SILENCE, "no_input"),
+        (keys("5"), SILENCE, "no_input"),
+        (SILENCE, keys("9"), "not_understood"),
+        ("repeat", "repeat", "not_understood"),
+        ("unclear", "unclear", "not_understood"),
     ],
 )
-def test_numbers_in_words_and_digits(language, text, number):
-    assert dialogue.parse_number(text, language) == number
+def test_consent_is_asked_once_more_then_the_call_fails(language, first, second, error):
+    said = {
+        "repeat": {"en": speech("could you repeat that please"), "it": speech("può ripetere")},
+        "unclear": {"en": speech("yes no"), "it": speech("sì no")},
+    }
+    first = said[first][language] if isinstance(first, str) else first
+    second = said[second][language] if isinstance(second, str) else second
+    script_ = SCRIPTS[language]
+    book = prompts(language)
 
-
-@pytest.mark.parametrize(
-    ("reply", "question_type", "language", "expected"),
-    [
-        (keys("8"), "scale", "en", ("8", 1.0)),
-        (keys("10"), "scale", "en", ("10", 1.0)),
-        (keys("0"), "scale", "en", None),
-        (keys("11"), "scale", "en", None),
-        (speech("nine", 0.8), "scale", "en", ("9", 0.8)),
-        (speech("nove", 0.7), "scale", "it", ("9", 0.7)),
-        (speech("zero"), "scale", "en", None),
-        (speech("very happy"), "scale", "en", None),
-        (keys("3"), "numeric", "en", ("3", 1.0)),
-        (speech("never", 0.95), "numeric", "en", ("0", 0.95)),
-        (speech("tre volte", 0.9), "numeric", "it", ("3", 0.9)),
-        (speech("999999"), "numeric", "en", None),
-        (speech("  faster   support ", 0.6), "free_text", "en", ("faster support", 0.6)),
-        (speech("prezzi più bassi", None), "free_text", "it", ("prezzi più bassi", None)),
-        (speech("x", 1.7), "free_text", "en", ("x", 1.0)),  # a provider's odd confidence, clamped
-        (speech("x" * 600), "free_text", "en", ("x" * 500, 0.9)),
-        (keys("42"), "free_text", "en", ("42", 1.0)),
-        (Reply(), "free_text", "en", None),
-    ],
-)
-def test_answers_are_normalised_by_question_type(reply, question_type, language, expected):
-    answer = dialogue.parse_answer(reply, question_type, language)
-    assert (None if answer is None else (answer.value, answer.confidence)) == expected
-
-
-@pytest.mark.parametrize(
-    ("reply", "question_type", "intent"),
-    [
-        (speech("what I want is faster support"), "free_text", "answer"),  # not "repeat"
-        (speech("no"), "free_text", "answer"),  # "no" answers a free question
-        (speech("stop"), "free_text", "stop"),
-        (speech("basta"), "free_text", "answer"),  # Italian "stop" means nothing in an English call
-        (speech("repeat please"), "scale", "repeat"),
-        (speech("sorry?"), "numeric", "repeat"),
-        (speech("don't call me again"), "scale", "do_not_call"),
-        (speech("one"), "scale", "answer"),
-        (Reply(), "numeric", "silence"),
-        (speech("a lot"), "numeric", "unclear"),
-    ],
-)
-def test_questions_hear_requests_only_when_that_is_all_the_callee_said(
-    reply, question_type, intent
-):
-    assert dialogue.hear_answer(reply, question_type, "en").intent == intent
-
-
-# --- whole calls ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("script", "replies", "outcome", "error", "answers", "do_not_call"),
-    [
-        # Consent by key or by voice, three answers: completed.
-        (
-            EN,
-            [keys("1"), keys("8"), speech("two"), speech("cheaper")],
-            "completed",
-            "",
-            ["8", "2", "cheaper"],
-            False,
-        ),
-        (
-            IT,
-            [speech("sì"), speech("sette"), keys("4"), speech("niente")],
-            "completed",
-            "",
-            ["7", "4", "niente"],
-            False,
-        ),
-        # Refusal ends the call at once.
-        (EN, [keys("2")], "refused", "", [], False),
-        (IT, [speech("no grazie")], "refused", "", [], False),
-        # "Do not call me", at consent or in the middle of the questions.
-        (EN, [speech("do not call me")], "refused", "", [], True),
-        (IT, [keys("1"), keys("9"), speech("non mi chiami più")], "refused", "", ["9"], True),
-        # Stop in the middle of the questions is a refusal.
-        (EN, [keys("1"), speech("stop")], "refused", "", [], False),
-        # Silence or "repeat" re-asks once; a good reply then carries on.
-        (
-            EN,
-            [Reply(), keys("1"), speech("repeat"), keys("5"), Reply(), keys("0"), speech("ok")],
-            "completed",
-            "",
-            ["5", "0", "ok"],
-            False,
-        ),
-        (
-            IT,
-            [speech("come?"), speech("va bene"), keys("6"), keys("1"), speech("bene così")],
-            "completed",
-            "",
-            ["6", "1", "bene così"],
-            False,
-        ),
-        # A second failure at the same step ends the call as failed.
-        (EN, [Reply(), Reply()], "failed", "no_input", [], False),
-        (EN, [speech("banana"), speech("repeat")], "failed", "not_understood", [], False),
-        (
-            IT,
-            [keys("1"), speech("tantissimo"), speech("boh")],
-            "failed",
-            "not_understood",
-            [],
-            False,
-        ),
-    ],
-)
-def test_whole_calls(script, replies, outcome, error, answers, do_not_call):
-    state, said = run(script, replies)
-    assert state.step == dialogue.ENDED
-    assert (state.outcome, state.error, state.do_not_call) == (outcome, error, do_not_call)
-    assert [a.value for a in state.answers] == answers
-    assert said[-1].hangup
-    assert said[-1].expect == ""
-    assert [t.turn for t in said] == list(range(1, len(replies) + 2))
-    assert all(t.language == script.language for t in said)
-
-
-def test_prompts_in_order_with_hints_and_second_chances():
-    state, first = dialogue.start(EN)
-    assert (first.turn, first.say, first.expect, first.hangup) == (1, EN.intro, "consent", False)
-    state, again, heard = dialogue.advance(EN, state, Reply())
-    assert heard.intent == "silence"
-    assert again.say.startswith("Sorry, I did not catch that.")
+    state, again, _ = dialogue.advance(script_, State(), first)
+    assert (state.step, state.asked, state.turn, state.ended) == ("consent", 2, 2, False)
+    # Not the whole intro again: the "sorry" line, the question and the keys.
+    assert again.say == f"{book['repeat']} {script_.consent} {book['consent_hint']}"
     assert again.expect == "consent"
-    state, q1, _ = dialogue.advance(EN, state, keys("1"))
-    assert q1.say == "How satisfied are you? Please say or key in a number from 1 to 10."
-    assert q1.expect == "scale"
-    assert state.reasked is False  # a new step gets its own chance
-    state, q1_again, _ = dialogue.advance(EN, state, speech("very"))
-    assert q1_again.say == "Sorry, I did not catch that. " + q1.say
-    state, q2, _ = dialogue.advance(EN, state, keys("7"))
-    assert q2.expect == "numeric"
-    assert q2.say.endswith("Please say or key in a number.")
-    state, q3, _ = dialogue.advance(EN, state, keys("3"))
-    assert q3.expect == "free_text"
-    state, goodbye, heard = dialogue.advance(EN, state, speech("all good"))
-    assert heard == dialogue.Heard("answer", "all good")
+
+    state, goodbye, _ = dialogue.advance(script_, state, second)
+    assert (state.outcome, state.error, state.step) == ("failed", error, "ended")
+    assert goodbye.say == book["failed"]
     assert goodbye.hangup
-    assert "Thank you very much" in goodbye.say
+
+
+def test_consent_on_the_second_ask_goes_on():
+    state = run(EN, [SILENCE, keys("1")])[0]
+    assert (state.step, state.asked, state.consented, state.turn) == ("q1", 1, True, 3)
+
+
+# --- questions: what is said ---------------------------------------------------------------------
+
+HINTS = {
+    "en": {
+        "q1": "Press 1 or say yes; press 2 or say no.",
+        "q2": "Please say or key in a number from 0 to 10.",
+        "q3": "Please say or key in a number from 0 to 50.",
+        "q4": "For Phone, press 1; for Email, press 2; for Letter, press 3.",
+        "q5": "Press 1 or say yes; press 2 or say no.",
+        "q6": "Please answer in a few words.",
+        "q7": "Please say or key in a number from 1 to 5.",
+    },
+    "it": {
+        "q1": "Prema 1 o dica sì; prema 2 o dica no.",
+        "q2": "Dica o digiti un numero da 0 a 10, per favore.",
+        "q3": "Dica o digiti un numero da 0 a 50, per favore.",
+        "q4": "Per Telefono, prema 1; per Posta elettronica, prema 2; per Lettera, prema 3.",
+        "q5": "Prema 1 o dica sì; prema 2 o dica no.",
+        "q6": "Risponda con poche parole, per favore.",
+        "q7": "Dica o digiti un numero da 1 a 5, per favore.",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+@pytest.mark.parametrize("position", range(7))
+def test_a_question_is_its_text_then_how_to_answer_it(language, position):
+    script_ = SCRIPTS[language]
+    question = script_.questions[position]
+    state = State(position=position, step=question.key, consented=True, turn=4)
+    turn = dialogue.prompt(script_, state)
+    assert turn.say == f"{question.texts[language]} {HINTS[language][question.key]}"
+    assert (turn.turn, turn.expect, turn.question, turn.language) == (
+        4,
+        question.type,
+        question,
+        language,
+    )
+    assert not turn.hangup
+
+
+def test_a_number_without_bounds_asks_for_a_number():
+    for language in ("en", "it"):
+        script_ = three_question_script(language)
+        turn = dialogue.prompt(script_, State(position=1, step="q2"))
+        assert turn.say == f"{script_.questions[1].texts[language]} {prompts(language)['number']}"
 
 
 @pytest.mark.parametrize(
-    ("script", "replies", "goodbye"),
+    ("language", "hints"),
     [
-        (EN, [keys("2")], "No problem, thank you for your time. Goodbye."),
-        (EN, [speech("don't call me")], "Understood: we will not call you again. Goodbye."),
-        (IT, [keys("2")], "Nessun problema, grazie per il suo tempo. Arrivederci."),
-        (IT, [speech("cancellatemi")], "Va bene: non la chiameremo più. Arrivederci."),
-        (
-            IT,
-            [Reply(), Reply()],
-            "Mi scusi, non riusciamo a capirla. Potremmo richiamarla un'altra volta. Arrivederci.",
-        ),
+        ("en", ("Phone", "telephone", "mobile", "Email", "e-mail", "mail", "Letter", "post")),
+        ("it", ("Telefono", "telefonata", "cellulare", "Posta elettronica", "email", "mail")),
     ],
 )
-def test_goodbyes_in_the_call_language(script, replies, goodbye):
-    _state, said = run(script, replies)
-    assert said[-1].say == goodbye
+def test_a_choice_gives_its_options_names_as_speech_hints(language, hints):
+    script_ = SCRIPTS[language]
+    turn = dialogue.prompt(script_, State(position=3, step="q4"))
+    assert turn.hints[: len(hints)] == hints
+    assert len(turn.hints) == len(set(turn.hints))
+    others = {"en": "Telefono", "it": "Phone"}[language]
+    assert others not in turn.hints
+    assert dialogue.prompt(script_, State(position=0, step="q1")).hints == ()
 
 
-def test_prompt_repeats_the_current_turn_and_an_ended_call_stays_ended():
-    state, _ = dialogue.start(IT)
-    state, q1, _ = dialogue.advance(IT, state, speech("certo"))
-    assert dialogue.prompt(IT, state) == q1
-    ended, goodbye, _ = dialogue.advance(IT, state, speech("basta"))
-    again, same, heard = dialogue.advance(IT, ended, keys("1"))
-    assert (again, same, heard.intent) == (ended, goodbye, "ignored")
+# --- questions: answers --------------------------------------------------------------------------
+
+# Consent, then one reply per question; what each question's answer is (None: skipped).
+FULL_CALLS = [
+    (
+        "en",
+        [keys("1"), speech("yes"), keys("9"), speech("about three times"), keys("2"),
+         speech("yes I would"), speech("Faster support, please"), speech("four")],
+        {"q1": "yes", "q2": "9", "q3": "3", "q4": "email", "q5": "yes",
+         "q6": "Faster support, please", "q7": "4"},
+    ),
+    (
+        "it",
+        [speech("sì"), keys("1"), speech("nove"), speech("ventidue"), speech("per telefono"),
+         speech("no"), speech("Un'assistenza più veloce"), keys("5")],
+        {"q1": "yes", "q2": "9", "q3": "22", "q4": "phone", "q5": "no",
+         "q6": "Un'assistenza più veloce", "q7": "5"},
+    ),
+]  # fmt: skip
 
 
-def test_state_round_trips_through_a_dict():
-    state, _ = run(EN, [keys("1"), speech("eight", 0.81)])
-    assert State.from_dict(state.to_dict()) == state
-    assert state.to_dict()["answers"] == [["8", 0.81]]
+@pytest.mark.parametrize(("language", "replies", "values"), FULL_CALLS)
+def test_a_complete_survey(language, replies, values):
+    script_ = SCRIPTS[language]
+    state, turns, readings = run(script_, replies)
+    assert (state.outcome, state.error, state.ended, state.step) == ("completed", "", True, "ended")
+    assert state.answer_values() == values
+    assert [a.key for a in state.answers] == list(values)
+    assert [a.position for a in state.answers] == [1, 2, 3, 4, 5, 6, 7]
+    assert all(a.status == "answered" and a.asked == 1 for a in state.answers)
+    assert [a.question_type for a in state.answers] == [q.type for q in script_.questions]
+    assert [t.expect for t in turns] == ["consent", *(q.type for q in script_.questions), ""]
+    assert [t.turn for t in turns] == list(range(1, 10))
+    assert turns[-1].say == prompts(language)["completed"]
+    assert turns[-1].hangup
+    assert [r.kind for r in readings] == ["yes", *["answer"] * 7]
+
+
+def test_an_answer_keeps_how_it_was_given():
+    state, _, _ = run(EN, [keys("1"), speech("yes", 0.83), keys("7")])
+    q1, q2 = state.answers
+    assert q1 == dialogue.Answer(
+        key="q1",
+        position=1,
+        status="answered",
+        value="yes",
+        raw="yes",
+        mode="speech",
+        confidence=0.83,
+        asked=1,
+        question_type="yes_no",
+    )
+    assert (q2.value, q2.raw, q2.mode, q2.confidence) == ("7", "7", "dtmf", 1.0)
+
+
+def test_the_campaigns_own_goodbye_and_repeat_lines():
+    own = dataclasses.replace(
+        EN, questions=seven_questions()[6:], goodbye="Thanks from Acme!", repeat="Pardon me."
+    )
+    state, turns, _ = run(own, [keys("1"), speech("hmm"), keys("3")])
+    assert turns[2].say.startswith("Pardon me. How satisfied are you overall?")
+    assert turns[-1].say == "Thanks from Acme!"
+    assert state.answer_values() == {"q1": "3"}  # the position in this one-question survey
+
+
+# --- skip rules ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+def test_a_skip_rule_jumps_forward(language):
+    no = {"en": speech("no"), "it": speech("no")}[language]
+    state, turns, _ = run(SCRIPTS[language], [keys("1"), no])
+    assert (state.position, state.step) == (4, "q5")
+    assert turns[-1].question.key == "q5"
+    assert [a.key for a in state.answers] == ["q1"]
+
+    state, _, _ = run(SCRIPTS[language], [keys("1"), keys("1")])
+    assert state.step == "q2"  # no rule matched: the next question
+
+
+def test_a_skip_rule_to_the_end_completes_the_survey():
+    questions = (
+        dataclasses.replace(
+            seven_questions()[1],  # the 0–10 scale
+            skip=(SkipRule(op="below", values=("7",), to="end"),),
+        ),
+        *seven_questions()[2:4],
+    )
+    for language in ("en", "it"):
+        script_ = script(language, questions)
+        state, turns, _ = run(script_, [keys("1"), keys("3")])
+        assert (state.outcome, state.answer_values()) == ("completed", {"q1": "3"})
+        assert turns[-1].say == prompts(language)["completed"]
+        state, _, _ = run(script_, [keys("1"), keys("8")])
+        assert state.step == "q3"
+
+
+def test_an_unanswered_question_takes_no_skip_rule():
+    state, turns, _ = run(IT, [keys("1"), speech("boh"), speech("forse")])
+    assert state.step == "q2"
+    assert state.answers[0].status == "unanswered"
+
+
+# --- second chances and unanswered questions -----------------------------------------------------
+
+# On q3 (a number from 0 to 50): a reply that is no answer, and the kind it is read as.
+NOT_ANSWERS = [
+    ("en", SILENCE, "silence", ""),
+    ("en", keys("77"), "out_of_range", "dtmf"),
+    ("en", speech("seventy"), "out_of_range", "speech"),
+    ("en", speech("lots of them"), "unclear", "speech"),
+    ("en", speech("three", 0.1), "low_confidence", "speech"),
+    ("en", speech("I'm not sure"), "unsure", "speech"),
+    ("en", speech("repeat please"), "repeat", "speech"),
+    ("it", SILENCE, "silence", ""),
+    ("it", keys("99"), "out_of_range", "dtmf"),
+    ("it", speech("tantissime"), "unclear", "speech"),
+    ("it", speech("tre", 0.2), "low_confidence", "speech"),
+    ("it", speech("non lo so"), "unsure", "speech"),
+    ("it", speech("può ripetere"), "repeat", "speech"),
+]
+AT_Q3 = [keys("1"), keys("1"), keys("8")]
+
+
+@pytest.mark.parametrize(("language", "reply", "kind", "mode"), NOT_ANSWERS)
+def test_a_reply_that_is_no_answer_gets_the_question_once_more(language, reply, kind, mode):
+    script_ = SCRIPTS[language]
+    state, turns, readings = run(script_, [*AT_Q3, reply])
+    assert readings[-1].kind == kind
+    assert (state.step, state.asked, state.reasked_after, state.turn) == ("q3", 2, kind, 5)
+    question = script_.questions[2]
+    book = prompts(language)
+    range_hint = book["number_range"].format(min=0, max=50)
+    assert turns[-1].say == f"{book['repeat']} {question.texts[language]} {range_hint}"
+    assert len(state.answers) == 2
+
+    # Answered at the second ask.
+    answered, _, _ = run(script_, [*AT_Q3, reply, keys("12")])
+    assert answered.answers[-1].status == "answered"
+    assert (answered.answers[-1].value, answered.answers[-1].asked) == ("12", 2)
+    assert (answered.step, answered.asked, answered.reasked_after) == ("q4", 1, "")
+
+
+@pytest.mark.parametrize(("language", "reply", "kind", "mode"), NOT_ANSWERS)
+def test_a_second_one_leaves_the_question_unanswered_and_the_survey_goes_on(
+    language, reply, kind, mode
+):
+    script_ = SCRIPTS[language]
+    state, turns, readings = run(script_, [*AT_Q3, reply, reply])
+    assert state.answers[-1] == dialogue.Answer(
+        key="q3",
+        position=3,
+        status="unanswered",
+        value="",
+        raw=reply.digits or reply.speech,
+        mode=mode,
+        confidence=readings[-1].confidence,  # what was last heard, as it was heard
+        asked=2,
+        question_type="number",
+    )
+    assert (state.step, state.asked, state.ended) == ("q4", 1, False)
+    assert turns[-1].question.key == "q4"
+    assert not turns[-1].say.startswith(prompts(language)["repeat"])
+    assert "q3" not in state.answer_values()
+    if kind == "low_confidence":
+        assert state.answers[-1].confidence == reply.confidence
+    if mode == "dtmf":
+        assert state.answers[-1].confidence == 1.0
+
+
+def test_two_questions_met_with_silence_are_a_dead_line():
+    for language in ("en", "it"):
+        state, turns, _ = run(SCRIPTS[language], [*AT_Q3, SILENCE, SILENCE, SILENCE, SILENCE])
+        assert (state.outcome, state.error, state.silent_questions) == ("failed", "no_input", 2)
+        assert [(a.key, a.status) for a in state.answers[-2:]] == [
+            ("q3", "unanswered"),
+            ("q4", "unanswered"),
+        ]
+        assert state.answer_values() == {"q1": "yes", "q2": "8"}
+        assert turns[-1].say == prompts(language)["failed"]
+
+
+@pytest.mark.parametrize(
+    "replies",
+    [
+        # q3 silent twice, q4 answered, q5 silent twice: not in a row.
+        [SILENCE, SILENCE, keys("1"), SILENCE, SILENCE],
+        # q3: something said, then silence — someone is there.
+        [speech("lots"), SILENCE, SILENCE, SILENCE],
+        [SILENCE, SILENCE, speech("hmm"), SILENCE],
+    ],
+)
+def test_silence_that_is_no_dead_line(replies):
+    state, _, _ = run(EN, [*AT_Q3, *replies])
+    assert not state.ended
+    assert state.silent_questions <= 1
+
+
+# --- stop, do not call, call me later during the survey ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "reply", "outcome", "do_not_call", "error", "goodbye"),
+    [
+        ("en", speech("stop"), "refused", False, "", "refused"),
+        ("it", speech("basta"), "refused", False, "", "refused"),
+        ("en", speech("stop calling me"), "refused", True, "", "do_not_call"),
+        ("it", speech("non mi chiami più"), "refused", True, "", "do_not_call"),
+        ("en", speech("call me back in an hour"), "callback", False, "callback_requested",
+         "callback"),
+        ("it", speech("mi richiami tra un'ora"), "callback", False, "callback_requested",
+         "callback"),
+    ],
+)  # fmt: skip
+def test_requests_mid_survey_keep_the_answers_given(
+    language, reply, outcome, do_not_call, error, goodbye
+):
+    state, turns, _ = run(SCRIPTS[language], [*AT_Q3, reply])
+    assert (state.outcome, state.do_not_call, state.error) == (outcome, do_not_call, error)
+    assert state.answer_values() == {"q1": "yes", "q2": "8"}
+    assert turns[-1].say == prompts(language)[goodbye]
+    assert turns[-1].hangup
+    if outcome == "callback":
+        assert state.callback == {
+            "delay_minutes": 60,
+            "day_offset": None,
+            "hour": None,
+            "minute": 0,
+        }
+    else:
+        assert state.callback is None
+
+
+def test_a_request_on_a_second_ask_is_still_heard():
+    state, _, _ = run(EN, [*AT_Q3, SILENCE, speech("don't call me")])
+    assert (state.outcome, state.do_not_call) == ("refused", True)
+
+
+# --- an ended call, retries, machines ------------------------------------------------------------
+
+
+def test_a_reply_after_the_end_changes_nothing():
+    ended, turns, _ = run(EN, [keys("2")])
+    state, turn, reading = dialogue.advance(EN, ended, keys("1"))
+    assert state is ended
+    assert turn == turns[-1]
+    assert reading.kind == dialogue.IGNORED
+
+
+def test_prompt_says_the_current_prompt_again():
+    state, turns, _ = run(IT, [keys("1"), keys("1"), SILENCE])
+    assert dialogue.prompt(IT, state) == turns[-1]
+    assert dialogue.prompt(IT, State()) == turns[0]
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+def test_an_answering_machine_gets_a_message_or_nothing(language):
+    turn = dialogue.machine_turn(SCRIPTS[language], leave_message=True)
+    assert (turn.say, turn.hangup, turn.expect, turn.language) == (
+        prompts(language)["voicemail"],
+        True,
+        "",
+        language,
+    )
+    assert dialogue.machine_turn(SCRIPTS[language], leave_message=False).say == ""
+
+
+def test_a_script_needs_a_known_language_and_one_to_twenty_questions():
+    with pytest.raises(ValueError, match="language"):
+        dataclasses.replace(EN, language="de")
+    with pytest.raises(ValueError, match="1 to 20"):
+        dataclasses.replace(EN, questions=())
+    with pytest.raises(ValueError, match="1 to 20"):
+        dataclasses.replace(EN, questions=seven_questions() * 3)
+
+
+# --- one language from the first word to the last -----------------------------------------------
+
+# Every path: completed with re-asks and an unanswered question, refused, do not call, call
+# back, failed at consent, a dead line, an answering machine.
+PATHS = {
+    "en": [
+        [speech("yes"), speech("no"), speech("hmm"), speech("maybe"), keys("1"), SILENCE,
+         SILENCE, keys("4")],
+        [keys("1"), keys("1"), keys("99"), keys("9"), keys("20"), speech("what"), keys("3"),
+         keys("2"), speech("nothing"), keys("1")],
+        [speech("no")],
+        [keys("1"), speech("do not call me")],
+        [keys("1"), keys("1"), speech("call me back tomorrow")],
+        [SILENCE, speech("what")],
+        [keys("1"), *[SILENCE] * 4],
+    ],
+    "it": [
+        [speech("sì"), speech("no"), speech("mah"), speech("forse"), keys("1"), SILENCE,
+         SILENCE, keys("4")],
+        [keys("1"), keys("1"), keys("99"), keys("9"), keys("20"), speech("come"), keys("3"),
+         keys("2"), speech("niente"), keys("1")],
+        [speech("no")],
+        [keys("1"), speech("non chiamatemi")],
+        [keys("1"), keys("1"), speech("mi richiami domani")],
+        [SILENCE, speech("cosa")],
+        [keys("1"), *[SILENCE] * 4],
+    ],
+}  # fmt: skip
+
+
+def _words(text):
+    return set(re.findall(r"[^\W\d_]+", text.lower()))
+
+
+def _texts(language):
+    """Every text a call in `language` may say: the script's, the phrasebook's."""
+    script_ = SCRIPTS[language]
+    texts = [script_.intro, script_.consent, *prompts(language).values()]
+    for question in script_.questions:
+        texts.append(question.texts[language])
+        texts += [option.labels[language] for option in question.options]
+    return texts
+
+
+@pytest.mark.parametrize(("language", "other"), [("it", "en"), ("en", "it")])
+def test_a_call_speaks_one_language_from_first_word_to_last(language, other):
+    script_ = SCRIPTS[language]
+    said = [dialogue.machine_turn(script_, leave_message=True)]
+    outcomes = set()
+    for replies in PATHS[language]:
+        state, turns, _ = run(script_, replies)
+        said += turns
+        outcomes.add((state.outcome, state.do_not_call))
+    assert outcomes == {
+        ("completed", False),
+        ("refused", False),
+        ("refused", True),
+        ("callback", False),
+        ("failed", False),
+    }
+    own, foreign = _words(" ".join(_texts(language))), _words(" ".join(_texts(other)))
+    only_foreign = foreign - own
+    # The check can tell the languages apart: the other one's usual words are not this one's.
+    usual = {"en": {"goodbye", "press", "sorry", "please"}, "it": {"arrivederci", "prema", "scusi"}}
+    assert usual[other] <= only_foreign
+    for turn in said:
+        assert turn.language == language
+        words = _words(turn.say)
+        assert words <= own, f"not {language}: {words - own} in {turn.say!r}"
+        assert not words & only_foreign
+
+
+# --- the state as stored -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "replies",
+    [
+        [],
+        [SILENCE],
+        [*AT_Q3, speech("maybe")],
+        [*AT_Q3, speech("lots"), speech("lots"), speech("call me back in an hour")],
+        [keys("1"), speech("yes", 0.71), keys("9"), keys("3"), keys("2"), keys("1"),
+         speech("More staff"), keys("5")],
+        [keys("1"), *[SILENCE] * 4],
+    ],
+)  # fmt: skip
+def test_the_state_round_trips_through_json(replies):
+    state, _, _ = run(EN, replies)
+    stored = json.loads(json.dumps(state.to_dict()))
+    restored = State.from_dict(stored)
+    assert restored == state
+    assert restored.to_dict() == state.to_dict()
+    # And the call goes on from the stored state exactly as from the live one.
+    assert dialogue.advance(EN, restored, keys("1")) == dialogue.advance(EN, state, keys("1"))
+
+
+def test_answer_values_name_answered_questions_by_position():
+    state, _, _ = run(EN, [keys("1"), keys("1"), SILENCE, SILENCE, keys("7")])
+    assert [(a.key, a.status) for a in state.answers] == [
+        ("q1", "answered"),
+        ("q2", "unanswered"),
+        ("q3", "answered"),
+    ]
+    assert state.answer_values() == {"q1": "yes", "q3": "7"}
+
+
+def test_the_step_names_the_question_by_its_key():
+    questions = (
+        QuestionSpec(key="recommend", type="yes_no", texts={"en": "Would you recommend us?"}),
+        QuestionSpec(key="why", type="free_text", texts={"en": "Why?"}),
+    )
+    steps = [s.step for s in _states(script("en", questions), [keys("1"), keys("1"), SILENCE])]
+    assert steps == ["consent", "recommend", "why", "why"]
+
+
+def _states(script_, replies):
+    state = dialogue.start(script_)[0]
+    states = [state]
+    for reply in replies:
+        state = dialogue.advance(script_, state, reply)[0]
+        states.append(state)
+    return states

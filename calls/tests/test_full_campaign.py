@@ -10,6 +10,7 @@ from django.core import mail
 from django.db.models import Count
 
 from calls.models import CallAttempt, EmailNotification, SurveyEvent, SurveyResponse
+from calls.outcomes import CALLBACK_REQUESTED, FREE_CALLBACKS
 from calls.simulation import campaign_simulate
 from campaigns.hours import zone_is_open
 from campaigns.models import CampaignStatus
@@ -72,7 +73,11 @@ def test_a_campaign_runs_to_completion_with_every_count_consistent(campaign):
     assert not CallAttempt.objects.filter(campaign=campaign, outcome__isnull=True).exists()
     for contact in contacts:
         mine = attempts[contact.pk]
-        assert contact.attempts_count == len(mine)
+        # "Call me later" is no attempt used, for the first FREE_CALLBACKS times.
+        callbacks = [a for a in mine if a.error_code == CALLBACK_REQUESTED]
+        assert all(a.outcome == "busy" for a in callbacks)
+        assert contact.attempts_count == len(mine) - min(len(callbacks), FREE_CALLBACKS)
+        assert contact.callback_at is None  # every contact's calls are over
         assert [a.attempt_number for a in mine] == list(range(1, len(mine) + 1))
         if contact.state == "excluded":
             assert mine == []  # never dialled, including the one listed at dial time
@@ -84,21 +89,33 @@ def test_a_campaign_runs_to_completion_with_every_count_consistent(campaign):
             assert last.outcome == contact.state
         else:
             assert contact.state == "not_reached"
-            assert len(mine) == 3
+            assert contact.attempts_count == 3
             assert last.outcome in ("no_answer", "busy", "failed")
         for earlier, later in zip(mine, mine[1:], strict=False):
-            assert later.started_at >= earlier.ended_at + dt.timedelta(minutes=60)
+            # A call back is due when the callee asked, else after the retry interval.
+            wait = dt.timedelta(minutes=0 if earlier.error_code == CALLBACK_REQUESTED else 60)
+            assert later.started_at >= earlier.ended_at + wait
 
-    # Responses: one per completed contact, from its completing call, with three answers.
-    responses = SurveyResponse.objects.filter(campaign=campaign).select_related("call_attempt")
+    # Responses: one per completed contact, from its completing call, with an answer row for
+    # each of the three questions (no skip rules); one asked twice without a usable reply is
+    # left unanswered and has no value.
+    responses = (
+        SurveyResponse.objects.filter(campaign=campaign)
+        .select_related("call_attempt")
+        .prefetch_related("answers")
+    )
     assert responses.count() == states["completed"]
     for response in responses:
         assert response.call_attempt.outcome == "completed"
-        assert response.q1_answer
-        assert response.q2_answer
-        assert response.q3_answer
-        assert 1 <= int(response.q1_answer) <= 10
-        assert int(response.q2_answer) >= 0
+        rows = list(response.answers.all())
+        assert [a.key for a in rows] == ["q1", "q2", "q3"]
+        values = response.answer_values
+        assert values == {a.key: a.value for a in rows if a.status == "answered"}
+        assert all(values.values())
+        assert 1 <= int(values.get("q1", 1)) <= 10
+        assert int(values.get("q2", 0)) >= 0
+    answered = sum(len(r.answer_values) for r in responses)
+    assert answered > 0.8 * 3 * states["completed"]  # unanswered is the exception
 
     # Outcome events: one per final contact that was called, all processed.
     events = dict(

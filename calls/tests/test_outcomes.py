@@ -69,6 +69,20 @@ def test_call_end_outcome_rejects_a_live_status():
 # --- call_attempt_close --------------------------------------------------------------------------
 
 
+def _answer(position, kind, value, raw, mode, confidence):
+    return Answer(
+        key=f"q{position}",
+        position=position,
+        status="answered",
+        value=value,
+        raw=raw,
+        mode=mode,
+        confidence=confidence,
+        asked=1,
+        question_type=kind,
+    )
+
+
 def in_flight(attempts_count=1, **contact):
     contact = ContactFactory(state=S.IN_PROGRESS, attempts_count=attempts_count, **contact)
     return CallAttemptFactory(contact=contact, attempt_number=attempts_count)
@@ -84,9 +98,18 @@ def test_completed_call_writes_answers_and_event():
     attempt = in_flight()
     ended = timezone.now()
     consent = ended - dt.timedelta(minutes=2)
-    answers = [Answer("8", 1.0), Answer("2", 0.9), Answer("faster support", 0.71)]
+    answers = [
+        _answer(1, "scale", "8", "8", "dtmf", 1.0),
+        _answer(2, "number", "2", "two", "speech", 0.9),
+        _answer(3, "free_text", "faster support", "faster support", "speech", 0.71),
+    ]
     assert outcomes.call_attempt_close(
-        attempt=attempt, outcome="completed", ended_at=ended, answers=answers, consent_at=consent
+        attempt=attempt,
+        outcome="completed",
+        ended_at=ended,
+        answers=answers,
+        language="it",
+        consent_at=consent,
     )
     attempt.refresh_from_db()
     assert (attempt.outcome, attempt.ended_at) == ("completed", ended)
@@ -97,16 +120,21 @@ def test_completed_call_writes_answers_and_event():
         None,
     )
     response = SurveyResponse.objects.get(contact=contact)
-    assert (response.q1_answer, response.q2_answer, response.q3_answer) == (
-        "8",
-        "2",
-        "faster support",
-    )
-    assert (response.q3_confidence, response.consent_at, response.completed_at) == (
-        0.71,
+    assert response.answer_values == {"q1": "8", "q2": "2", "q3": "faster support"}
+    assert (response.language, response.consent_at, response.completed_at) == (
+        "it",
         consent,
         ended,
     )
+    assert list(
+        response.answers.values_list(
+            "position", "key", "question_type", "status", "value", "raw", "mode", "confidence"
+        )
+    ) == [
+        (1, "q1", "scale", "answered", "8", "8", "dtmf", 1.0),
+        (2, "q2", "number", "answered", "2", "two", "speech", 0.9),
+        (3, "q3", "free_text", "answered", "faster support", "faster support", "speech", 0.71),
+    ]
     assert response.call_attempt == attempt
     event = SurveyEvent.objects.get(contact=contact)
     assert event.type == "survey.completed"

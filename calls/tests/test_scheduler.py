@@ -16,7 +16,7 @@ from calls.telephony.base import CallRejected, ProviderUnavailable
 from calls.tests.conftest import ALL_DAYS, NetworkStandIn
 from calls.tests.factories import CallAttemptFactory
 from campaigns.models import CampaignStatus
-from campaigns.tests.factories import CampaignFactory
+from campaigns.tests.factories import INTROS, CampaignFactory, questions_save, three_questions
 from contacts.models import ContactState
 from contacts.tests.factories import ContactFactory, ExclusionEntryFactory
 
@@ -176,6 +176,11 @@ def test_a_scheduled_campaign_starts_when_due_and_is_dialled(network, provider_c
 def test_a_dial_creates_the_attempt_and_sets_the_contact_in_progress(
     network, provider_config, open_campaign
 ):
+    # The survey is written in Italian too, so the contact's preferred language is the call's.
+    open_campaign.languages = ["en", "it"]
+    open_campaign.texts = {lang: {"intro": INTROS[lang]} for lang in ("en", "it")}
+    open_campaign.save()
+    questions_save(open_campaign, three_questions(("en", "it")))
     contact = ContactFactory(campaign=open_campaign, preferred_language="it")
     run = tick(network)
     attempt = CallAttempt.objects.get()

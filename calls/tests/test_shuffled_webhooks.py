@@ -141,7 +141,10 @@ def test_every_figure_agrees_whatever_order_the_webhooks_come_in(client, monkeyp
     for attempt in placed.filter(pk__in=answered):
         assert attempt.answered_at is not None, attempt.outcome
         assert attempt.answered_at <= attempt.ended_at
-        assert attempt.outcome not in (CallOutcome.NO_ANSWER, CallOutcome.BUSY)
+        assert attempt.outcome != CallOutcome.NO_ANSWER
+        # Busy after an answer only when the callee asked to be called later.
+        if attempt.outcome == CallOutcome.BUSY:
+            assert attempt.error_code == "callback_requested"
     assert not placed.exclude(pk__in=answered).filter(answered_at__isnull=False).exists()
 
     assert_buckets_are_the_rebuild()

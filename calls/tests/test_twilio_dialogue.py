@@ -11,20 +11,39 @@ from calls.scheduler import scheduler_tick
 from calls.telephony.twilio import TwilioProvider
 from calls.tests.conftest import ALL_DAYS
 from calls.tests.twilio_support import PUBLIC_BASE_URL, FakeTwilioHttp, TwilioCloud, configure
-from campaigns.tests.factories import CampaignFactory
+from campaigns.tests.factories import INTROS, CampaignFactory, three_questions
 from contacts.models import ContactState, ExclusionEntry
 from contacts.tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 
 MONDAY_15_UTC = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
-ITALIAN = {
-    "language": "it",
-    "intro_script": "Buongiorno, la chiamiamo per un breve sondaggio. Accetta? Prema 1 o dica sì.",
-    "question_1_text": "Quanto è soddisfatto, da 1 a 10?",
-    "question_2_text": "Quante volte ci ha chiamato il mese scorso?",
-    "question_3_text": "Che cosa dovremmo migliorare?",
+OPEN_ALWAYS = {
+    "status": "running",
+    "call_window_start": dt.time(0, 0),
+    "call_window_end": dt.time(23, 59, 59),
+    "call_days": ALL_DAYS,
 }
+# The intro is followed by the consent question's keypad hint, in the call's language.
+INTRO_SAID = {
+    "en": f"{INTROS['en']} Press 1 or say yes to take part; press 2 or say no.",
+    "it": f"{INTROS['it']} Prema 1 o dica sì per partecipare; prema 2 o dica no.",
+}
+
+
+def bilingual_campaign():
+    """An English campaign whose survey is written in Italian too."""
+    return CampaignFactory(
+        languages=["en", "it"],
+        texts={language: {"intro": INTROS[language]} for language in ("en", "it")},
+        questions=three_questions(("en", "it")),
+        **OPEN_ALWAYS,
+    )
+
+
+def answers_of(contact):
+    response = SurveyResponse.objects.get(contact=contact)
+    return list(response.answers.values_list("key", "value", "mode", "confidence"))
 
 
 @pytest.fixture
@@ -35,12 +54,7 @@ def dial(settings, provider_config, client):
     provider_config.save()
 
     def place(*, campaign=None, **contact_fields):
-        campaign = campaign or CampaignFactory(
-            status="running",
-            call_window_start=dt.time(0, 0),
-            call_window_end=dt.time(23, 59, 59),
-            call_days=ALL_DAYS,
-        )
+        campaign = campaign or CampaignFactory(**OPEN_ALWAYS)
         contact = ContactFactory(campaign=campaign, **contact_fields)
         http = FakeTwilioHttp()
         scheduler_tick(now=MONDAY_15_UTC, provider=TwilioProvider(http_client=http))
@@ -76,7 +90,7 @@ def test_a_complete_survey_in_english(dial):
         "numDigits": "1",  # consent is one key
     }
     assert intro.say.attrib == {"language": "en-US", "voice": "Polly.Joanna"}
-    assert intro.said == contact.campaign.intro_script
+    assert intro.said == INTRO_SAID["en"]
     assert intro.redirect == action
     assert not intro.hangs_up
 
@@ -102,11 +116,15 @@ def test_a_complete_survey_in_english(dial):
     assert (attempt.outcome, attempt.dialogue_step) == ("completed", "ended")
     assert attempt.contact.state == ContactState.COMPLETED
     response = SurveyResponse.objects.get(contact=contact)
-    assert [
-        (response.q1_answer, response.q1_confidence),
-        (response.q2_answer, response.q2_confidence),
-        (response.q3_answer, response.q3_confidence),
-    ] == [("9", 1.0), ("3", 0.8), ("Faster support, please.", 0.72)]
+    assert (response.language, response.answer_values) == (
+        "en",
+        {"q1": "9", "q2": "3", "q3": "Faster support, please."},
+    )
+    assert answers_of(contact) == [
+        ("q1", "9", "dtmf", 1.0),
+        ("q2", "3", "speech", 0.8),
+        ("q3", "Faster support, please.", "speech", 0.72),
+    ]
     assert SurveyEvent.objects.get().type == "survey.completed"
     assert "callee: said “Yes, sure.” (0.91) → yes" in attempt.transcript
     # Twilio then reports the end of the call: stored, and it changes nothing.
@@ -115,18 +133,12 @@ def test_a_complete_survey_in_english(dial):
 
 
 def test_a_complete_survey_in_italian(dial):
-    campaign = CampaignFactory(
-        status="running",
-        call_window_start=dt.time(0, 0),
-        call_window_end=dt.time(23, 59, 59),
-        call_days=ALL_DAYS,
-        **ITALIAN,
-    )
+    campaign = CampaignFactory(language="it", **OPEN_ALWAYS)
     call, contact = dial(campaign=campaign)
     intro = call.answer()
     assert intro.gather.get("language") == "it-IT"
     assert intro.say.attrib == {"language": "it-IT", "voice": "Polly.Bianca"}
-    assert intro.said == ITALIAN["intro_script"]
+    assert intro.said == INTRO_SAID["it"]
 
     q1 = call.reply(speech="Sì, certo.", confidence=0.88)
     assert (
@@ -140,20 +152,30 @@ def test_a_complete_survey_in_italian(dial):
     assert goodbye.say.get("language") == "it-IT"
 
     response = SurveyResponse.objects.get(contact=contact)
-    assert (response.q1_answer, response.q2_answer, response.q3_answer) == (
-        "8",
-        "2",
-        "prezzi più bassi",
+    assert (response.language, response.answer_values) == (
+        "it",
+        {"q1": "8", "q2": "2", "q3": "prezzi più bassi"},
     )
     assert attempt_of(contact).contact.state == ContactState.COMPLETED
 
 
 def test_the_contacts_language_wins_over_the_campaigns(dial):
-    call, _ = dial(preferred_language="it")  # an English campaign
+    # An English campaign written in Italian too.
+    call, _ = dial(campaign=bilingual_campaign(), preferred_language="it")
     intro = call.answer()
     q1 = call.reply(digits="1")
     assert intro.gather.get("language") == "it-IT"
-    assert q1.said.endswith("Dica o digiti un numero da 1 a 10, per favore.")
+    assert intro.said == INTRO_SAID["it"]
+    assert q1.said == (
+        "Quanto è soddisfatto, da 1 a 10? Dica o digiti un numero da 1 a 10, per favore."
+    )
+
+
+def test_a_language_the_survey_is_not_written_in_is_not_spoken(dial):
+    call, _ = dial(preferred_language="it")  # an English-only campaign
+    intro = call.answer()
+    assert intro.gather.get("language") == "en-US"
+    assert intro.said == INTRO_SAID["en"]
 
 
 @pytest.mark.parametrize(
@@ -177,7 +199,7 @@ def test_a_refusal_ends_the_call(dial, reply, goodbye):
 
 
 def test_do_not_call_me_in_italian_refuses_and_excludes_the_number(dial):
-    call, contact = dial(preferred_language="it")
+    call, contact = dial(campaign=bilingual_campaign(), preferred_language="it")
     call.answer()
     twiml = call.reply(speech="Non chiamatemi più, per favore.", confidence=0.9)
     assert twiml.said == "Va bene: non la chiameremo più. Arrivederci."
@@ -196,14 +218,23 @@ def test_repeat_asks_the_same_question_again(dial):
     assert again.gather.get("action").endswith("/dialogue?turn=3")
     q2 = call.reply(speech="seven", confidence=0.86)
     assert q2.said.startswith("How many times did you call us last month?")
-    assert attempt_of(contact).metadata["dialogue"]["answers"] == [["7", 0.86]]
+    [answer] = attempt_of(contact).metadata["dialogue"]["answers"]
+    assert (answer["key"], answer["value"], answer["confidence"], answer["asked"]) == (
+        "q1",
+        "7",
+        0.86,
+        2,
+    )
 
 
 def test_silence_is_asked_again_once_then_the_call_fails_for_a_retry(dial):
     call, contact = dial()
     call.answer()
     again = call.silence()  # the gather timed out: Twilio posts no SpeechResult, no Digits
-    assert again.said.startswith("Sorry, I did not catch that. Would you like to take part")
+    # The "sorry" line and the consent question's hint, not the whole intro again.
+    assert again.said == (
+        "Sorry, I did not catch that. Press 1 or say yes to take part; press 2 or say no."
+    )
     assert not again.hangs_up
     goodbye = call.silence()
     assert goodbye.hangs_up
@@ -273,7 +304,7 @@ def test_a_machine_is_hung_up_on_as_no_answer(dial, settings):
 def test_a_message_is_left_after_the_beep_when_configured(dial, settings):
     settings.TWILIO_MACHINE_DETECTION = "DetectMessageEnd"
     settings.TWILIO_MACHINE_OUTCOME = "left_message"
-    call, contact = dial(preferred_language="it")
+    call, contact = dial(campaign=bilingual_campaign(), preferred_language="it")
     twiml = call.answer(AnsweredBy="machine_end_beep")
     assert twiml.hangs_up
     assert twiml.gather is None
@@ -304,6 +335,6 @@ def test_a_person_gets_the_survey(dial, settings, answered_by):
     settings.TWILIO_MACHINE_DETECTION = "Enable"
     call, contact = dial()
     intro = call.answer(AnsweredBy=answered_by)
-    assert intro.said == contact.campaign.intro_script
+    assert intro.said == INTRO_SAID["en"]
     assert intro.gather is not None
     assert attempt_of(contact).outcome is None

@@ -11,6 +11,7 @@ from calls.models import CallAttempt, CallEvent, CallStatsBucket, SurveyEvent, S
 from calls.telephony.simulator import SIGNATURE_HEADER, sign
 from calls.tests.conftest import simulator_url
 from calls.tests.factories import CallAttemptFactory
+from campaigns.tests.factories import INTROS, CampaignFactory, three_questions
 from contacts.models import ContactState, ExclusionEntry
 from contacts.tests.factories import ContactFactory
 
@@ -270,16 +271,23 @@ def test_a_whole_survey_over_the_dialogue_webhook(post_simulator, attempt):
     intro = say(post_simulator, attempt, 0)
     assert intro == {
         "turn": 1,
-        "say": attempt.campaign.intro_script,
+        "say": f"{INTROS['en']} Press 1 or say yes to take part; press 2 or say no.",
         "language": "en",
         "expect": "consent",
         "hangup": False,
+        "question": None,
+        "hints": [],
     }
     q1 = say(post_simulator, attempt, 1, speech="yes sure", confidence=0.93)
     assert (q1["turn"], q1["expect"]) == (2, "scale")
+    assert (q1["question"]["key"], q1["question"]["min_value"], q1["question"]["max_value"]) == (
+        "q1",
+        1,
+        10,
+    )
     q2 = say(post_simulator, attempt, 2, digits="9")
     q3 = say(post_simulator, attempt, 3, speech="three times", confidence=0.8)
-    assert (q2["expect"], q3["expect"]) == ("numeric", "free_text")
+    assert (q2["expect"], q3["expect"]) == ("number", "free_text")
     goodbye = say(post_simulator, attempt, 4, speech="faster support", confidence=0.7)
     assert goodbye["hangup"]
     assert goodbye["expect"] == ""
@@ -288,11 +296,12 @@ def test_a_whole_survey_over_the_dialogue_webhook(post_simulator, attempt):
     assert (attempt.outcome, attempt.dialogue_step) == ("completed", "ended")
     assert attempt.contact.state == ContactState.COMPLETED
     response = SurveyResponse.objects.get(contact=attempt.contact)
-    assert [
-        (response.q1_answer, response.q1_confidence),
-        (response.q2_answer, response.q2_confidence),
-        (response.q3_answer, response.q3_confidence),
-    ] == [("9", 1.0), ("3", 0.8), ("faster support", 0.7)]
+    assert response.answer_values == {"q1": "9", "q2": "3", "q3": "faster support"}
+    assert list(response.answers.values_list("key", "value", "confidence")) == [
+        ("q1", "9", 1.0),
+        ("q2", "3", 0.8),
+        ("q3", "faster support", 0.7),
+    ]
     assert response.consent_at is not None
     assert SurveyEvent.objects.get().type == "survey.completed"
     assert "callee: said “yes sure” (0.93) → yes" in attempt.transcript
@@ -359,7 +368,14 @@ def test_the_dialogue_of_a_call_already_over_just_hangs_up(post_simulator, attem
 
 
 def test_an_italian_contact_gets_the_dialogue_in_italian(post_simulator):
-    contact = ContactFactory(state=ContactState.IN_PROGRESS, preferred_language="it")
+    campaign = CampaignFactory(
+        languages=["en", "it"],
+        texts={language: {"intro": INTROS[language]} for language in ("en", "it")},
+        questions=three_questions(("en", "it")),
+    )
+    contact = ContactFactory(
+        campaign=campaign, state=ContactState.IN_PROGRESS, preferred_language="it"
+    )
     attempt = CallAttemptFactory(contact=contact)
     say(post_simulator, attempt, 0)
     q1 = say(post_simulator, attempt, 1, speech="sì, certo", confidence=0.9)

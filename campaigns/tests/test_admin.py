@@ -1,11 +1,13 @@
 """The campaign admin: lifecycle actions and edits go through the services."""
 
+import json
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from campaigns.models import Campaign
-from campaigns.tests.factories import CampaignFactory
+from campaigns.tests.factories import INTROS, CampaignFactory, three_questions
 from contacts.tests.factories import ContactFactory
 from voicesurvey.models import AuditLog
 
@@ -61,8 +63,10 @@ def test_a_running_campaign_shows_its_script_read_only(client, admin_user):
     form_fields = response.context["adminform"].form.fields
     assert "name" in form_fields
     assert "max_attempts" in form_fields
-    assert "question_1_text" not in form_fields
+    assert "texts" not in form_fields
+    assert "languages" not in form_fields
     assert "language" not in form_fields
+    assert form_fields["questionnaire"].disabled
 
 
 def test_an_edit_is_audit_logged(client, admin_user):
@@ -103,9 +107,9 @@ def test_an_added_campaign_is_created_by_the_service(client, admin_user):
             "name": "Made in admin",
             "language": "en",
             "timezone": "Europe/Rome",
-            "question_1_type": "free_text",
-            "question_2_type": "free_text",
-            "question_3_type": "free_text",
+            "languages": '["en"]',
+            "texts": json.dumps({"en": {"intro": INTROS["en"]}}),
+            "questionnaire": json.dumps(three_questions()),
             "max_attempts": 3,
             "retry_interval_minutes": 60,
             "call_window_start": "09:00:00",
@@ -118,3 +122,5 @@ def test_an_added_campaign_is_created_by_the_service(client, admin_user):
     assert campaign.created_by == admin_user
     assert campaign.status == "draft"
     assert AuditLog.objects.filter(action="campaign.create", object_id=str(campaign.pk)).exists()
+    assert campaign.text("en", "intro") == INTROS["en"]
+    assert [q.key for q in campaign.questions.all()] == ["q1", "q2", "q3"]

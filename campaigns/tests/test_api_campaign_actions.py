@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from campaigns.tests.factories import CampaignFactory
+from campaigns.tests.factories import CampaignFactory, three_questions
 from contacts.tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,11 +40,18 @@ def test_role_matrix(persona_api, persona, status, action, before, after):
 
 
 def test_activation_lists_every_problem_by_field(manager_api):
-    campaign = CampaignFactory(intro_script="", question_1_text="", call_days=[])
+    questions = three_questions()
+    questions[0]["text"] = {"en": ""}
+    campaign = CampaignFactory(texts={"en": {"intro": ""}}, questions=questions, call_days=[])
     response = manager_api.post(url(campaign.pk, "activate"))
     assert response.status_code == 400
-    assert set(response.json()) == {"contacts", "intro_script", "question_1_text", "call_days"}
-    assert response.json()["question_1_text"] == ["Question 1 is empty."]
+    assert set(response.json()) == {
+        "contacts",
+        "texts.en.intro",
+        "questions.1.text.en",
+        "call_days",
+    }
+    assert response.json()["questions.1.text.en"] == ["Question 1 has no English text."]
 
 
 def test_a_transition_the_status_does_not_allow_is_a_400_with_the_reason(manager_api):

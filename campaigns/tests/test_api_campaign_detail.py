@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from campaigns.tests.factories import CampaignFactory
+from campaigns.tests.factories import CampaignFactory, three_questions
 from voicesurvey.models import AuditLog
 
 pytestmark = pytest.mark.django_db
@@ -52,10 +52,11 @@ def test_a_malformed_id_is_a_404(viewer_api):
 
 def test_reads_one_campaign_in_one_query(viewer_api, django_assert_num_queries):
     campaign = CampaignFactory()
-    with django_assert_num_queries(1):  # the campaign, its creator and its counts
+    # 1: the campaign, its creator and its counts; 2: its questions.
+    with django_assert_num_queries(2):
         body = viewer_api.get(url(campaign.pk)).json()
     assert body["id"] == str(campaign.pk)
-    assert body["question_1_type"] == "scale"
+    assert [q["type"] for q in body["questions"]] == ["scale", "number", "free_text"]
 
 
 def test_a_running_campaign_accepts_back_what_it_showed(manager_api):
@@ -70,14 +71,20 @@ def test_a_running_campaign_accepts_back_what_it_showed(manager_api):
 
 def test_a_running_campaign_refuses_script_changes_by_field(manager_api):
     campaign = CampaignFactory(status="running")
+    questions = three_questions()
+    questions[1]["text"] = {"en": "New?"}
     response = manager_api.patch(
-        url(campaign.pk), {"question_2_text": "New?", "language": "it"}, format="json"
+        url(campaign.pk), {"questions": questions, "language": "it"}, format="json"
     )
     assert response.status_code == 400
     assert response.json() == {
         "language": ["Cannot be changed while the campaign is running."],
-        "question_2_text": ["Cannot be changed while the campaign is running."],
+        "questions": ["Cannot be changed while the campaign is running."],
     }
+    # The fixed script's old field, still accepted, is the questionnaire.
+    response = manager_api.patch(url(campaign.pk), {"question_2_text": "New?"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"questions": ["Cannot be changed while the campaign is running."]}
 
 
 def test_a_final_campaign_cannot_be_edited_or_deleted(manager_api):

@@ -40,8 +40,9 @@ def test_lists_campaigns_with_their_counts(viewer_api, django_assert_num_queries
     ContactFactory(campaign=campaign, state=ContactState.PENDING, attempts_count=1)
     for _ in range(3):
         CampaignFactory()
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         # 1. the count for the pagination  2. the page of campaigns with their counts
+        # 3. their questions
         response = viewer_api.get(URL)
     body = response.json()
     assert body["count"] == 4
@@ -56,6 +57,7 @@ def test_lists_campaigns_with_their_counts(viewer_api, django_assert_num_queries
     assert counted["allowed_actions"] == ["activate", "cancel"]
     assert counted["status"] == "draft"
     assert counted["call_days"] == [1, 2, 3, 4, 5, 6]
+    assert [q["key"] for q in counted["questions"]] == ["q1", "q2", "q3"]
 
 
 def test_filters_by_status_and_creation_date_and_searches_by_name(viewer_api):

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from calls.models import CallOutcome
 from calls.tests.factories import CallAttemptFactory
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Question
 from campaigns.tests.factories import CampaignFactory
 from contacts.models import ContactState
 from contacts.tests.factories import ContactFactory
@@ -74,15 +74,24 @@ def test_a_newcomers_first_campaign(sign_in, manager_user, tmp_path):
     page.wait_for_load_state()
     problems = messages(page)
     assert "The campaign cannot be activated yet:" in problems
-    assert "Question 1: Question 1 is empty." in problems
-    assert "The introduction is empty" in problems
+    assert "Questionnaire: A survey needs at least one question." in problems
+    assert "English, Introduction: Introduction is missing in English" in problems
     assert "Contacts:" not in problems  # it has contacts now
     page.get_by_role("link", name="Edit").click()
-    page.fill("textarea[name=intro_script]", "Hello, this is Acme with a two-minute survey.")
-    page.fill("textarea[name=question_1_text]", "From 1 to 10, how satisfied are you?")
-    page.select_option("select[name=question_1_type]", "scale")
-    page.fill("textarea[name=question_2_text]", "How many times did you call us?")
-    page.fill("textarea[name=question_3_text]", "What should we improve?")
+    page.fill("textarea[data-qe-text=intro]", "Hello, this is Acme with a two-minute survey.")
+    for number, (type_, text) in enumerate(
+        [
+            ("scale", "From 1 to 10, how satisfied are you?"),
+            ("number", "How many times did you call us?"),
+            ("free_text", "What should we improve?"),
+        ],
+        start=1,
+    ):
+        page.get_by_role("button", name="Add a question").click()
+        card = page.locator(f"[data-qe-question='{number}']")
+        card.locator("select[data-field=type]").select_option(type_)
+        card.locator("textarea[data-field=text]").fill(text)
+    page.fill("[data-qe-question='1'] [data-field=max]", "10")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(f"**/campaigns/{campaign.pk}")
     assert "Campaign saved." in messages(page)
@@ -94,7 +103,7 @@ def test_a_newcomers_first_campaign(sign_in, manager_user, tmp_path):
         assert page.locator("[data-status]").inner_text() == status, messages(page)
     campaign.refresh_from_db()
     assert campaign.status == "running"
-    assert campaign.question_1_type == "scale"
+    assert Question.objects.get(campaign=campaign, position=1).type == "scale"
     assert page.js_errors == []
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from campaigns.lifecycle import TransitionError
 from campaigns.services import campaign_activate, campaign_start_due
-from campaigns.tests.factories import CampaignFactory
+from campaigns.tests.factories import CampaignFactory, three_questions
 from contacts.models import ContactState
 from contacts.tests.factories import ContactFactory
 from voicesurvey.models import AuditLog
@@ -48,13 +48,15 @@ def test_a_past_start_runs_at_once(manager_user):
 
 
 def test_every_problem_comes_back_by_field(manager_user):
-    campaign = CampaignFactory(intro_script="", question_3_text="", call_days=[])
+    questions = three_questions()
+    questions[2]["text"] = {"en": ""}
+    campaign = CampaignFactory(texts={"en": {"intro": ""}}, questions=questions, call_days=[])
     with pytest.raises(ValidationError) as excinfo:
         campaign_activate(campaign=campaign, actor=manager_user)
     assert set(excinfo.value.message_dict) == {
         "contacts",
-        "intro_script",
-        "question_3_text",
+        "texts.en.intro",
+        "questions.3.text.en",
         "call_days",
     }
     campaign.refresh_from_db()

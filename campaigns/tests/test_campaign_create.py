@@ -27,7 +27,7 @@ def test_creates_a_draft_with_defaults(manager_user):
     assert (log.actor, log.object_id, log.details) == (
         manager_user,
         str(campaign.pk),
-        {"name": "Spring survey"},
+        {"name": "Spring survey", "questions": 0},
     )
 
 
@@ -47,7 +47,6 @@ def test_creates_a_draft_with_defaults(manager_user):
         ({"name": "X", "call_days": [0, 8]}, "call_days", "ISO weekdays"),
         ({"name": "X", "call_days": [1, 1]}, "call_days", "listed twice"),
         ({"name": "X", "language": "fr"}, "language", "not a valid choice"),
-        ({"name": "X", "question_1_type": "essay"}, "question_1_type", "not a valid choice"),
         (
             {"name": "X", "call_window_start": dt.time(18), "call_window_end": dt.time(8)},
             "call_window_end",
@@ -60,6 +59,16 @@ def test_bad_values_are_reported_by_field(manager_user, fields, field, message):
         campaign_create(actor=manager_user, fields=fields)
     assert list(excinfo.value.message_dict) == [field]
     assert message in excinfo.value.message_dict[field][0]
+    assert not Campaign.objects.exists()
+    assert not AuditLog.objects.filter(action__startswith="campaign.").exists()
+
+
+def test_a_bad_question_type_is_reported_by_its_field(manager_user):
+    questions = [{"key": "q1", "type": "essay", "text": {"en": "Tell us."}}]
+    with pytest.raises(ValidationError) as excinfo:
+        campaign_create(actor=manager_user, fields={"name": "X"}, questions=questions)
+    assert list(excinfo.value.message_dict) == ["questions.1.type"]
+    assert "Unknown type 'essay'" in excinfo.value.message_dict["questions.1.type"][0]
     assert not Campaign.objects.exists()
     assert not AuditLog.objects.filter(action__startswith="campaign.").exists()
 

@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 
 from calls.models import SurveyEvent
 from calls.tests.factories import SurveyEventFactory
+from campaigns.selectors import campaign_questionnaire_data
 from campaigns.services import campaign_complete_if_finished, campaign_update
-from campaigns.tests.factories import CampaignFactory
+from campaigns.tests.factories import CampaignFactory, three_questions
 from contacts.models import Contact
 from contacts.tests.factories import ContactFactory
 from voicesurvey.models import AuditLog
@@ -26,23 +27,32 @@ LIVE_CHANGES = {
     "retry_interval_minutes": 30,
 }
 SCRIPT_CHANGES = {
-    "intro_script": "Another intro.",
-    "question_1_text": "Another question?",
-    "question_1_type": "numeric",
+    "texts": {"it": {"intro": "Un'altra introduzione."}},
+    "languages": ["it"],
     "language": "it",
     "timezone": "America/New_York",
 }
+# Another questionnaire: one number question, in Italian.
+OTHER_QUESTIONS = [{"key": "q1", "type": "number", "text": {"it": "Un'altra domanda?"}}]
+
+
+def _questions(campaign):
+    return [(q["key"], q["type"], q["text"]) for q in campaign_questionnaire_data(campaign)]
 
 
 @pytest.mark.parametrize("status", ["draft", "scheduled"])
 def test_a_campaign_that_has_not_dialled_changes_in_everything(manager_user, status):
     campaign = CampaignFactory(status=status)
     campaign_update(
-        campaign=campaign, actor=manager_user, fields={**LIVE_CHANGES, **SCRIPT_CHANGES}
+        campaign=campaign,
+        actor=manager_user,
+        fields={**LIVE_CHANGES, **SCRIPT_CHANGES},
+        questions=OTHER_QUESTIONS,
     )
     campaign.refresh_from_db()
     for name, value in {**LIVE_CHANGES, **SCRIPT_CHANGES}.items():
         assert getattr(campaign, name) == value
+    assert _questions(campaign) == [("q1", "number", {"it": "Un'altra domanda?"})]
 
 
 @pytest.mark.parametrize("status", ["running", "paused"])
@@ -51,14 +61,22 @@ def test_a_live_campaign_changes_its_name_window_and_retries_only(manager_user, 
     campaign_update(campaign=campaign, actor=manager_user, fields=LIVE_CHANGES)
     campaign.refresh_from_db()
     assert (campaign.name, campaign.max_attempts, campaign.call_days) == ("Renamed", 5, [1, 2])
+    questions = _questions(campaign)
     with pytest.raises(ValidationError) as excinfo:
-        campaign_update(campaign=campaign, actor=manager_user, fields=SCRIPT_CHANGES)
-    assert set(excinfo.value.message_dict) == set(SCRIPT_CHANGES)
-    assert excinfo.value.message_dict["language"] == [
-        f"Cannot be changed while the campaign is {status}."
-    ]
+        campaign_update(
+            campaign=campaign,
+            actor=manager_user,
+            fields=SCRIPT_CHANGES,
+            questions=OTHER_QUESTIONS,
+        )
+    assert set(excinfo.value.message_dict) == {*SCRIPT_CHANGES, "questions"}
+    for name in ("language", "questions"):
+        assert excinfo.value.message_dict[name] == [
+            f"Cannot be changed while the campaign is {status}."
+        ]
     campaign.refresh_from_db()
-    assert campaign.intro_script != "Another intro."
+    assert campaign.texts != SCRIPT_CHANGES["texts"]
+    assert _questions(campaign) == questions
 
 
 @pytest.mark.parametrize("status", ["completed", "cancelled"])
@@ -75,7 +93,8 @@ def test_unchanged_values_of_frozen_fields_are_no_change(manager_user):
     campaign_update(
         campaign=campaign,
         actor=manager_user,
-        fields={"name": "Renamed", "intro_script": campaign.intro_script, "language": "en"},
+        fields={"name": "Renamed", "texts": campaign.texts, "language": "en"},
+        questions=campaign_questionnaire_data(campaign),
     )
     campaign.refresh_from_db()
     assert campaign.name == "Renamed"
@@ -114,31 +133,47 @@ def test_the_audit_log_names_each_change(manager_user):
     assert log.details == {"changed": {"call_window_end": "19:30:00", "max_attempts": 2}}
 
 
+def _second_question_blank():
+    questions = three_questions()
+    questions[1]["text"] = {"en": ""}
+    return questions
+
+
 @pytest.mark.parametrize(
-    ("status", "fields", "field"),
+    ("status", "fields", "questions", "field"),
     [
-        ("scheduled", {"intro_script": "  "}, "intro_script"),
-        ("scheduled", {"question_2_text": ""}, "question_2_text"),
-        ("scheduled", {"call_days": []}, "call_days"),
-        ("running", {"call_days": []}, "call_days"),
-        ("paused", {"call_days": []}, "call_days"),
+        ("scheduled", {"texts": {"en": {"intro": "  "}}}, None, "texts.en.intro"),
+        ("scheduled", {}, _second_question_blank(), "questions.2.text.en"),
+        ("scheduled", {"call_days": []}, None, "call_days"),
+        ("running", {"call_days": []}, None, "call_days"),
+        ("paused", {"call_days": []}, None, "call_days"),
     ],
 )
-def test_an_activated_campaign_stays_as_activation_found_it(manager_user, status, fields, field):
+def test_an_activated_campaign_stays_as_activation_found_it(
+    manager_user, status, fields, questions, field
+):
     campaign = CampaignFactory(status=status)
+    before = _questions(campaign)
     with pytest.raises(ValidationError) as excinfo:
-        campaign_update(campaign=campaign, actor=manager_user, fields=fields)
+        campaign_update(campaign=campaign, actor=manager_user, fields=fields, questions=questions)
     assert field in excinfo.value.message_dict
     campaign.refresh_from_db()
     assert campaign.call_days
-    assert campaign.intro_script.strip()
+    assert campaign.text("en", "intro").strip()
+    assert _questions(campaign) == before
 
 
 def test_a_draft_may_be_left_unfinished(manager_user):
     campaign = CampaignFactory(status="draft")
-    campaign_update(campaign=campaign, actor=manager_user, fields={"intro_script": ""})
+    campaign_update(
+        campaign=campaign,
+        actor=manager_user,
+        fields={"texts": {"en": {"intro": ""}}},
+        questions=_second_question_blank(),
+    )
     campaign.refresh_from_db()
-    assert campaign.intro_script == ""
+    assert campaign.text("en", "intro") == ""
+    assert campaign_questionnaire_data(campaign)[1]["text"] == {"en": ""}
 
 
 @pytest.mark.parametrize("status", ["running", "paused"])

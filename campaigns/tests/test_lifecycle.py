@@ -13,6 +13,7 @@ from campaigns.lifecycle import (
 )
 from campaigns.models import Campaign
 from campaigns.models import CampaignStatus as S
+from campaigns.questionnaire import QuestionSpec
 
 ALLOWED = {
     (S.DRAFT, "activate"): S.RUNNING,
@@ -49,7 +50,7 @@ def test_editable_fields_by_status():
     assert editable_fields(S.DRAFT) is None
     assert editable_fields(S.SCHEDULED) is None
     assert "name" in editable_fields(S.RUNNING)
-    assert "question_1_text" not in editable_fields(S.PAUSED)
+    assert {"texts", "languages", "questions"}.isdisjoint(editable_fields(S.PAUSED))
     assert editable_fields(S.COMPLETED) == frozenset() == editable_fields(S.CANCELLED)
 
 
@@ -68,12 +69,21 @@ def test_allowed_actions_by_status(status, actions):
     assert allowed_actions(status) == actions
 
 
+def _questions(*texts):
+    return tuple(
+        QuestionSpec(key=f"q{n}", type="free_text", texts={"en": text})
+        for n, text in enumerate(texts, start=1)
+    )
+
+
+READY_QUESTIONS = _questions("One?", "Two?", "Three?")
+
+
 def _ready(**changes):
     fields = {
-        "intro_script": "Hello, a short survey.",
-        "question_1_text": "One?",
-        "question_2_text": "Two?",
-        "question_3_text": "Three?",
+        "language": "en",
+        "languages": ["en"],
+        "texts": {"en": {"intro": "Hello, a short survey."}},
         "max_attempts": 3,
         "call_window_start": dt.time(9),
         "call_window_end": dt.time(20),
@@ -84,38 +94,66 @@ def _ready(**changes):
 
 
 def test_a_ready_campaign_has_no_problems():
-    assert activation_problems(_ready(), has_dialable_contact=True) == {}
+    assert activation_problems(_ready(), questions=READY_QUESTIONS, has_dialable_contact=True) == {}
 
 
 @pytest.mark.parametrize(
-    ("changes", "dialable", "field", "message"),
+    ("changes", "questions", "dialable", "field", "message"),
     [
-        ({}, False, "contacts", "No contact can be dialled"),
-        ({"intro_script": "  "}, True, "intro_script", "The introduction is empty"),
-        ({"question_1_text": ""}, True, "question_1_text", "Question 1 is empty."),
-        ({"question_2_text": "\n"}, True, "question_2_text", "Question 2 is empty."),
-        ({"question_3_text": ""}, True, "question_3_text", "Question 3 is empty."),
-        ({"max_attempts": 0}, True, "max_attempts", "between 1 and 5"),
-        ({"max_attempts": 6}, True, "max_attempts", "between 1 and 5"),
-        ({"call_window_start": dt.time(20)}, True, "call_window_end", "must end after it starts"),
-        ({"call_window_start": dt.time(21)}, True, "call_window_end", "must end after it starts"),
-        ({"call_days": []}, True, "call_days", "at least one day"),
-        ({"timezone": "Mars/Olympus"}, True, "timezone", "Unknown time zone 'Mars/Olympus'"),
-        ({"timezone": ""}, True, "timezone", "Unknown time zone"),
+        ({}, READY_QUESTIONS, False, "contacts", "No contact can be dialled"),
+        (
+            {"texts": {"en": {"intro": "  "}}},
+            READY_QUESTIONS,
+            True,
+            "texts.en.intro",
+            "Introduction is missing in English",
+        ),
+        ({}, (), True, "questions", "A survey needs at least one question."),
+        ({}, _questions("", "Two?", "Three?"), True, "questions.1.text.en", "Question 1 has no"),
+        ({}, _questions("One?", "\n", "Three?"), True, "questions.2.text.en", "Question 2 has no"),
+        ({}, _questions("One?", "Two?", ""), True, "questions.3.text.en", "Question 3 has no"),
+        ({"max_attempts": 0}, READY_QUESTIONS, True, "max_attempts", "between 1 and 5"),
+        ({"max_attempts": 6}, READY_QUESTIONS, True, "max_attempts", "between 1 and 5"),
+        (
+            {"call_window_start": dt.time(20)},
+            READY_QUESTIONS,
+            True,
+            "call_window_end",
+            "must end after it starts",
+        ),
+        (
+            {"call_window_start": dt.time(21)},
+            READY_QUESTIONS,
+            True,
+            "call_window_end",
+            "must end after it starts",
+        ),
+        ({"call_days": []}, READY_QUESTIONS, True, "call_days", "at least one day"),
+        (
+            {"timezone": "Mars/Olympus"},
+            READY_QUESTIONS,
+            True,
+            "timezone",
+            "Unknown time zone 'Mars/Olympus'",
+        ),
+        ({"timezone": ""}, READY_QUESTIONS, True, "timezone", "Unknown time zone"),
     ],
 )
-def test_each_activation_problem(changes, dialable, field, message):
-    problems = activation_problems(_ready(**changes), has_dialable_contact=dialable)
+def test_each_activation_problem(changes, questions, dialable, field, message):
+    problems = activation_problems(
+        _ready(**changes), questions=questions, has_dialable_contact=dialable
+    )
     assert list(problems) == [field]
     assert message in problems[field][0]
 
 
 def test_every_problem_is_listed_at_once():
-    campaign = _ready(intro_script="", question_2_text="", call_days=[], timezone="Nowhere")
-    assert set(activation_problems(campaign, has_dialable_contact=False)) == {
+    campaign = _ready(texts={"en": {"intro": ""}}, call_days=[], timezone="Nowhere")
+    questions = _questions("One?", "", "Three?")
+    assert set(activation_problems(campaign, questions=questions, has_dialable_contact=False)) == {
         "contacts",
-        "intro_script",
-        "question_2_text",
+        "texts.en.intro",
+        "questions.2.text.en",
         "call_days",
         "timezone",
     }

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from calls.tests.factories import CallAttemptFactory
-from campaigns.tests.factories import CampaignFactory
+from campaigns.tests.factories import INTROS, CampaignFactory, three_questions
+from campaigns.tests.questionnaire_samples import TEXTS, seven_questions
 from contacts.tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,24 +48,49 @@ def test_only_the_actions_the_status_allows(client, manager_user, status, button
 
 
 def test_shows_the_configuration_and_script(client, viewer_user):
-    campaign = CampaignFactory(call_days=[1, 3, 5], question_2_text="")
+    questions = three_questions()
+    questions[1]["text"] = {}
+    campaign = CampaignFactory(call_days=[1, 3, 5], questions=questions)
     client.force_login(viewer_user)
     response = client.get(reverse("campaign_detail", args=[campaign.pk]))
-    assert b"Mon, Wed, Fri" in response.content
-    assert b"How satisfied are you, from 1 to 10?" in response.content
-    assert b"Scale 1" in response.content
-    assert b'<em class="error">missing</em>' in response.content  # question 2
+    content = response.content.decode()
+    assert "Mon, Wed, Fri" in content
+    assert "How satisfied are you, from 1 to 10?" in content
+    assert '<span class="badge">Scale</span> <span class="muted">1–10</span>' in content
+    assert INTROS["en"] in content
+    second = content.split("<strong>Question 2</strong>")[1].split("<strong>Question 3")[0]
+    assert '<em class="error">missing</em>' in second  # question 2 has no text
+
+
+def test_shows_the_questionnaire_in_every_language_with_its_skip_rules(client, viewer_user):
+    campaign = CampaignFactory(
+        questions=seven_questions(), language="en", languages=["en", "it"], texts=TEXTS
+    )
+    client.force_login(viewer_user)
+    content = client.get(reverse("campaign_detail", args=[campaign.pk])).content.decode()
+    assert "English (default), Italian" in content
+    assert "<strong>Question 7</strong>" in content
+    assert "Quanto è soddisfatto nel complesso?" in content
+    assert "How satisfied are you overall?" in content
+    assert "0–10 (Net Promoter Score)" in content
+    assert "Posta elettronica" in content
+    assert "<kbd>2</kbd>" in content
+    assert "If the answer is no, go to question 5" in content
+    assert "Accetta di partecipare?" in content
+    assert "data-lang-switch" in content  # two languages: a switch (static/js/questionnaire.js)
+    assert reverse("campaign_rehearse", args=[campaign.pk]) in content
 
 
 def test_activation_problems_are_listed_by_field(client, manager_user):
-    campaign = CampaignFactory(intro_script="", call_days=[])
+    campaign = CampaignFactory(texts={}, call_days=[])
     client.force_login(manager_user)
     response = client.post(reverse("campaign_activate", args=[campaign.pk]), follow=True)
     messages = [str(m) for m in response.context["messages"]]
     assert messages[0] == "The campaign cannot be activated yet:"
     assert "Contacts: No contact can be dialled" in messages[1]
-    assert any(
-        m.startswith("Introduction and consent question: The introduction") for m in messages
+    assert (
+        "English, Introduction: Introduction is missing in English: say who is calling, why, "
+        "how long it takes and how to opt out." in messages
     )
     assert any(m.startswith("Call days: Choose at least one day") for m in messages)
     campaign.refresh_from_db()
@@ -123,11 +149,12 @@ def test_the_page_in_a_fixed_number_of_queries(client, manager_user, django_asse
     for _ in range(5):
         CallAttemptFactory(contact=ContactFactory(campaign=campaign), outcome="busy")
     client.force_login(manager_user)
-    with django_assert_num_queries(9):
-        # session, user, the campaign with its creator and email templates; the statistics:
+    with django_assert_num_queries(10):
+        # session, user, the campaign with its creator and email templates, its questions; the
+        # statistics:
         # contacts per state, closed calls per hour from their buckets, calls in flight; the
         # contacts table: its count and its page; the latest exports
         assert client.get(reverse("campaign_detail", args=[campaign.pk])).status_code == 200
-    with django_assert_num_queries(6):  # the statistics come from the cache now
+    with django_assert_num_queries(7):  # the statistics come from the cache now
         response = client.get(reverse("campaign_detail", args=[campaign.pk]))
     assert b"completed: none" in response.content

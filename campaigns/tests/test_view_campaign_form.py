@@ -1,13 +1,14 @@
 """The create and edit pages: the services' checks, shown on the fields."""
 
 import datetime as dt
+import json
 import zoneinfo
 
 import pytest
 from django.urls import reverse
 
-from campaigns.models import Campaign
-from campaigns.tests.factories import CampaignFactory
+from campaigns.models import Campaign, Question
+from campaigns.tests.factories import INTROS, CampaignFactory, three_questions
 from voicesurvey.models import AuditLog
 
 pytestmark = pytest.mark.django_db
@@ -17,13 +18,15 @@ FORM = {
     "description": "",
     "language": "en",
     "timezone": "America/New_York",
-    "intro_script": "Hello.",
-    "question_1_text": "One?",
-    "question_1_type": "scale",
-    "question_2_text": "Two?",
-    "question_2_type": "numeric",
-    "question_3_text": "Three?",
-    "question_3_type": "free_text",
+    "languages": ["en"],
+    "texts": json.dumps({"en": {"intro": "Hello."}}),
+    "questionnaire": json.dumps(
+        [
+            {"key": "q1", "type": "scale", "text": {"en": "One?"}, "min": 1, "max": 10},
+            {"key": "q2", "type": "number", "text": {"en": "Two?"}},
+            {"key": "q3", "type": "free_text", "text": {"en": "Three?"}},
+        ]
+    ),
     "max_attempts": "3",
     "retry_interval_minutes": "60",
     "call_window_start": "09:00",
@@ -97,16 +100,21 @@ def test_a_running_campaign_shows_frozen_fields_disabled_and_saves_the_rest(clie
     client.force_login(manager_user)
     page = client.get(reverse("campaign_edit", args=[campaign.pk]))
     form = page.context["form"]
-    assert form.fields["question_1_text"].disabled
+    assert form.fields["questionnaire"].disabled
+    assert form.fields["texts"].disabled
     assert not form.fields["name"].disabled
+    sneaky = three_questions()
+    sneaky[0]["text"] = {"en": "Sneaky change?"}
     response = client.post(
         reverse("campaign_edit", args=[campaign.pk]),
-        {**FORM, "name": "Renamed", "question_1_text": "Sneaky change?"},
+        {**FORM, "name": "Renamed", "questionnaire": json.dumps(sneaky)},
     )
     assert response.status_code == 302
     campaign.refresh_from_db()
     assert campaign.name == "Renamed"
-    assert campaign.question_1_text == "How satisfied are you, from 1 to 10?"
+    first = Question.objects.get(campaign=campaign, position=1)
+    assert first.text == {"en": "How satisfied are you, from 1 to 10?"}
+    assert campaign.text("en", "intro") == INTROS["en"]  # the posted "Hello." is not taken
     assert campaign.timezone == "Europe/Rome"  # disabled: the posted value is not taken
 
 

@@ -88,11 +88,14 @@ def test_responses_events_and_emails_match_outcomes(seeded):
     completed = Contact.objects.filter(state=ContactState.COMPLETED)
     assert SurveyResponse.objects.count() == completed.count()
     assert not completed.filter(survey_response__isnull=True).exists()
-    for response in SurveyResponse.objects.all()[:200]:
-        assert 1 <= int(response.q1_answer) <= 10
-        assert int(response.q2_answer) >= 0
-        assert response.q3_answer
-        assert 0 <= response.q3_confidence <= 1
+    for response in SurveyResponse.objects.prefetch_related("answers")[:200]:
+        values = response.answer_values
+        assert 1 <= int(values["q1"]) <= 10
+        assert int(values["q2"]) >= 0
+        assert values["q3"]
+        answers = {answer.key: answer for answer in response.answers.all()}
+        assert {key: answer.value for key, answer in answers.items()} == values
+        assert 0 <= answers["q3"].confidence <= 1
     events = Counter(SurveyEvent.objects.values_list("type", flat=True))
     final = Counter(Contact.objects.filter(attempts_count__gt=0).values_list("state", flat=True))
     assert events == {
@@ -137,7 +140,7 @@ def test_same_seed_same_data_whatever_the_hour():
             "phone_number",
             "state",
             "attempts_count",
-            "survey_response__q3_answer",
+            "survey_response__answer_values__q3",
         )
         return list(rows)
 

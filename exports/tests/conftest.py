@@ -194,16 +194,16 @@ def every_state(db):
     responses = {
         "completed": SurveyResponseFactory(
             contact=contacts["completed"],
-            q1_answer="8",
-            q2_answer="2",
-            q3_answer='Faster, "friendlier" support\nand più cortesia ✓',
+            answer_values={
+                "q1": "8",
+                "q2": "2",
+                "q3": 'Faster, "friendlier" support\nand più cortesia ✓',
+            },
             completed_at=COMPLETED_AT,
         ),
         "formulas": SurveyResponseFactory(
             contact=contacts["formulas"],
-            q1_answer="+1",
-            q2_answer="-2",
-            q3_answer="\tcmd; \rthen =1+1",
+            answer_values={"q1": "+1", "q2": "-2", "q3": "\tcmd; \rthen =1+1"},
             completed_at=COMPLETED_AT,
         ),
         "other_campaign": SurveyResponseFactory(contact=contacts["other_campaign"]),

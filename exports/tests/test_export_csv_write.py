@@ -34,9 +34,7 @@ def test_bytes_follow_one_set_of_csv_rules():
             attempts_count=1,
             last_attempt_at=dt.datetime(2026, 1, 2, 3, 4, 5, 999999, tzinfo=dt.UTC),
         ),
-        q1_answer="10",
-        q2_answer='say "hi", please',
-        q3_answer="line one\rline two — è",
+        answer_values={"q1": "10", "q2": 'say "hi", please', "q3": "line one\rline two — è"},
         completed_at=dt.datetime(2026, 1, 2, 3, 9, 0, tzinfo=dt.UTC),
     )
     contact = response.contact

@@ -142,7 +142,7 @@ def test_a_storage_failure_fails_the_job_with_its_message(every_state, broken_st
 
 
 def test_answers_of_a_response_land_in_their_own_columns():
-    contact = SurveyResponseFactory(q1_answer="1", q2_answer="22", q3_answer="three").contact
+    contact = SurveyResponseFactory(answer_values={"q1": "1", "q2": "22", "q3": "three"}).contact
     job = export_generate(job=ExportJobFactory(campaign=contact.campaign))
     (row,) = read_csv(stored_file(job))[1:]
     cells = dict(zip(EXPORT_COLUMNS, row, strict=True))

@@ -76,7 +76,7 @@ def test_a_file_bigger_than_one_part_is_uploaded_in_parts_and_complete(s3_bucket
     contacts = bulk_contacts(campaign, 3000, state=ContactState.COMPLETED)
     long_answer = "a fairly long free-text answer, with commas, " * 45  # ~2 KB
     SurveyResponse.objects.bulk_create(
-        SurveyResponse(contact=contact, campaign=campaign, q3_answer=long_answer)
+        SurveyResponse(contact=contact, campaign=campaign, answer_values={"q3": long_answer})
         for contact in contacts
     )
 

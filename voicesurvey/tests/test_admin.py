@@ -35,6 +35,7 @@ READ_ONLY = {
     "callattempt",
     "callevent",
     "surveyresponse",
+    "answer",
     "surveyevent",
     "emailnotification",
     "schedulerrun",

@@ -101,7 +101,7 @@ def scene(settings, tmp_path, keep_the_test_connection) -> Scene:
         transcript="Q1: 8",
     )
     CallEventFactory(attempt=call)
-    SurveyResponseFactory(contact=completed, q1_answer="8", q3_answer="Faster, please")
+    SurveyResponseFactory(contact=completed, answer_values={"q1": "8", "q3": "Faster, please"})
     CallAttemptFactory(contact=ContactFactory(campaign=campaign, state=ContactState.IN_PROGRESS))
     exclusion = ExclusionEntryFactory()
 

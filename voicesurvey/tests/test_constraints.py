@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from calls.models import CallEvent, EmailNotification, ProviderConfig, SurveyResponse
+from calls.models import Answer, CallEvent, EmailNotification, ProviderConfig, SurveyResponse
 from calls.selectors import provider_config_get
 from calls.tests.factories import (
     CallAttemptFactory,
@@ -97,7 +97,18 @@ def test_one_survey_response_per_contact():
 
 
 def test_survey_confidence_between_0_and_1():
-    assert_rejected(lambda: SurveyResponseFactory(q2_confidence=1.5))
+    response = SurveyResponseFactory(answer_values={"q1": "8"})
+    assert_rejected(
+        lambda: Answer.objects.create(
+            response=response,
+            position=2,
+            key="q2",
+            question_type="number",
+            status="answered",
+            value="2",
+            confidence=1.5,
+        )
+    )
 
 
 def test_email_sent_once_per_event_and_template():
