@@ -28,6 +28,7 @@ TABLES = [
     "contacts_contact",
     "calls_callattempt",
     "calls_surveyresponse",
+    "calls_answer",
     "calls_surveyevent",
     "calls_emailnotification",
     "contacts_exclusionentry",

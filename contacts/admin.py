@@ -39,6 +39,9 @@ class ContactAdmin(admin.ModelAdmin):
         "last_attempt_at",
         "last_outcome",
         "next_attempt_at",
+        # Written by the import only, by its rules (contacts/attributes.py): flat text values
+        # under normalised names, which the filters and other readers rely on.
+        "attributes",
         "created_at",
         "updated_at",
     )

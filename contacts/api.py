@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign
+from contacts.attributes import MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES, attribute_name_is_valid
 from contacts.csv_import import CsvImportError, upload_size_error
 from contacts.models import (
     CallOutcome,
@@ -87,7 +88,12 @@ class ImportReportSerializer(serializers.Serializer):
     encoding = serializers.CharField(help_text="utf-8, utf-8-sig, cp1252 or latin-1.")
     delimiter = serializers.ChoiceField(choices=["comma", "semicolon", "tab"])
     ignored_columns = serializers.ListField(
-        child=serializers.CharField(), help_text="Header cells that name no known column."
+        child=serializers.CharField(),
+        help_text="Header cells read as nothing (no field, and not kept as an attribute), in "
+        "header order.",
+    )
+    ignored_column_reasons = serializers.DictField(
+        child=serializers.CharField(), help_text="Each ignored header cell → why it was ignored."
     )
 
 
@@ -98,6 +104,11 @@ class ContactImportReportSerializer(ImportReportSerializer):
     excluded = serializers.IntegerField(
         help_text="Of the accepted, those stored as excluded (on the exclusion list, or "
         "do_not_call): never dialled."
+    )
+    attribute_columns = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The attribute names (normalised: region, customer_tier) of the columns that "
+        "are no contact field, kept on each contact as `attributes`; at most 30.",
     )
 
 
@@ -200,6 +211,10 @@ class ContactOutputSerializer(serializers.Serializer):
     callback_at = serializers.DateTimeField(
         allow_null=True, help_text="When the callee asked to be called back (then pending)."
     )
+    attributes = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="The uploaded file's other columns, {name: value}; empty values are absent.",
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -220,13 +235,47 @@ def _contact_data(contact: Contact, user, personal: bool) -> dict:
         "last_outcome": contact.last_outcome or None,
         "next_attempt_at": contact.next_attempt_at,
         "callback_at": contact.callback_at,
+        "attributes": contact.attributes,
         "created_at": contact.created_at,
     }
 
 
+ATTRIBUTE_FILTER_PREFIX = "attr."
+
+
+def _attribute_filters(query_params) -> dict[str, str]:
+    """`attr.<name>=<value>` parameters as {name: value}, or a 400 naming the parameter."""
+    filters: dict[str, str] = {}
+    for parameter, values in query_params.lists():
+        if not parameter.startswith(ATTRIBUTE_FILTER_PREFIX):
+            continue
+        name = parameter.removeprefix(ATTRIBUTE_FILTER_PREFIX)
+        if not attribute_name_is_valid(name):
+            problem = (
+                "Not an attribute name: lower-case letters, digits and single underscores, "
+                "starting with a letter, at most 40 characters (as the upload report lists "
+                "them)."
+            )
+        elif len(values) > 1:
+            problem = "Give each attribute once."
+        elif not values[0]:
+            problem = "Give a value to match (contacts have no empty attributes)."
+        elif len(values[0]) > MAX_ATTRIBUTE_VALUE:
+            problem = f"At most {MAX_ATTRIBUTE_VALUE} characters, as attributes are."
+        else:
+            filters[name] = values[0]
+            continue
+        raise exceptions.ValidationError({parameter: [problem]})
+    if len(filters) > MAX_ATTRIBUTES:
+        raise exceptions.ValidationError(
+            {"attr": [f"At most {MAX_ATTRIBUTES} attribute filters, as there are attributes."]}
+        )
+    return filters
+
+
 class CampaignContactsApi(generics.ListAPIView):
-    """`GET /api/campaigns/{id}/contacts?state=&last_outcome=&search=&page=&page_size=`:
-    the campaign's contacts in upload order, paginated."""
+    """`GET /api/campaigns/{id}/contacts?state=&last_outcome=&search=&attr.<name>=&page=`
+    (and `page_size=`): the campaign's contacts in upload order, paginated."""
 
     serializer_class = ContactOutputSerializer
     filter_backends: list = []  # filtered by the selector, from the checked query below
@@ -247,10 +296,18 @@ class CampaignContactsApi(generics.ListAPIView):
                 raise exceptions.Throttled(detail=exc.message) from None
             raise exceptions.ValidationError({"search": [exc.message]}) from None
         return contact_list(
-            campaign=campaign, search_phone_numbers=sees_phones, **query.validated_data
+            campaign=campaign,
+            search_phone_numbers=sees_phones,
+            attributes=_attribute_filters(self.request.query_params),
+            **query.validated_data,
         )
 
     @extend_schema(
+        description="The campaign's contacts in upload order, paginated. Besides the "
+        "parameters below, `attr.<name>=<value>` keeps the contacts whose attribute `<name>` "
+        "is exactly `<value>` (`?attr.region=north&attr.tier=gold`: both); a name that is "
+        "not an attribute name as stored (lower case, digits, single underscores) is 400 "
+        "naming the parameter. Every role may filter so.",
         parameters=[ContactListInputSerializer],
         responses={
             200: ContactOutputSerializer(many=True),

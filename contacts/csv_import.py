@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from contacts.attributes import attribute_name_normalize, header_attributes
 from contacts.phones import InvalidPhoneNumber, phone_normalize
 
 MAX_LISTED_ERRORS = 1000
@@ -207,12 +208,15 @@ class _LineSource:
 @dataclass
 class CsvTable:
     """An open, checked CSV file. `rows()` yields (line, values): the values of the wanted
-    fields in the order they were asked for, "" for a column the file does not have."""
+    fields in the order they were asked for, "" for a column the file does not have, then
+    those of the attribute columns, in the order of `attribute_columns`."""
 
     encoding: str
     delimiter: str
     columns: dict[str, str]  # field → the header cell that gives it
-    ignored_columns: list[str]
+    attribute_columns: list[str]  # attribute names (contacts/attributes.py), in header order
+    ignored_columns: list[str]  # header cells read as nothing, in header order
+    ignored_column_reasons: dict[str, str]  # ignored header cell → why
     total_lines: int  # roughly: newlines in the file, for progress bars
     _reader: _csv.Reader  # what csv.reader() returns, reading from _lines
     _lines: _LineSource
@@ -257,11 +261,18 @@ class CsvTable:
 
 @contextlib.contextmanager
 def csv_open(
-    *, file, fields: dict[str, tuple[str, ...]], required: str, label: str
+    *,
+    file,
+    fields: dict[str, tuple[str, ...]],
+    required: str,
+    label: str,
+    attributes: bool = False,
 ) -> Iterator[CsvTable]:
     """Check `file` (a binary file object: an upload or an open file) and open it as a table
     of `fields` (field → header aliases, the field's own name first). `required` must have a
-    column; `label` names it in messages ("phone number"). Raises CsvImportError."""
+    column; `label` names it in messages ("phone number"). With `attributes`, the columns that
+    are no field are read too, as attributes (contacts/attributes.py), up to its limit.
+    Raises CsvImportError."""
     size = _size(file)
     if size > settings.MAX_UPLOAD_MB * 1024 * 1024:
         raise _too_large(size)
@@ -269,7 +280,7 @@ def csv_open(
     file.seek(0)
     text = io.TextIOWrapper(file, encoding=encoding, newline="")
     try:
-        yield _open_table(text, encoding, total_lines, fields, required, label)
+        yield _open_table(text, encoding, total_lines, fields, required, label, attributes)
     finally:
         # Give the file back to its owner open: closing the wrapper would close it.
         with contextlib.suppress(ValueError):
@@ -379,6 +390,7 @@ def _open_table(
     fields: dict[str, tuple[str, ...]],
     required: str,
     label: str,
+    attributes: bool,
 ) -> CsvTable:
     # Blank lines before the header are counted, not kept, so that line numbers stay the
     # file's (the reader counts from the header on).
@@ -401,30 +413,7 @@ def _open_table(
         raise CsvImportError(
             "The first line cannot be read as a header row.", code="no_header"
         ) from exc
-    aliases = {
-        header_key(alias): name for name, names in fields.items() for alias in (name, *names)
-    }
-    columns: dict[str, int] = {}
-    ignored: list[str] = []
-    for position, cell in enumerate(header):
-        name = aliases.get(header_key(cell))
-        if name is None:
-            if cell.strip():
-                ignored.append(cell.strip()[:60])
-            continue
-        if name in columns:
-            first = header[columns[name]].strip()
-            if header_key(first) == name:  # the field's own name wins over an alias
-                ignored.append(cell.strip()[:60])
-                continue
-            if header_key(cell) != name:
-                raise CsvImportError(
-                    f"Two columns could be the {name.replace('_', ' ')}: {first!r} and "
-                    f"{cell.strip()!r}. Rename or remove one of them.",
-                    code="ambiguous_columns",
-                )
-            ignored.append(first[:60])
-        columns[name] = position
+    columns, kept, ignored = _header_sorted(header, fields, attributes)
     if required not in columns:
         raise _no_required_column(header, fields[required], required, label)
     lines.check_records(width=len(header), phone_position=columns[required])
@@ -432,12 +421,73 @@ def _open_table(
         encoding=encoding,
         delimiter=delimiter,
         columns={name: header[position].strip() for name, position in columns.items()},
-        ignored_columns=ignored,
+        attribute_columns=[name for _, name in kept],
+        ignored_columns=[header[position].strip()[:60] for position in sorted(ignored)],
+        ignored_column_reasons={
+            header[position].strip()[:60]: why for position, why in sorted(ignored.items())
+        },
         total_lines=total_lines,
         _reader=reader,
         _lines=lines,
-        _positions=[columns.get(name) for name in fields],
+        _positions=[columns.get(name) for name in fields] + [position for position, _ in kept],
     )
+
+
+def _header_sorted(
+    header: list[str], fields: dict[str, tuple[str, ...]], attributes: bool
+) -> tuple[dict[str, int], list[tuple[int, str]], dict[int, str]]:
+    """The header's columns sorted out: (field → position, [(position, attribute name)],
+    {position: why it is ignored})."""
+    aliases = {
+        header_key(alias): name for name, names in fields.items() for alias in (name, *names)
+    }
+    columns: dict[str, int] = {}
+    ignored: dict[int, str] = {}  # position → why
+    extra: list[tuple[int, str]] = []  # (position, cell) of the columns that name no field
+    for position, cell in enumerate(header):
+        name = aliases.get(header_key(cell))
+        if name is None:
+            if cell.strip():
+                extra.append((position, cell))
+            continue
+        if name in columns:
+            first = header[columns[name]].strip()
+            if header_key(first) == name:  # the field's own name wins over an alias
+                ignored[position] = _read_from(name, first)
+                continue
+            if header_key(cell) != name:
+                raise CsvImportError(
+                    f"Two columns could be the {name.replace('_', ' ')}: {first!r} and "
+                    f"{cell.strip()!r}. Rename or remove one of them.",
+                    code="ambiguous_columns",
+                )
+            ignored[columns[name]] = _read_from(name, cell.strip())
+        columns[name] = position
+    # A column named like a field once its punctuation and accents are gone ("Phone #",
+    # "E/mail") is that field, when no column matched it by its spelling; it is never an
+    # attribute, which would be a second copy of the field.
+    named_like = {attribute_name_normalize(alias): name for alias, name in aliases.items()}
+    others: list[tuple[int, str]] = []
+    for position, cell in extra:
+        name = named_like.get(attribute_name_normalize(cell))
+        if name is None:
+            others.append((position, cell))
+        elif name in columns:
+            ignored[position] = _read_from(name, header[columns[name]].strip())
+        else:
+            columns[name] = position
+    kept: list[tuple[int, str]] = []
+    if attributes:
+        sorted_out = header_attributes(others)
+        kept = sorted_out.kept
+        ignored.update(sorted_out.ignored)
+    else:
+        ignored.update((position, "Not a column this import reads.") for position, _ in others)
+    return columns, kept, ignored
+
+
+def _read_from(field_name: str, cell: str) -> str:
+    return f"The {field_name.replace('_', ' ')} is read from the column {cell[:60]!r}."
 
 
 def _sniff_delimiter(header_line: str) -> str:
@@ -507,7 +557,8 @@ class ImportReport:
     errors: list[RowError]  # the first MAX_LISTED_ERRORS rejected rows, by line
     encoding: str  # utf-8, utf-8-sig (with BOM), cp1252 or latin-1
     delimiter: str  # comma, semicolon or tab
-    ignored_columns: list[str]  # header cells that name no field
+    ignored_columns: list[str]  # header cells read as nothing, in header order
+    ignored_column_reasons: dict[str, str]  # ignored header cell → why
 
     @property
     def errors_not_listed(self) -> int:
@@ -523,6 +574,7 @@ class ImportReport:
             "encoding": table.encoding,
             "delimiter": table.delimiter_name,
             "ignored_columns": table.ignored_columns,
+            "ignored_column_reasons": table.ignored_column_reasons,
         }
 
 

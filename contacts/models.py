@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import JSONField, Q, Value
 
 from campaigns.contact_states import (
     DIALABLE_INDEX_CONDITION,
@@ -65,6 +65,10 @@ class Contact(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # Set when the callee asked to be called later: next_attempt_at is then their time.
     callback_at = models.DateTimeField(null=True, blank=True)
+    # The uploaded file's other columns, {name: text} (contacts/attributes.py has the rules).
+    # A flat object of strings, so that a key lookup (attributes__region="north") matches and
+    # groups as text. The database default serves inserts that do not name the column (COPY).
+    attributes = models.JSONField(default=dict, blank=True, db_default=Value({}, JSONField()))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

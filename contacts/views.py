@@ -21,11 +21,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import Campaign
+from contacts.attributes import MAX_ATTRIBUTE_VALUE, attribute_name_is_valid
 from contacts.csv_import import CsvImportError, upload_size_error
 from contacts.forms import CsvUploadForm, ExclusionAddForm
 from contacts.models import ContactState, ExclusionEntry, ExclusionSource
 from contacts.search import ContactSearchRefused, contact_search_screen
-from contacts.selectors import contact_list, exclusion_list
+from contacts.selectors import contact_attribute_names_cached, contact_list, exclusion_list
 from contacts.services.exclusions import exclusion_add, exclusion_import, exclusion_remove
 from contacts.services.imports import contact_import
 from voicesurvey.htmx import is_htmx, render_partial_or_page
@@ -47,17 +48,26 @@ REPORT_TEMPLATE = "contacts/_import_report.html"
 
 
 def contacts_table_context(*, request: HttpRequest, campaign: Campaign) -> dict:
-    """What `contacts/_contacts_table.html` shows (two queries: the count, the page), read from
-    the request's `state`, `q` and `page`. Keys are prefixed `contacts_` so that they can join
-    a page's own context."""
+    """What `contacts/_contacts_table.html` shows (three queries: the campaign's attribute
+    names, unless cached; the count; the page), read from the request's `state`, `q`, `attr`
+    and `attr_value` (one attribute filter, exact) and `page`. Keys are prefixed `contacts_`
+    so that they can join a page's own context."""
     state = request.GET.get("state", "")
     if state not in ContactState.values:
         state = ""
     search = request.GET.get("q", "").strip()[:255]
+    attribute = request.GET.get("attr", "")
+    attribute_value = request.GET.get("attr_value", "").strip()[:MAX_ATTRIBUTE_VALUE]
+    if not (attribute_name_is_valid(attribute) and attribute_value):
+        attribute = attribute_value = ""
     user = request.user
     sees_phones = user_has_capability(user, Capability.SEE_PHONE_NUMBERS)
     contacts = contact_list(
-        campaign=campaign, state=state, search=search, search_phone_numbers=sees_phones
+        campaign=campaign,
+        state=state,
+        search=search,
+        search_phone_numbers=sees_phones,
+        attributes={attribute: attribute_value} if attribute else None,
     )
     error, status = "", 200
     try:
@@ -78,8 +88,23 @@ def contacts_table_context(*, request: HttpRequest, campaign: Campaign) -> dict:
         ],
         "contacts_state": state,
         "contacts_q": search,
-        "contacts_query": urlencode({k: v for k, v in (("state", state), ("q", search)) if v}),
+        "contacts_attribute": attribute,
+        "contacts_attribute_value": attribute_value,
+        "contacts_filtered": bool(state or search or attribute),
+        "contacts_query": urlencode(
+            {
+                key: value
+                for key, value in (
+                    ("state", state),
+                    ("q", search),
+                    ("attr", attribute),
+                    ("attr_value", attribute_value),
+                )
+                if value
+            }
+        ),
         "contacts_states": ContactState.choices,
+        "contacts_attribute_names": contact_attribute_names_cached(campaign),
     }
 
 

@@ -1,5 +1,5 @@
-"""Statistics API (docs/architecture.md §8): one campaign's stats, and the five system dashboard
-endpoints.
+"""Statistics API (docs/architecture.md §8): one campaign's stats and survey results, and the
+five system dashboard endpoints.
 
 The views only read the query, call a selector and return its figures; the output serializers
 describe the answers in the OpenAPI schema. Answers are the selectors' dictionaries as they are,
@@ -15,9 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from calls.models import Provider
-from campaigns.models import Campaign, CampaignStatus
+from campaigns.models import Campaign, CampaignStatus, Language, QuestionType
+from contacts.attributes import attribute_name_is_valid
 from dashboard import selectors
-from dashboard.cache import campaign_stats_cached, system_stats_cached
+from dashboard.cache import campaign_results_cached, campaign_stats_cached, system_stats_cached
+from dashboard.results import GROUP_NONE, GROUP_OTHER, GROUP_VALUE, ResultsFilters
 from voicesurvey.permissions import CanAdminister
 from voicesurvey.stats_cache import campaign_stats_invalidate
 
@@ -125,6 +127,219 @@ class CampaignStatsInvalidateApi(APIView):
         campaign = get_object_or_404(Campaign, pk=campaign_id)
         campaign_stats_invalidate(campaign_id=campaign.pk)
         return Response(status=204)
+
+
+# --- campaign results ---------------------------------------------------------------------------
+
+ATTRIBUTE_PREFIX = "attr."
+
+
+def _check_attribute_name(name: str) -> None:
+    if not attribute_name_is_valid(name):
+        raise serializers.ValidationError(
+            "Not an attribute name: a letter, then lower-case letters, digits and single "
+            "underscores, at most 40 characters."
+        )
+
+
+class CampaignResultsQuerySerializer(serializers.Serializer):
+    # "from" is a Python keyword: the field is declared below, under its query name.
+    to = serializers.DateField(
+        required=False, help_text="Last day (inclusive), in the campaign's time zone."
+    )
+    language = serializers.ChoiceField(
+        choices=Language.choices, required=False, help_text="The language the survey was in."
+    )
+    attempt = serializers.IntegerField(
+        min_value=1, required=False, help_text="The completing call's attempt number."
+    )
+    by = serializers.CharField(
+        required=False,
+        validators=[_check_attribute_name],
+        help_text="A contact attribute: each question's figures per value of it (the 20 most "
+        'frequent values, then "other", then "none" for contacts without it).',
+    )
+    text_page = serializers.IntegerField(
+        min_value=1, default=1, help_text="Page of the free-text answers (20 a page)."
+    )
+    text_search = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        default="",
+        help_text="Free-text answers containing this (case-insensitive).",
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(
+            required=False, help_text="First day, in the campaign's time zone."
+        )
+        return fields
+
+    def validate(self, attrs):
+        if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
+            raise serializers.ValidationError({"from": ["After `to`."]})
+        return attrs
+
+
+def _results_filters(query_params) -> tuple[ResultsFilters, str | None]:
+    """The query as the selector's filters and breakdown; 400 naming each field that is wrong
+    (`attr.<name>` included)."""
+    query = CampaignResultsQuerySerializer(data=query_params.dict())
+    errors = {} if query.is_valid() else dict(query.errors)
+    attributes = {}
+    for key in query_params:
+        if key.startswith(ATTRIBUTE_PREFIX):
+            name = key[len(ATTRIBUTE_PREFIX) :]
+            try:
+                _check_attribute_name(name)
+            except serializers.ValidationError as exc:
+                errors[key] = exc.detail
+            attributes[name] = query_params[key]
+    if errors:
+        raise serializers.ValidationError(errors)
+    data = query.validated_data
+    filters = ResultsFilters(
+        date_from=data.get("from"),
+        date_to=data.get("to"),
+        language=data.get("language"),
+        attempt=data.get("attempt"),
+        attributes=attributes,
+        text_page=data["text_page"],
+        text_search=data["text_search"],
+    )
+    return filters, data.get("by")
+
+
+class ChoiceCountSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    share = serializers.FloatField(help_text="Percent of the answered, two decimals.")
+
+
+class DistributionPointSerializer(serializers.Serializer):
+    value = serializers.FloatField(help_text="A value (an integer for integers).")
+    count = serializers.IntegerField()
+
+
+class NpsSerializer(serializers.Serializer):
+    promoters = serializers.IntegerField(help_text="9–10.")
+    passives = serializers.IntegerField(help_text="7–8.")
+    detractors = serializers.IntegerField(help_text="0–6.")
+    score = serializers.FloatField(
+        allow_null=True,
+        help_text="% promoters − % detractors, one decimal, -100 … 100; null without answers.",
+    )
+
+
+class TextAnswerSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    call_id = serializers.UUIDField(allow_null=True, help_text="Its call: /calls/<call_id>.")
+    external_contact_id = serializers.CharField()
+    language = serializers.CharField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+class TextAnswersSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Answers (matching the search, if any).")
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    search = serializers.CharField(allow_blank=True)
+    items = TextAnswerSerializer(many=True, help_text="Newest survey first.")
+
+
+class QuestionFiguresSerializer(serializers.Serializer):
+    """What every question has, and the figures of its type (only its type's fields)."""
+
+    asked = serializers.IntegerField(help_text="Responses with the question asked.")
+    answered = serializers.IntegerField()
+    unanswered = serializers.IntegerField(help_text="Asked, not understood twice.")
+    skipped = serializers.IntegerField(help_text="Responses where a skip rule jumped over it.")
+    yes = ChoiceCountSerializer(required=False, help_text="yes_no.")
+    no = ChoiceCountSerializer(required=False, help_text="yes_no.")
+    distribution = DistributionPointSerializer(
+        many=True,
+        required=False,
+        help_text="scale, number: every value of the range, zero-filled, in order (a number "
+        "without bounds, or with a range over 101 values: the values seen).",
+    )
+    mean = serializers.FloatField(required=False, allow_null=True, help_text="Two decimals.")
+    median = serializers.FloatField(required=False, allow_null=True, help_text="Two decimals.")
+    nps = NpsSerializer(required=False, help_text="A scale read as Net Promoter Score.")
+    options = inline_serializer(
+        "OptionResult",
+        {
+            "value": serializers.CharField(),
+            # "label" is a Field attribute: declared in this mapping, not as a class attribute.
+            "label": serializers.DictField(
+                child=serializers.CharField(), help_text="Per language."
+            ),
+            "count": serializers.IntegerField(),
+            "share": serializers.FloatField(help_text="Percent of the answered, two decimals."),
+        },
+        many=True,
+        required=False,
+        help_text="single_choice: every option, in order.",
+    )
+
+
+class BreakdownGroupSerializer(QuestionFiguresSerializer):
+    group = serializers.ChoiceField(
+        choices=[GROUP_VALUE, GROUP_OTHER, GROUP_NONE],
+        help_text="value: one of the 20 most frequent values; other: the rest; none: contacts "
+        "without the attribute.",
+    )
+    value = serializers.CharField(allow_null=True, help_text="The attribute's value (group value).")
+    responses = serializers.IntegerField()
+
+
+class QuestionResultSerializer(QuestionFiguresSerializer):
+    position = serializers.IntegerField()
+    key = serializers.CharField()
+    type = serializers.ChoiceField(choices=QuestionType.choices)
+    text = serializers.DictField(child=serializers.CharField(), help_text="Per language.")
+    texts = TextAnswersSerializer(required=False, help_text="free_text: a page of the answers.")
+    breakdown = BreakdownGroupSerializer(many=True, required=False, help_text="With `by`.")
+
+
+class CampaignResultsOutputSerializer(serializers.Serializer):
+    campaign_id = serializers.UUIDField()
+    filters = inline_serializer(
+        "CampaignResultsFilters",
+        {
+            "from": serializers.DateField(allow_null=True),
+            "to": serializers.DateField(allow_null=True),
+            "language": serializers.CharField(allow_null=True),
+            "attempt": serializers.IntegerField(allow_null=True),
+            "attributes": serializers.DictField(child=serializers.CharField()),
+            "text_page": serializers.IntegerField(),
+            "text_search": serializers.CharField(allow_blank=True),
+        },
+    )
+    by = serializers.CharField(allow_null=True)
+    responses = serializers.IntegerField(help_text="Completed surveys the filters select.")
+    questions = QuestionResultSerializer(many=True, help_text="In position order.")
+    generated_at = serializers.DateTimeField()
+    cached = serializers.BooleanField()
+
+
+class CampaignResultsApi(APIView):
+    """A campaign's survey results per question (all roles), over the completed surveys the
+    filters select. Cached for STATS_CACHE_TTL_SECONDS per campaign and query; invalidated with
+    the campaign's statistics."""
+
+    @extend_schema(
+        parameters=[CampaignResultsQuerySerializer],
+        responses=CampaignResultsOutputSerializer,
+        description="Filters on contact attributes: `attr.<name>=<value>`, any number of them, "
+        "all of which must hold (e.g. `attr.region=north`). A name is a letter, then lower-case "
+        "letters, digits and single underscores. A malformed one is a 400 naming `attr.<name>`.",
+    )
+    def get(self, request, campaign_id):
+        filters, by = _results_filters(request.query_params)
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        return Response(campaign_results_cached(campaign=campaign, filters=filters, by=by))
 
 
 # --- system dashboard ---------------------------------------------------------------------------

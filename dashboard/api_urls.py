@@ -13,6 +13,11 @@ urlpatterns = [
         api.CampaignStatsInvalidateApi.as_view(),
         name="campaign_stats_invalidate",
     ),
+    path(
+        "campaigns/<uuid:campaign_id>/results",
+        api.CampaignResultsApi.as_view(),
+        name="campaign_results",
+    ),
     path("dashboard/stats/overview", api.SystemOverviewApi.as_view(), name="system_overview"),
     path("dashboard/stats/queue", api.SystemQueueApi.as_view(), name="system_queue"),
     path(

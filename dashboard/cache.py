@@ -1,7 +1,7 @@
-"""The dashboards' cache: campaign statistics and the system dashboard's blocks, kept in the
-cache backend for STATS_CACHE_TTL_SECONDS. Keys, generations and invalidation live in the core
-(voicesurvey/stats_cache.py), so that the domain and the engine can invalidate without
-importing this read model. A cache outage is a miss, never an error.
+"""The dashboards' cache: campaign statistics and results, and the system dashboard's blocks,
+kept in the cache backend for STATS_CACHE_TTL_SECONDS. Keys, generations and invalidation live
+in the core (voicesurvey/stats_cache.py), so that the domain and the engine can invalidate
+without importing this read model. A cache outage is a miss, never an error.
 
 The system dashboard's blocks that aggregate whole tables (overview, queue, platforms,
 campaigns) are cached too, one entry each: every open dashboard asks for them every minute, and
@@ -12,6 +12,8 @@ milliseconds of database time). The orchestrator's figures are cheap and stay li
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable
 
 from django.conf import settings
@@ -19,6 +21,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from dashboard import selectors
+from dashboard.results import ResultsFilters, campaign_results
 from voicesurvey.stats_cache import cache_get, cache_set, campaign_stats_generation
 
 
@@ -63,6 +66,33 @@ def campaign_stats_cached(
     )
     cache_set(key, stats, settings.STATS_CACHE_TTL_SECONDS)
     return {**stats, "cached": False}
+
+
+def campaign_results_cache_key(
+    *, campaign_id, generation: str, filters: ResultsFilters, by: str | None
+) -> str:
+    """One key per query: the filters, the free-text page and search, and the breakdown, as a
+    digest (attribute names and values and searches are free text, and keys must stay short)."""
+    query = json.dumps({**filters.as_data(), "by": by}, sort_keys=True)
+    digest = hashlib.sha256(query.encode()).hexdigest()[:32]
+    return f"dashboard:results:{campaign_id}:{generation}:{digest}"
+
+
+def campaign_results_cached(*, campaign: Campaign, filters: ResultsFilters, by: str | None) -> dict:
+    """`campaign_results` through the cache, keyed and invalidated as the campaign's stats
+    (the same generation: `campaign_stats_invalidate` drops both); `cached` says which way."""
+    key = campaign_results_cache_key(
+        campaign_id=campaign.pk,
+        generation=campaign_stats_generation(campaign.pk),
+        filters=filters,
+        by=by,
+    )
+    results = cache_get(key)
+    if results is not None:
+        return {**results, "cached": True}
+    results = campaign_results(campaign=campaign, filters=filters, by=by)
+    cache_set(key, results, settings.STATS_CACHE_TTL_SECONDS)
+    return {**results, "cached": False}
 
 
 SYSTEM_BLOCKS: dict[str, Callable[[], dict]] = {

@@ -10,4 +10,9 @@ urlpatterns = [
         views.campaign_stats_panel,
         name="campaign_stats_panel",
     ),
+    path(
+        "campaigns/<uuid:campaign_id>/results",
+        views.campaign_results_panel,
+        name="campaign_results_panel",
+    ),
 ]

@@ -1,5 +1,6 @@
-"""Dashboard pages: the system dashboard, and the campaign statistics panel (a partial that the
-campaign page includes, and that refreshes itself through htmx every 60 s).
+"""Dashboard pages: the system dashboard, the campaign statistics panel (a partial that the
+campaign page includes, and that refreshes itself through htmx every 60 s), and the campaign
+results panel (the survey's answers per question, with filters and a breakdown, likewise).
 
 Partials answer htmx requests; when the session has expired, `require_capability` answers
 them 401 with `HX-Redirect` to the login page, so htmx loads the whole page there instead of
@@ -9,14 +10,29 @@ swapping a login form into a panel.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
+from urllib.parse import urlencode
 
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
-from campaigns.models import Campaign
+from campaigns.languages import language_name
+from campaigns.models import Campaign, CampaignStatus, QuestionType
+from contacts.selectors import contact_attribute_names_cached
 from dashboard import selectors
-from dashboard.cache import SYSTEM_BLOCKS, campaign_stats_cached, system_stats_cached
+
+# The API's own reading of the query, so the page and the API accept (and refuse) the same.
+from dashboard.api import ATTRIBUTE_PREFIX, _results_filters
+from dashboard.cache import (
+    SYSTEM_BLOCKS,
+    campaign_results_cached,
+    campaign_stats_cached,
+    system_stats_cached,
+)
+from dashboard.results import GROUP_NONE, GROUP_OTHER
+from voicesurvey.htmx import render_partial_or_page
 from voicesurvey.permissions import Capability, require_capability
 
 REFRESH_SECONDS = 60
@@ -96,11 +112,9 @@ def campaign_stats_panel_context(campaign: Campaign) -> dict:
     )
     hourly, daily = stats["time_series_hourly"], stats["time_series_daily"]
     panel_id = f"campaign-stats-{campaign.pk.hex}"
-    zone = zoneinfo.ZoneInfo(campaign.timezone)
     return {
         "campaign": campaign,
         "stats": stats,
-        "generated_at_local": stats["generated_at"].astimezone(zone),
         "panel_id": panel_id,
         "hourly_chart_id": f"{panel_id}-hourly",
         "hourly_chart": _series_chart(hourly, "%a %H:%M"),
@@ -118,3 +132,281 @@ def campaign_stats_panel_context(campaign: Campaign) -> dict:
 def campaign_stats_panel(request, campaign_id):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     return render(request, "dashboard/_campaign_stats.html", campaign_stats_panel_context(campaign))
+
+
+# --- campaign results panel ---------------------------------------------------------------------
+
+RESULTS_PANEL = "dashboard/_campaign_results.html"
+# The filter form names its one attribute filter as two fields (a name from a list, a value);
+# the API's query, which the panel's links carry, names it attr.<name>=<value>.
+FORM_ATTRIBUTE, FORM_ATTRIBUTE_VALUE = "attr", "attr_value"
+# The free-text answers' search and page: kept out of the links that change them.
+TEXT_PARAMETERS = ("text_page", "text_search")
+NPS_GROUPS = (
+    ("detractors", "Detractors (0–6)"),
+    ("passives", "Passives (7–8)"),
+    ("promoters", "Promoters (9–10)"),
+)
+
+
+def campaign_shows_results(campaign: Campaign) -> bool:
+    """The campaign page leads with the results once a survey has been completed: one query,
+    none for a draft (which has never called anyone)."""
+    return campaign.status != CampaignStatus.DRAFT and campaign.survey_responses.exists()
+
+
+def _results_query(params: QueryDict) -> QueryDict:
+    """The page's query as the API reads it: without the blank fields a form sends, and with
+    the form's attribute pair as attr.<name>=<value>."""
+    query = QueryDict(mutable=True)
+    for key, values in params.lists():
+        if key not in (FORM_ATTRIBUTE, FORM_ATTRIBUTE_VALUE):
+            for value in values:
+                if value.strip():
+                    query.appendlist(key, value.strip())
+    name = params.get(FORM_ATTRIBUTE, "").strip()
+    value = params.get(FORM_ATTRIBUTE_VALUE, "").strip()
+    if name and value:
+        query[ATTRIBUTE_PREFIX + name] = value
+    return query
+
+
+def _form_values(query: QueryDict) -> dict:
+    """What the filter form shows: the query as sent (a refused value too, to be corrected);
+    its attribute pair is the query's first attr.<name>."""
+    attribute = next((key for key in query if key.startswith(ATTRIBUTE_PREFIX)), "")
+    return {
+        "from": query.get("from", ""),
+        "to": query.get("to", ""),
+        "language": query.get("language", ""),
+        "attempt": query.get("attempt", ""),
+        "attr": attribute[len(ATTRIBUTE_PREFIX) :],
+        "attr_value": query.get(attribute, "") if attribute else "",
+        "by": query.get("by", ""),
+        "text_search": query.get("text_search", ""),
+    }
+
+
+def _error_lines(detail) -> list[str]:
+    """The API's 400 detail ({field: [messages]}) as lines for the page."""
+    if not isinstance(detail, dict):
+        detail = {"query": detail}
+    return [
+        f"{field}: {message}"
+        for field, messages in detail.items()
+        for message in (messages if isinstance(messages, list) else [messages])
+    ]
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _share(figure: dict) -> str:
+    return f"{_number(figure['share'])} %"
+
+
+def _in_language(texts: dict, language: str) -> str:
+    return texts.get(language) or next(iter(texts.values()), "")
+
+
+def _chart(chart_id: str, aria_label: str, spec: dict, head: list[str], rows: list[list]) -> dict:
+    """A chart (drawn by static/js/results.js from `spec`) and the table of the same figures."""
+    return {"id": chart_id, "aria_label": aria_label, "spec": spec, "head": head, "rows": rows}
+
+
+def _question_charts(question: dict, chart_id: str, language: str) -> list[dict]:
+    kind = question["type"]
+    if kind == QuestionType.YES_NO:
+        yes, no = question["yes"], question["no"]
+        return [
+            _chart(
+                chart_id,
+                "Shares of yes and no",
+                {
+                    "kind": "bar",
+                    "labels": ["Yes", "No"],
+                    "data": [yes["share"], no["share"]],
+                    "label": "Share of the answered (%)",
+                    "horizontal": True,
+                    "percent": True,
+                },
+                ["Answer", "Count", "Share"],
+                [["Yes", yes["count"], _share(yes)], ["No", no["count"], _share(no)]],
+            )
+        ]
+    if kind in (QuestionType.SCALE, QuestionType.NUMBER):
+        points = question["distribution"]
+        charts = []
+        if "nps" in question:
+            nps = question["nps"]
+            charts.append(
+                _chart(
+                    f"{chart_id}-nps",
+                    f"Net Promoter Score {_number(nps['score'])}",
+                    {
+                        "kind": "nps",
+                        "labels": [label for _key, label in NPS_GROUPS],
+                        "data": [nps[key] for key, _label in NPS_GROUPS],
+                        "score": nps["score"],
+                    },
+                    ["Group", "Answers"],
+                    [[label, nps[key]] for key, label in reversed(NPS_GROUPS)]
+                    + [["NPS score", _number(nps["score"])]],
+                )
+            )
+        charts.append(
+            _chart(
+                chart_id,
+                "Answers per value",
+                {
+                    "kind": "bar",
+                    "labels": [_number(point["value"]) for point in points],
+                    "data": [point["count"] for point in points],
+                    "label": "Answers",
+                },
+                ["Value", "Answers"],
+                [[_number(point["value"]), point["count"]] for point in points],
+            )
+        )
+        return charts
+    if kind == QuestionType.SINGLE_CHOICE:
+        options = question["options"]
+        return [
+            _chart(
+                chart_id,
+                "Answers per option",
+                {
+                    "kind": "bar",
+                    "labels": [_in_language(option["label"], language) for option in options],
+                    "data": [option["count"] for option in options],
+                    "label": "Answers",
+                    "horizontal": True,
+                },
+                ["Option", "Answers", "Share"],
+                [
+                    [_in_language(option["label"], language), option["count"], _share(option)]
+                    for option in options
+                ],
+            )
+        ]
+    return []  # free text: its answers are listed instead
+
+
+def _breakdown_table(question: dict, by: str, language: str) -> dict:
+    """A question's figures per group of the breakdown: one row per group."""
+    kind = question["type"]
+    head = [by, "Responses", "Asked", "Answered", "Unanswered", "Skipped"]
+    if kind == QuestionType.YES_NO:
+        head += ["Yes", "No"]
+    elif kind in (QuestionType.SCALE, QuestionType.NUMBER):
+        head += ["Mean", "Median"] + (["NPS"] if "nps" in question else [])
+    elif kind == QuestionType.SINGLE_CHOICE:
+        head += [_in_language(option["label"], language) for option in question["options"]]
+    group_names = {GROUP_OTHER: "Other values", GROUP_NONE: f"No {by}"}
+    rows = []
+    for group in question["breakdown"]:
+        row = [
+            group_names.get(group["group"], group["value"]),
+            group["responses"],
+            group["asked"],
+            group["answered"],
+            group["unanswered"],
+            group["skipped"],
+        ]
+        if kind == QuestionType.YES_NO:
+            row += [f"{group[c]['count']} ({_share(group[c])})" for c in ("yes", "no")]
+        elif kind in (QuestionType.SCALE, QuestionType.NUMBER):
+            row += [_number(group["mean"]), _number(group["median"])]
+            if "nps" in group:
+                row.append(_number(group["nps"]["score"]))
+        elif kind == QuestionType.SINGLE_CHOICE:
+            row += [f"{option['count']} ({_share(option)})" for option in group["options"]]
+        rows.append(row)
+    return {"head": head, "rows": rows}
+
+
+def _question_cards(results: dict, campaign: Campaign, panel_id: str) -> list[dict]:
+    language = campaign.language
+    cards = []
+    for question in results["questions"]:
+        chart_id = f"{panel_id}-q{question['position']}"
+        cards.append(
+            {
+                "figures": question,
+                "title": f"{question['position']}. {_in_language(question['text'], language)}",
+                "mean_median": (
+                    f"mean {_number(question['mean'])} · median {_number(question['median'])}"
+                    if "mean" in question
+                    else ""
+                ),
+                "charts": _question_charts(question, chart_id, language),
+                "texts": question.get("texts"),  # free text: a page of its answers
+                "breakdown": (
+                    _breakdown_table(question, results["by"], language)
+                    if results["by"] is not None
+                    else None
+                ),
+            }
+        )
+    return cards
+
+
+def campaign_results_panel_context(*, params: QueryDict, campaign: Campaign) -> dict:
+    """What `dashboard/_campaign_results.html` shows, from a page's query (the API's
+    parameters: from, to, language, attempt, attr.<name>, by, text_page, text_search; the
+    filter form's attr and attr_value stand for one attr.<name>): the filter form as sent, and
+    per question its figures as charts and tables. A query the API would refuse gives its
+    reasons (`results_errors`) and no figures. The figures are the API's, cached alike."""
+    query = _results_query(params)
+    panel_id = f"campaign-results-{campaign.pk.hex}"
+    panel_url = reverse("campaign_results_panel", args=[campaign.pk])
+    filters_only = query.copy()
+    for name in TEXT_PARAMETERS:
+        filters_only.pop(name, None)
+    context: dict = {
+        "campaign": campaign,
+        "panel_id": panel_id,
+        "panel_url": panel_url,
+        "poll_url": f"{panel_url}?{query.urlencode()}" if query else panel_url,
+        "form": _form_values(query),
+        "filter_fields": [(key, value) for key, values in filters_only.lists() for value in values],
+        "languages": [(code, language_name(code)) for code in campaign.survey_languages],
+        "attribute_names": contact_attribute_names_cached(campaign),
+        "refresh_seconds": REFRESH_SECONDS,
+        "results_errors": [],
+        "results": None,
+    }
+    try:
+        filters, by = _results_filters(query)
+    except ValidationError as exc:
+        context["results_errors"] = _error_lines(exc.detail)
+        return context
+    results = campaign_results_cached(campaign=campaign, filters=filters, by=by)
+    search = {"text_search": filters.text_search} if filters.text_search else {}
+    context |= {
+        "results": results,
+        "filtered": any(key != "by" for key in filters_only),
+        "clearable": bool(query),
+        "cards": _question_cards(results, campaign, panel_id),
+        # The free-text answers' pages keep the filters and the search.
+        "text_page_query": urlencode([*filters_only.items(), *search.items()]),
+    }
+    return context
+
+
+@require_capability(Capability.VIEW)
+def campaign_results_panel(request, campaign_id):
+    """The results panel alone for htmx; without it, a page around it, so that its filter
+    form, search and page links work without JavaScript. A refused query is a 400 saying why."""
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    context = campaign_results_panel_context(params=request.GET, campaign=campaign)
+    return render_partial_or_page(
+        request,
+        partial=RESULTS_PANEL,
+        page="dashboard/campaign_results.html",
+        context=context,
+        status=400 if context["results_errors"] else 200,
+    )

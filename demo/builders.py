@@ -46,6 +46,14 @@ from calls.stats_buckets import call_stats_rebuild
 from campaigns.models import Campaign, CampaignStatus, EmailTemplate, Language, Question
 from contacts.models import Contact, ContactState, ExclusionEntry, ExclusionSource
 from contacts.phones import phone_time_zone
+from demo.questionnaire import (
+    CONSENTS,
+    INTROS,
+    QUESTIONS,
+    DrawnAnswer,
+    answers_draw,
+    attributes_draw,
+)
 from exports.models import ExportJob
 from voicesurvey.models import Role, User
 from voicesurvey.services import user_create
@@ -124,60 +132,6 @@ _STATE_MIX: dict[str, dict[str, float]] = {
 # need none: pending and excluded).
 _UNDIALLED = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
 
-
-@dataclass(frozen=True)
-class _Script:
-    intro: str
-    questions: tuple[tuple[str, str], ...]  # (text, question type)
-    free_text: tuple[str, ...]  # answers to the free-text question
-
-
-_SCRIPTS: dict[str, _Script] = {
-    Language.EN: _Script(
-        intro=(
-            "Hello, this is Acme Services calling with a short three-question survey about your "
-            "recent experience. It takes about two minutes, and you can say stop at any time to "
-            "opt out. Do you agree to take part? Press 1 or say yes; press 2 or say no."
-        ),
-        questions=(
-            ("On a scale from 1 to 10, how satisfied are you with our service?", "scale"),
-            ("How many times did you contact our support in the last month?", "number"),
-            ("What is the one thing we should improve?", "free_text"),
-        ),
-        free_text=(
-            "faster support",
-            "lower prices",
-            "nothing, all good",
-            "clearer bills",
-            "the mobile app",
-            "longer opening hours",
-            "friendlier staff",
-            "better coverage in my area",
-        ),
-    ),
-    Language.IT: _Script(
-        intro=(
-            "Buongiorno, la chiamiamo da Acme Servizi per un breve sondaggio di tre domande sulla "
-            "sua esperienza recente. Dura circa due minuti e può dire stop in qualsiasi momento. "
-            "Accetta di partecipare? Prema 1 o dica sì; prema 2 o dica no."
-        ),
-        questions=(
-            ("Su una scala da 1 a 10, quanto è soddisfatto del nostro servizio?", "scale"),
-            ("Quante volte ha contattato l'assistenza nell'ultimo mese?", "number"),
-            ("Qual è la cosa che dovremmo migliorare?", "free_text"),
-        ),
-        free_text=(
-            "assistenza più rapida",
-            "prezzi più bassi",
-            "niente, va tutto bene",
-            "bollette più chiare",
-            "l'app",
-            "orari più lunghi",
-            "personale più cordiale",
-            "copertura migliore",
-        ),
-    ),
-}
 
 DEMO_COST_PER_MINUTE = Decimal("0.0140")  # about an outbound mobile minute, in the demo's money
 
@@ -278,7 +232,7 @@ _CONTACT_COLUMNS = _columns(
     """
     id campaign_id external_contact_id phone_number email preferred_language timezone
     has_prior_consent do_not_call state attempts_count last_attempt_at last_outcome
-    next_attempt_at created_at updated_at
+    next_attempt_at created_at updated_at attributes
     """
 )
 _ATTEMPT_COLUMNS = _columns(
@@ -298,8 +252,7 @@ _ANSWER_COLUMNS = _columns(
     response_id position key question_type status value raw mode confidence asked
     """
 )
-# The demo's three questions: key, type, the lowest confidence of a spoken answer.
-_QUESTIONS = (("q1", "scale", 0.75), ("q2", "number", 0.7), ("q3", "free_text", 0.55))
+
 _EVENT_COLUMNS = _columns(
     """
     id type campaign_id contact_id call_attempt_id payload created_at processed_at
@@ -412,7 +365,6 @@ class _CampaignContext:
     dialled: bool
     max_attempts: int
     retry_s: int
-    free_text: tuple[str, ...]
     # The calls' first moments are spread over [window_start, window_start + window_span).
     window_start: float
     window_span: float
@@ -432,6 +384,7 @@ class _Identity:
     state: str
     email: str
     language: str
+    attributes: dict[str, str]  # region and customer tier (demo/questionnaire.py)
 
 
 @dataclass(frozen=True)
@@ -550,7 +503,6 @@ class _Generator:
             dialled=campaign.status not in _UNDIALLED,
             max_attempts=campaign.max_attempts,
             retry_s=campaign.retry_interval_minutes * 60,
-            free_text=_SCRIPTS[campaign.language].free_text,
             # A finished campaign's calls happened a while ago; a live one's up to now.
             window_start=self.now_ts - 30 * _DAY,
             window_span=18 * _DAY if campaign.status == CampaignStatus.COMPLETED else 27 * _DAY,
@@ -590,11 +542,15 @@ class _Generator:
             campaign, contact, chunk, self._tries(campaign), last=CallOutcome.COMPLETED
         )
         chunk["contacts"].append(self._contact_row(campaign, contact, calls))
-        answers = self._answers(campaign)
-        response = self._response_row(campaign, contact, calls, answers)
+        # The call's language: the contact's when the survey has it (every demo survey is in
+        # English and Italian), else the campaign's.
+        language = contact.language if contact.language in ("en", "it") else campaign.language
+        drawn = answers_draw(self.rng, language=language, tier=contact.attributes["tier"])
+        values = {f"q{a.position}": a.value for a in drawn if a.status == "answered"}
+        response = self._response_row(campaign, contact, calls, values, language)
         chunk["responses"].append(response)
-        chunk["answers"].extend(self._answer_rows(response[0], answers))
-        self._outcome_rows(campaign, contact, calls, chunk, answers=answers)
+        chunk["answers"].extend(self._answer_rows(response[0], drawn))
+        self._outcome_rows(campaign, contact, calls, chunk, answers=values)
 
     def _refused_rows(self, campaign: _CampaignContext, contact: _Identity, chunk: _Chunk) -> None:
         """Said no to the consent question on the last call: an event and maybe an email."""
@@ -643,6 +599,7 @@ class _Generator:
         contact_id = self.contact_id()
         email = f"contact{campaign.slot:02d}.{index}@example.org" if rng.random() < 0.6 else ""
         language = rng.choice(("auto", "auto", campaign.language, "en", "it"))
+        attributes = attributes_draw(rng, region_index)
         return _Identity(
             id=contact_id,
             index=index,
@@ -652,6 +609,7 @@ class _Generator:
             state=state,
             email=email,
             language=language,
+            attributes=attributes,
         )
 
     def _tries(self, campaign: _CampaignContext) -> int:
@@ -803,18 +761,16 @@ class _Generator:
             next_attempt,
             campaign.created_at,
             self.ts(ended) if ended is not None else campaign.created_at,
+            self.json(contact.attributes),
         )
 
-    def _answers(self, campaign: _CampaignContext) -> dict[str, str]:
-        rng = self.rng
-        return {
-            "q1": str(min(10, max(1, round(rng.gauss(7.4, 1.8))))),
-            "q2": str(min(20, int(rng.expovariate(0.6)))),
-            "q3": rng.choice(campaign.free_text),
-        }
-
     def _response_row(
-        self, campaign: _CampaignContext, contact: _Identity, calls: _Calls, answers: dict[str, str]
+        self,
+        campaign: _CampaignContext,
+        contact: _Identity,
+        calls: _Calls,
+        answers: dict[str, str],
+        language: str,
     ) -> _Row:
         call = calls.last
         if call is None or call.answered is None or call.ended is None:
@@ -824,32 +780,28 @@ class _Generator:
             contact.id,
             campaign.id,
             calls.last_id,
-            campaign.language,
+            language,
             self.json(answers),
             self.ts(call.answered + 20),
             self.ts(call.ended),
         )
 
-    def _answer_rows(self, response_id, answers: dict[str, str]) -> list[_Row]:
-        rng = self.rng
-        rows = []
-        for position, (key, kind, lowest) in enumerate(_QUESTIONS, start=1):
-            keyed = kind != "free_text" and rng.random() < 0.4
-            rows.append(
-                (
-                    response_id,
-                    position,
-                    key,
-                    kind,
-                    "answered",
-                    answers[key],
-                    answers[key],
-                    "dtmf" if keyed else "speech",
-                    1.0 if keyed else round(lowest + rng.random() * (0.99 - lowest), 2),
-                    1,
-                )
+    def _answer_rows(self, response_id, drawn: list[DrawnAnswer]) -> list[_Row]:
+        return [
+            (
+                response_id,
+                a.position,
+                a.key,
+                a.type,
+                a.status,
+                a.value,
+                a.raw,
+                a.mode,
+                a.confidence,
+                a.asked,
             )
-        return rows
+            for a in drawn
+        ]
 
     def _outcome_rows(
         self,
@@ -1053,7 +1005,6 @@ def demo_seed(
         sizes = _split(contacts, [spec[3] for spec in plan])
         campaign_rows = []
         for name, language, status, _share, max_attempts, retry in plan:
-            script = _SCRIPTS[language]
             templates = templates_by_language[language]
             created = now - dt.timedelta(days=31 + rng.random() * 5)
             campaign = Campaign.objects.create(
@@ -1062,8 +1013,9 @@ def demo_seed(
                 status=status,
                 language=language,
                 timezone="Europe/Rome" if language == Language.IT else "Europe/London",
-                languages=[language],
-                texts={language: {"intro": script.intro}},
+                # Written in both languages, the campaign's own first.
+                languages=[language, "it" if language == "en" else "en"],
+                texts={code: {"intro": INTROS[code], "consent": CONSENTS[code]} for code in INTROS},
                 max_attempts=max_attempts,
                 retry_interval_minutes=retry,
                 # The draft a newcomer activates in `make run` must dial whatever the hour:
@@ -1086,14 +1038,17 @@ def demo_seed(
                 Question(
                     campaign=campaign,
                     position=position,
-                    key=key,
-                    type=kind,
-                    text={language: text},
-                    **({"min_value": 1, "max_value": 10} if kind == "scale" else {}),
+                    key=data["key"],
+                    type=data["type"],
+                    text=data["text"],
+                    min_value=data.get("min"),
+                    max_value=data.get("max"),
+                    nps=data.get("nps", False),
+                    max_length=data.get("max_length", 500),
+                    options=data.get("options", []),
+                    skip=data.get("skip", []),
                 )
-                for position, ((text, kind), (key, _type, _lowest)) in enumerate(
-                    zip(script.questions, _QUESTIONS, strict=True), start=1
-                )
+                for position, data in enumerate(QUESTIONS, start=1)
             )
             # auto_now_add ignores a given value; the demo wants campaigns a month old.
             Campaign.objects.filter(pk=campaign.pk).update(created_at=created)

@@ -4,25 +4,42 @@ read."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import APISettings
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign
-from exports.models import ExportJob, ExportStatus
+from exports.models import ExportFormat, ExportJob, ExportStatus
 from exports.selectors import export_job_list
 from exports.services import export_start
 from exports.storage import export_download_link, export_expired_message
 from voicesurvey.permissions import CanExport
 
 
+class ExportStartInputSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(
+        choices=ExportFormat.choices,
+        default=ExportFormat.CSV,
+        help_text="csv: one row per contact (the default); long: one row per answer; xlsx and "
+        "long_xlsx: the same as Excel workbooks.",
+    )
+
+
 class ExportStartOutputSerializer(serializers.Serializer):
     job_id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=ExportStatus.choices)
+    format = serializers.ChoiceField(
+        choices=ExportFormat.choices,
+        help_text="The job's: an export already in flight is returned whatever its format.",
+    )
     message = serializers.CharField()
 
 
@@ -30,6 +47,7 @@ class ExportJobOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     campaign_id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=ExportStatus.choices)
+    format = serializers.ChoiceField(choices=ExportFormat.choices)
     download_url = serializers.URLField(
         allow_null=True, help_text="Made fresh on each read; null unless completed."
     )
@@ -54,6 +72,7 @@ def export_job_data(job: ExportJob, request: Request) -> dict:
             "id": job.id,
             "campaign_id": job.campaign_id,
             "status": job.status,
+            "format": job.format,
             "download_url": link.url if link else None,
             "url_expires_at": link.expires_at if link else None,
             "total_records": job.total_records,
@@ -65,24 +84,59 @@ def export_job_data(job: ExportJob, request: Request) -> dict:
     ).data
 
 
+class _FormatNamesTheFile(DefaultContentNegotiation):
+    """On the start endpoints `?format=` names the export's file format, not the response's
+    renderer (DRF's URL_FORMAT_OVERRIDE, which would answer `?format=long` with a 404): the
+    answer is JSON, chosen by the Accept header as everywhere else."""
+
+    # None switches the override off (DRF's settings docs); the stubs know only the global
+    # settings object and a str for this option.
+    settings = APISettings(user_settings={"URL_FORMAT_OVERRIDE": None})  # type: ignore[assignment,arg-type]
+
+
+def _start_input(request: Request) -> dict:
+    """`format` from the query string or the body (the body wins). A body that cannot be read
+    is a 400 (ParseError), not a CSV nobody asked for; one that is not an object (a JSON list)
+    carries no format."""
+    data = dict(request.query_params.items())
+    body: Any = request.data
+    if hasattr(body, "items"):
+        data.update(body.items())
+    params = ExportStartInputSerializer(data=data)
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
+
 def _start_export(request: Request, campaign_id) -> Response:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
-    job, created = export_start(campaign=campaign, actor=request.user)
+    export_format = ExportFormat(_start_input(request)["format"])
+    # Raises ValidationError (400 on `format`) for an Excel file too large for Excel.
+    job, created = export_start(campaign=campaign, actor=request.user, export_format=export_format)
     if created:
         message = f"Export started. Poll GET /api/exports/{job.pk} for its download link."
     else:
-        message = f"An export of this campaign is already {job.status}; this is that export."
+        message = (
+            f"An export of this campaign is already {job.status} ({job.get_format_display()}); "
+            "this is that export."
+        )
     return Response(
         ExportStartOutputSerializer(
-            {"job_id": job.id, "status": job.status, "message": message}
+            {"job_id": job.id, "status": job.status, "format": job.format, "message": message}
         ).data,
         status=status.HTTP_202_ACCEPTED,
     )
 
 
 _START_DESCRIPTION = (
-    "Starts a CSV export of the campaign's contacts in a final state. When an export of the "
-    "campaign is already pending or processing, that one is returned instead of a new one."
+    "Starts an export of the campaign: `format` (in the query string or the body) is `csv` "
+    "(the default: one row per contact in a final state), `long` (one row per answer), or "
+    "`xlsx` / `long_xlsx` (the same as Excel workbooks). When an export of the campaign is "
+    "already pending or processing, that one is returned instead of a new one, whatever its "
+    "format. 400 on `format` for an unknown format, or an Excel file with more rows than "
+    "Excel's 1,048,576."
+)
+_FORMAT_PARAMETER = OpenApiParameter(
+    "format", str, enum=ExportFormat.values, description="csv (default), long, xlsx, long_xlsx."
 )
 
 
@@ -100,8 +154,10 @@ class CampaignExportStartApi(APIView):
     (`same-origin`, `none`) are served."""
 
     permission_classes = [CanExport]
+    content_negotiation_class = _FormatNamesTheFile
 
     @extend_schema(
+        parameters=[_FORMAT_PARAMETER],
         responses={202: ExportStartOutputSerializer},
         description=_START_DESCRIPTION
         + " Refused (403) when a browser sends it from another site (`Sec-Fetch-Site`).",
@@ -121,6 +177,7 @@ class CampaignExportsApi(APIView):
     `POST` starts one (as `GET …/export` does)."""
 
     permission_classes = [CanExport]
+    content_negotiation_class = _FormatNamesTheFile
 
     @extend_schema(
         parameters=[
@@ -136,7 +193,8 @@ class CampaignExportsApi(APIView):
         return Response([export_job_data(job, request) for job in jobs])
 
     @extend_schema(
-        request=None,
+        parameters=[_FORMAT_PARAMETER],
+        request=ExportStartInputSerializer,
         responses={202: ExportStartOutputSerializer},
         description=_START_DESCRIPTION,
     )

@@ -19,6 +19,34 @@ class ExportStatus(models.TextChoices):
 IN_FLIGHT_EXPORT_STATUSES = (ExportStatus.PENDING, ExportStatus.PROCESSING)
 
 
+class ExportFormat(models.TextChoices):
+    """What an export's file holds (docs/exports.md): one row per contact in a final state (the
+    seed's CSV, the default) or one row per answer, as CSV or as an Excel workbook."""
+
+    CSV = "csv", "CSV, one row per contact"
+    LONG = "long", "CSV, one row per answer"
+    XLSX = "xlsx", "Excel, one row per contact"
+    LONG_XLSX = "long_xlsx", "Excel, one row per answer"
+
+    @property
+    def per_answer(self) -> bool:
+        return self in (ExportFormat.LONG, ExportFormat.LONG_XLSX)
+
+    @property
+    def is_excel(self) -> bool:
+        return self in (ExportFormat.XLSX, ExportFormat.LONG_XLSX)
+
+    @property
+    def extension(self) -> str:
+        return "xlsx" if self.is_excel else "csv"
+
+    @property
+    def content_type(self) -> str:
+        if self.is_excel:
+            return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return "text/csv"
+
+
 class ExportJob(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(
@@ -37,6 +65,7 @@ class ExportJob(models.Model):
     status = models.CharField(
         max_length=20, choices=ExportStatus.choices, default=ExportStatus.PENDING
     )
+    format = models.CharField(max_length=12, choices=ExportFormat.choices, default=ExportFormat.CSV)
     file_name = models.CharField(max_length=255, blank=True)
     file_key = models.CharField(max_length=512, blank=True)
     total_records = models.PositiveIntegerField(null=True, blank=True)
@@ -57,7 +86,9 @@ class ExportJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            # At most one export in flight per campaign, even when two requests race.
+            # At most one export in flight per campaign, even when two requests race, whatever
+            # its format: exports of one campaign read the same rows, one at a time is enough,
+            # and the panel shows the one in flight (docs/exports.md).
             models.UniqueConstraint(
                 fields=["campaign"],
                 condition=Q(status__in=IN_FLIGHT_EXPORT_STATUSES),
@@ -74,4 +105,8 @@ class ExportJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"export {self.pk} ({self.status})"
+        return f"export {self.pk} ({self.format}, {self.status})"
+
+    @property
+    def export_format(self) -> ExportFormat:
+        return ExportFormat(self.format)

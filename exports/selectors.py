@@ -22,18 +22,26 @@ is only for completed contacts.
 are whatever the questionnaire; a campaign with more than three questions gets `q4_answer`,
 `q5_answer` … appended (`export_columns`). A question skipped or left unanswered is an empty
 cell.
+
+The long format (`answer_export_table`) has one row per Answer row of the campaign's completed
+surveys: a question a skip rule jumped over has no row, one left unanswered has its row with
+status `unanswered`. Excel files (exports/xlsx.py) read the same queries with `neutralise=False`:
+their cells are typed strings, which spreadsheets never run, so the `'` would only be noise.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import CharField, F, Func, QuerySet, TextField, Value
 from django.db.models.expressions import Case, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Concat, Left
 from django.db.models.lookups import In
 
+from calls.models import Answer
 from campaigns.models import Campaign, Question
 from contacts.models import TERMINAL_STATES, Contact
 from exports.models import ExportJob
@@ -51,6 +59,32 @@ EXPORT_COLUMNS = (
     "q2_answer",
     "q3_answer",
 )
+
+# The long format's columns; `attr_<name>` columns, one per contact attribute name in the
+# campaign (sorted), come after `phone_number`.
+ANSWER_COLUMNS_BEFORE_ATTRIBUTES = (
+    "campaign_id",
+    "contact_id",
+    "external_contact_id",
+    "phone_number",
+)
+ANSWER_COLUMNS_AFTER_ATTRIBUTES = (
+    "language",
+    "attempt_number",
+    "question_position",
+    "question_key",
+    "question_text",
+    "status",
+    "value",
+    "raw",
+    "input_mode",
+    "confidence",
+    "answered_at",
+)
+ATTRIBUTE_COLUMN_PREFIX = "attr_"
+
+# The columns whose cells are numbers (an Excel file writes them as numbers, the rest as text).
+NUMERIC_COLUMNS = frozenset({"attempt_count", "attempt_number", "question_position", "confidence"})
 
 # A spreadsheet reads a cell that starts with one of these as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -94,6 +128,23 @@ def neutralised(field: str | Any) -> Case:
     )
 
 
+def neutralised_text(text: str) -> str:
+    """`neutralised` for a value we hold in Python (a question's text)."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _plain(field: str | Any) -> F | Any:
+    return F(field) if isinstance(field, str) else field
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """A file's header and its rows: a values_list whose tuples are in `columns` order."""
+
+    columns: tuple[str, ...]
+    rows: QuerySet
+
+
 def export_columns(*, campaign: Campaign) -> tuple[str, ...]:
     """The file's header: the seed's 11 columns, then `q4_answer` … for longer
     questionnaires."""
@@ -105,25 +156,27 @@ def _answer(position: int) -> KeyTextTransform:
     return KeyTextTransform(f"q{position}", "survey_response__answer_values")
 
 
-def export_rows(*, campaign: Campaign) -> QuerySet:
+def export_rows(*, campaign: Campaign, neutralise: bool = True) -> QuerySet:
     """One tuple per contact of the campaign in a terminal state, in EXPORT_COLUMNS order, each
     cell as it goes into the file. A contact has at most one survey response (a one-to-one),
     so the outer join can neither drop nor repeat a contact. Ordered as the contacts were
     uploaded; (campaign, state) is indexed, the sort is the price of a stable order. The
-    answer columns are as many as `export_columns` names."""
+    answer columns are as many as `export_columns` names. `neutralise=False` leaves free text
+    as it is (Excel files)."""
     answers = len(export_columns(campaign=campaign)) - len(EXPORT_COLUMNS) + 3
+    text = neutralised if neutralise else _plain
     # Every column is an annotation, even the plain ones, so that the SQL's column order is the
     # file's (values_list would otherwise put model fields before annotations in the SQL).
     columns = {
         "x_campaign_id": F("campaign_id"),
         "x_contact_id": F("id"),
-        "x_external_contact_id": neutralised("external_contact_id"),
+        "x_external_contact_id": text("external_contact_id"),
         "x_phone_number": F("phone_number"),
         "x_outcome": F("state"),
         "x_attempt_count": F("attempts_count"),
         "x_last_attempt_at": IsoUtc("last_attempt_at"),
         "x_completed_at": IsoUtc("survey_response__completed_at"),
-        **{f"x_q{n}_answer": neutralised(_answer(n)) for n in range(1, answers + 1)},
+        **{f"x_q{n}_answer": text(_answer(n)) for n in range(1, answers + 1)},
     }
     return (
         Contact.objects.filter(campaign=campaign, state__in=TERMINAL_STATES)
@@ -133,8 +186,113 @@ def export_rows(*, campaign: Campaign) -> QuerySet:
     )
 
 
-def export_row_count(*, campaign: Campaign) -> int:
-    """How many rows the campaign's export has now (for progress bars)."""
+def contact_attribute_names(*, campaign: Campaign) -> list[str]:
+    """The attribute names that any contact of the campaign has, sorted."""
+    contacts = Contact.objects.filter(campaign=campaign)
+    if connection.vendor == "postgresql":
+        # One pass over the campaign's contacts, the keys deduplicated by the server.
+        names = (
+            contacts.annotate(name=Func(F("attributes"), function="jsonb_object_keys"))
+            .order_by()
+            .values_list("name", flat=True)
+            .distinct()
+        )
+        return sorted(names)
+    found: set[str] = set()
+    for attributes in contacts.values_list("attributes", flat=True).iterator(chunk_size=2000):
+        found.update(attributes or ())
+    return sorted(found)
+
+
+def _question_text(*, campaign: Campaign, neutralise: bool) -> Case:
+    """The text of the answer's question in the response's language (else in the campaign's
+    default language): the questionnaire is a few questions in a few languages, so it goes
+    into the query as constants rather than as a join per row."""
+    in_language, by_default = [], []
+    for position, texts in Question.objects.filter(campaign=campaign).values_list(
+        "position", "text"
+    ):
+        texts = texts or {}
+        for language, text in sorted(texts.items()):
+            in_language.append(
+                When(
+                    position=position,
+                    response__language=language,
+                    then=Value(neutralised_text(text) if neutralise else text),
+                )
+            )
+        default = texts.get(campaign.language) or next(iter(texts.values()), "")
+        by_default.append(
+            When(
+                position=position,
+                then=Value(neutralised_text(default) if neutralise else default),
+            )
+        )
+    return Case(*in_language, *by_default, default=Value(""), output_field=TextField())
+
+
+def answer_export_table(*, campaign: Campaign, neutralise: bool = True) -> ExportTable:
+    """The long format: one tuple per Answer row of the campaign's completed surveys, in the
+    contacts' upload order, then by question position. `attr_<name>` cells are the contact's
+    attributes (`attributes ->> 'name'`), empty when the contact has no such attribute;
+    `attempt_number` is the completing call's; `answered_at` is when the survey was completed."""
+    text = neutralised if neutralise else _plain
+    names = contact_attribute_names(campaign=campaign)
+    columns = {
+        "x_campaign_id": F("response__campaign_id"),
+        "x_contact_id": F("response__contact_id"),
+        "x_external_contact_id": text("response__contact__external_contact_id"),
+        "x_phone_number": F("response__contact__phone_number"),
+        # Aliases by index: an attribute's name may hold anything, an SQL alias may not.
+        **{
+            f"x_attr_{index}": text(KeyTextTransform(name, "response__contact__attributes"))
+            for index, name in enumerate(names)
+        },
+        "x_language": F("response__language"),
+        "x_attempt_number": F("response__call_attempt__attempt_number"),
+        "x_question_position": F("position"),
+        "x_question_key": text("key"),
+        "x_question_text": _question_text(campaign=campaign, neutralise=neutralise),
+        "x_status": F("status"),
+        "x_value": text("value"),
+        "x_raw": text("raw"),
+        "x_input_mode": F("mode"),
+        "x_confidence": F("confidence"),
+        "x_answered_at": IsoUtc("response__completed_at"),
+    }
+    rows = (
+        _answers_exported(campaign)
+        .annotate(**columns)
+        .order_by("response__contact__created_at", "response__contact_id", "position")
+        .values_list(*columns)
+    )
+    header = (
+        ANSWER_COLUMNS_BEFORE_ATTRIBUTES
+        + tuple(ATTRIBUTE_COLUMN_PREFIX + name for name in names)
+        + ANSWER_COLUMNS_AFTER_ATTRIBUTES
+    )
+    return ExportTable(columns=header, rows=rows)
+
+
+def _answers_exported(campaign: Campaign) -> QuerySet[Answer]:
+    return Answer.objects.filter(response__campaign=campaign, response__completed_at__isnull=False)
+
+
+def export_table(*, campaign: Campaign, per_answer: bool, neutralise: bool = True) -> ExportTable:
+    """The file's header and rows: one row per contact in a final state (the seed's format),
+    or one row per answer."""
+    if per_answer:
+        return answer_export_table(campaign=campaign, neutralise=neutralise)
+    return ExportTable(
+        columns=export_columns(campaign=campaign),
+        rows=export_rows(campaign=campaign, neutralise=neutralise),
+    )
+
+
+def export_row_count(*, campaign: Campaign, per_answer: bool = False) -> int:
+    """How many rows the campaign's export has now (progress bars, Excel's row limit)."""
+    if per_answer:
+        return _answers_exported(campaign).count()
     return Contact.objects.filter(campaign=campaign, state__in=TERMINAL_STATES).count()
 
 

@@ -1,9 +1,11 @@
 """Writes for exports: start a job, generate its file, and reap jobs a dead worker left behind.
 
 A job's life: pending (queued) → processing (a worker claimed it) → completed | failed.
-At most one job per campaign is pending or processing (a partial unique constraint), so two
-clicks, or two API clients racing, share one job. Any error during generation ends the job
-failed with its message; a job whose worker died is re-queued or failed by `export_reap_stale`.
+At most one job per campaign is pending or processing (a partial unique constraint), whatever
+its format, so two clicks, or two API clients racing, share one job. An Excel export that would
+exceed Excel's row limit is refused before a job exists (and failed if it grew past it since).
+Any error during generation ends the job failed with its message; a job whose worker died is
+re-queued or failed by `export_reap_stale`.
 A completed job's file is kept EXPORT_RETENTION_DAYS, then deleted and the job is expired
 (`export_expire_old`).
 """
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
@@ -27,9 +30,11 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from exports.models import IN_FLIGHT_EXPORT_STATUSES, ExportJob, ExportStatus
+from exports.models import IN_FLIGHT_EXPORT_STATUSES, ExportFormat, ExportJob, ExportStatus
+from exports.selectors import export_row_count
 from exports.storage import export_file_key, export_file_name
-from exports.writer import Progress, export_csv_write
+from exports.writer import ByteSink, Progress, export_csv_write
+from exports.xlsx import excel_row_limit_problem, export_xlsx_write
 from voicesurvey.models import User
 from voicesurvey.services import audit_log_record
 
@@ -80,13 +85,30 @@ def _in_flight_job(campaign: Campaign) -> ExportJob | None:
     )
 
 
+def _excel_row_limit_check(*, campaign: Campaign, export_format: ExportFormat) -> None:
+    """Raise ValidationError (on `format`) when the export is an Excel file that would have
+    more rows than Excel holds. One count: cheap beside writing the file."""
+    if not export_format.is_excel:
+        return
+    rows = export_row_count(campaign=campaign, per_answer=export_format.per_answer)
+    problem = excel_row_limit_problem(rows)
+    if problem:
+        raise ValidationError({"format": problem}, code="excel_rows")
+
+
 def export_start(
-    *, campaign: Campaign, actor: User | AnonymousUser | None, enqueue: bool = True
+    *,
+    campaign: Campaign,
+    actor: User | AnonymousUser | None,
+    export_format: ExportFormat = ExportFormat.CSV,
+    enqueue: bool = True,
 ) -> tuple[ExportJob, bool]:
-    """Start exporting `campaign`: returns (job, created). When a job for the campaign is
-    already pending or processing, that job is returned and nothing new starts. A new job is
-    queued for a worker once the transaction commits (with `enqueue=False` the caller runs
-    `export_generate` itself, as the export_campaign command does)."""
+    """Start exporting `campaign` in `export_format`: returns (job, created). When a job for
+    the campaign is already pending or processing, that job is returned, whatever its format,
+    and nothing new starts. An Excel export with more rows than Excel holds raises
+    ValidationError. A new job is queued for a worker once the transaction commits (with
+    `enqueue=False` the caller runs `export_generate` itself, as the export_campaign command
+    does)."""
     # Two requests may both see no job in flight; the partial unique constraint lets only one
     # insert, and the loser then finds the winner's job. Looping covers the rare case where
     # that job finished in between.
@@ -94,10 +116,12 @@ def export_start(
         existing = _in_flight_job(campaign)
         if existing is not None:
             return existing, False
+        _excel_row_limit_check(campaign=campaign, export_format=export_format)
         job = ExportJob(
             campaign=campaign,
             requested_by=actor if actor is not None and actor.is_authenticated else None,
             status=ExportStatus.PENDING,
+            format=export_format,
             queued_at=timezone.now(),
         )
         # The one-in-flight constraint is left to the database, the only place that sees
@@ -109,7 +133,10 @@ def export_start(
         except IntegrityError:
             continue
         audit_log_record(
-            actor=actor, action="export.start", obj=job, details={"campaign_id": str(campaign.pk)}
+            actor=actor,
+            action="export.start",
+            obj=job,
+            details={"campaign_id": str(campaign.pk), "format": job.format},
         )
         if enqueue:
             _export_enqueue_on_commit(job)
@@ -143,7 +170,7 @@ def _export_finish(
         ]
     )
     action = "export.complete" if status == ExportStatus.COMPLETED else "export.fail"
-    details: dict[str, int | str] = {}
+    details: dict[str, int | str] = {"format": job.format}
     if total_records is not None:
         details["total_records"] = total_records
     if error_message:
@@ -210,7 +237,20 @@ def export_generate(*, job: ExportJob, progress: Progress | None = None) -> Expo
         return _export_write(job, progress=progress)
 
 
+def _export_file_write(
+    *, campaign: Campaign, export_format: ExportFormat, out: ByteSink, progress: Progress | None
+) -> int:
+    write = export_xlsx_write if export_format.is_excel else export_csv_write
+    return write(campaign=campaign, out=out, progress=progress, per_answer=export_format.per_answer)
+
+
 def _export_write(job: ExportJob, *, progress: Progress | None) -> ExportJob:
+    export_format = job.export_format
+    try:
+        # Counted again: the campaign may have grown since the job was started.
+        _excel_row_limit_check(campaign=job.campaign, export_format=export_format)
+    except ValidationError as exc:
+        return _export_finish(job, status=ExportStatus.FAILED, error_message=" ".join(exc.messages))
     try:
         # save() reserves a unique name (and creates the folders of a local storage); open()
         # then streams into it, which S3 receives as a multipart upload.
@@ -218,26 +258,40 @@ def _export_write(job: ExportJob, *, progress: Progress | None) -> ExportJob:
         job.file_name = export_file_name(job)
         job.save(update_fields=["file_key", "file_name"])
         with default_storage.open(job.file_key, "wb") as out:
-            total = export_csv_write(campaign=job.campaign, out=out, progress=progress)
+            total = _export_file_write(
+                campaign=job.campaign, export_format=export_format, out=out, progress=progress
+            )
     except Exception as exc:  # whatever went wrong, the job must end failed, not processing
         logger.exception("export %s failed", job.pk)
         _delete_file_quietly(job.file_key)
-        return _export_finish(
-            job, status=ExportStatus.FAILED, error_message=f"{type(exc).__name__}: {exc}"
+        message = (
+            " ".join(exc.messages)
+            if isinstance(exc, ValidationError)
+            else f"{type(exc).__name__}: {exc}"
         )
+        return _export_finish(job, status=ExportStatus.FAILED, error_message=message)
     return _export_finish(job, status=ExportStatus.COMPLETED, total_records=total)
 
 
 def export_write_file(
-    *, campaign: Campaign, path: Path, actor: User | None = None, progress: Progress | None = None
+    *,
+    campaign: Campaign,
+    path: Path,
+    export_format: ExportFormat = ExportFormat.CSV,
+    actor: User | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Write the campaign's export straight to a file (the export_campaign command's
     --output), without a job or storage. The file appears complete or not at all: it is
-    written beside its final name and renamed at the end. Returns the number of rows."""
+    written beside its final name and renamed at the end. Returns the number of rows. An
+    Excel export with more rows than Excel holds raises ValidationError before writing."""
+    _excel_row_limit_check(campaign=campaign, export_format=export_format)
     partial = path.with_name(f".{path.name}.partial")
     try:
         with partial.open("wb") as out:
-            total = export_csv_write(campaign=campaign, out=out, progress=progress)
+            total = _export_file_write(
+                campaign=campaign, export_format=export_format, out=out, progress=progress
+            )
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
@@ -245,7 +299,7 @@ def export_write_file(
         actor=actor,
         action="export.file",
         obj=campaign,
-        details={"total_records": total, "file": path.name},
+        details={"total_records": total, "file": path.name, "format": export_format.value},
     )
     return total
 

@@ -45,14 +45,17 @@ class DownloadLinkInvalid(Exception):
 
 
 def export_file_key(job: ExportJob) -> str:
-    """Storage key of a job's file: unique, since the job id is."""
-    return f"exports/{job.campaign_id}/{job.id}.csv"
+    """Storage key of a job's file: unique, since the job id is. Its extension (.csv or
+    .xlsx) is what S3 reads the file's Content-Type from."""
+    return f"exports/{job.campaign_id}/{job.id}.{job.export_format.extension}"
 
 
 def export_file_name(job: ExportJob) -> str:
-    """The name a person sees when downloading, e.g. `customer-survey-20261122-093000.csv`."""
+    """The name a person sees when downloading, e.g. `customer-survey-20261122-093000.csv`,
+    or `customer-survey-20261122-093000-answers.xlsx` for one row per answer in Excel."""
     stem = slugify(job.campaign.name)[:80] or "campaign"
-    return f"{stem}-{job.created_at:%Y%m%d-%H%M%S}.csv"
+    kind = "-answers" if job.export_format.per_answer else ""
+    return f"{stem}-{job.created_at:%Y%m%d-%H%M%S}{kind}.{job.export_format.extension}"
 
 
 def storage_is_local() -> bool:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Campaign
-from exports.models import IN_FLIGHT_EXPORT_STATUSES, ExportJob, ExportStatus
+from exports.models import IN_FLIGHT_EXPORT_STATUSES, ExportFormat, ExportJob, ExportStatus
 from exports.selectors import export_job_list
 from exports.services import export_start
 from exports.storage import (
@@ -39,9 +40,12 @@ PANEL_JOBS = 10
 POLL_SECONDS = 2
 
 
-def export_panel_context(*, campaign: Campaign, request: HttpRequest) -> dict:
+def export_panel_context(
+    *, campaign: Campaign, request: HttpRequest, start_error: str = ""
+) -> dict:
     """What the export panel shows (one query): the campaign's latest exports, the one in
-    flight if any, and fresh download links for those allowed to download."""
+    flight if any, fresh download links for those allowed to download, the formats to choose
+    from, and why the last start was refused, if it was."""
     can_export = user_has_capability(request.user, Capability.EXPORT)
     jobs = list(export_job_list(campaign=campaign, limit=PANEL_JOBS))
     latest = jobs[0] if jobs else None
@@ -55,6 +59,8 @@ def export_panel_context(*, campaign: Campaign, request: HttpRequest) -> dict:
         "latest_job": latest,
         "poll_seconds": POLL_SECONDS,
         "retention_days": settings.EXPORT_RETENTION_DAYS,
+        "export_formats": ExportFormat.choices,
+        "start_error": start_error,
     }
 
 
@@ -73,15 +79,31 @@ def export_panel(request, campaign_id):
 @require_capability(Capability.EXPORT)
 def export_start_view(request, campaign_id):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
-    job, created = export_start(campaign=campaign, actor=request.user)
+    chosen = request.POST.get("format") or ExportFormat.CSV
+    if chosen not in ExportFormat.values:
+        return HttpResponseBadRequest("Unknown export format: choose one of the list.")
+    refused = ""
+    try:
+        job, created = export_start(
+            campaign=campaign, actor=request.user, export_format=ExportFormat(chosen)
+        )
+    except ValidationError as exc:  # an Excel file with more rows than Excel holds
+        refused = " ".join(exc.messages)
     if is_htmx(request):
         return render(
-            request, PANEL_TEMPLATE, export_panel_context(campaign=campaign, request=request)
+            request,
+            PANEL_TEMPLATE,
+            export_panel_context(campaign=campaign, request=request, start_error=refused),
         )
-    if created:
+    if refused:
+        messages.error(request, refused)
+    elif created:
         messages.success(request, "Export started. It is ready in a few seconds: reload this page.")
     else:
-        messages.info(request, f"An export of this campaign is already {job.status}.")
+        messages.info(
+            request,
+            f"An export of this campaign is already {job.status} ({job.get_format_display()}).",
+        )
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -101,6 +123,10 @@ class ExportDownloadView(APIView):
         parameters=[OpenApiParameter("token", str, required=True, description="From the link.")],
         responses={
             (200, "text/csv"): OpenApiTypes.BINARY,
+            (
+                200,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ): OpenApiTypes.BINARY,
             403: OpenApiResponse(description="Not allowed, or the link was altered."),
             404: OpenApiResponse(description="No such export, or it has no file."),
             410: OpenApiResponse(
@@ -139,7 +165,10 @@ class ExportDownloadView(APIView):
             )
         audit_log_record(actor=request.user, action="export.download", obj=job)
         return FileResponse(
-            file, as_attachment=True, filename=job.file_name, content_type="text/csv"
+            file,
+            as_attachment=True,
+            filename=job.file_name,
+            content_type=job.export_format.content_type,
         )
 
     def handle_exception(self, exc):

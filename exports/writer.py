@@ -1,5 +1,6 @@
-"""The CSV writer: a campaign's export rows (exports.selectors.export_rows) streamed into a
-binary file in chunks, never the whole campaign in memory.
+"""The CSV writer: a campaign's export rows (exports.selectors.export_table: one row per
+contact, or one per answer) streamed into a binary file in chunks, never the whole campaign in
+memory.
 
 On PostgreSQL the query runs as `COPY (…) TO STDOUT WITH (FORMAT csv)`: the server formats the
 CSV and we only pass bytes along. Elsewhere (SQLite) the same query is iterated in chunks and
@@ -19,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from campaigns.models import Campaign
-from exports.selectors import export_columns, export_rows
+from exports.selectors import export_table
 
 # What is handed to storage per write: S3 sends each 5 MB of it as one multipart part.
 CHUNK_BYTES = 1024 * 1024
@@ -34,15 +35,22 @@ class ByteSink(Protocol):
     def write(self, data: bytes, /) -> object: ...
 
 
-def export_csv_write(*, campaign: Campaign, out: ByteSink, progress: Progress | None = None) -> int:
-    """Write the header and every export row of `campaign` to `out` as UTF-8 CSV (LF line
-    ends). `progress(n)` hears of every n rows written. Returns the number of rows."""
-    queryset = export_rows(campaign=campaign)
+def export_csv_write(
+    *,
+    campaign: Campaign,
+    out: ByteSink,
+    progress: Progress | None = None,
+    per_answer: bool = False,
+) -> int:
+    """Write the header and every export row of `campaign` (one per contact in a final state,
+    or with `per_answer` one per answer) to `out` as UTF-8 CSV (LF line ends). `progress(n)`
+    hears of every n rows written. Returns the number of rows."""
+    table = export_table(campaign=campaign, per_answer=per_answer)
     with _BackgroundWriter(out) as sink:
-        sink.write((",".join(export_columns(campaign=campaign)) + "\n").encode())
+        sink.write((",".join(map(_csv_cell, table.columns)) + "\n").encode())
         if connection.vendor == "postgresql":
-            return _write_with_copy(queryset, sink, progress)
-        return _write_with_python(queryset, sink, progress)
+            return _write_with_copy(table.rows, sink, progress)
+        return _write_with_python(table.rows, sink, progress)
 
 
 class _BackgroundWriter:
@@ -123,6 +131,8 @@ _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 def _csv_cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # PostgreSQL writes a float8 of 1.0 as `1`
     text = str(value)
     if not text or _NEEDS_QUOTES.search(text):
         return '"' + text.replace('"', '""') + '"'

@@ -187,7 +187,7 @@ def test_a_viewer_sees_masked_numbers_and_no_actions(sign_in, viewer_user, dashb
     assert page.get_by_role("button", name="Pause").count() == 0
     assert page.get_by_role("link", name="Edit").count() == 0
     assert page.locator("form.upload-form").count() == 0
-    assert page.get_by_role("button", name="Export results (CSV)").count() == 0
+    assert page.get_by_role("button", name="Export results").count() == 0
     page.wait_for_selector(HOURLY_CHART, state="visible")
     assert painted_pixels(page, HOURLY_CHART) > 1000
     assert page.js_errors == []

@@ -149,12 +149,13 @@ def test_the_page_in_a_fixed_number_of_queries(client, manager_user, django_asse
     for _ in range(5):
         CallAttemptFactory(contact=ContactFactory(campaign=campaign), outcome="busy")
     client.force_login(manager_user)
-    with django_assert_num_queries(10):
-        # session, user, the campaign with its creator and email templates, its questions; the
-        # statistics:
+    with django_assert_num_queries(12):
+        # session, user, the campaign with its creator and email templates, its questions;
+        # whether a survey was completed (no: no results panel); the statistics:
         # contacts per state, closed calls per hour from their buckets, calls in flight; the
-        # contacts table: its count and its page; the latest exports
+        # contacts table: its count, its page and its attribute names (cached after); the
+        # latest exports
         assert client.get(reverse("campaign_detail", args=[campaign.pk])).status_code == 200
-    with django_assert_num_queries(7):  # the statistics come from the cache now
+    with django_assert_num_queries(8):  # the statistics and attribute names come from the cache
         response = client.get(reverse("campaign_detail", args=[campaign.pk]))
     assert b"completed: none" in response.content

@@ -8,6 +8,7 @@ import bisect
 import contextlib
 import datetime as dt
 import functools
+import json
 import logging
 import re
 import secrets
@@ -25,6 +26,7 @@ from django.utils import timezone
 
 from campaigns.lifecycle import FINAL_STATUSES
 from campaigns.models import Campaign, CampaignStatus
+from contacts.attributes import MAX_ATTRIBUTE_VALUE
 from contacts.csv_import import (
     PHONE_ALIASES,
     CsvImportError,
@@ -84,10 +86,12 @@ IMPORT_BATCH_ROWS = 20_000  # rows per COPY (or bulk_create); progress is report
 @dataclass(frozen=True)
 class ContactImportReport(ImportReport):
     """What an import did. `accepted` contacts were created, `excluded` of them as excluded
-    (on the exclusion list, or do_not_call); `accepted + rejected == rows`."""
+    (on the exclusion list, or do_not_call); `accepted + rejected == rows`. The file's other
+    columns were kept as the `attribute_columns` attributes, or ignored (`ignored_columns`)."""
 
     accepted: int
     excluded: int
+    attribute_columns: list[str]
 
 
 def contact_import(
@@ -107,7 +111,11 @@ def contact_import(
         campaign = Campaign.objects.get(pk=campaign.pk)
         _refuse_if_final(campaign.status)
         with csv_open(
-            file=file, fields=CONTACT_COLUMNS, required="phone_number", label="phone number"
+            file=file,
+            fields=CONTACT_COLUMNS,
+            required="phone_number",
+            label="phone number",
+            attributes=True,
         ) as table:
             errors = RowErrors()
             accepted, excluded = _contacts_write(
@@ -115,6 +123,7 @@ def contact_import(
                 rows=table.rows(errors),
                 errors=errors,
                 columns=table.columns,
+                attribute_names=table.attribute_columns,
                 progress=(lambda line: on_progress(line, table.total_lines))
                 if on_progress
                 else None,
@@ -125,7 +134,11 @@ def contact_import(
         # Cancelled (or completed) while the file was read: the contacts go with the rest.
         _refuse_if_final(Campaign.objects.values_list("status", flat=True).get(pk=campaign.pk))
         report = ContactImportReport(
-            rows=rows, accepted=accepted, excluded=excluded, **ImportReport.read_from(table, errors)
+            rows=rows,
+            accepted=accepted,
+            excluded=excluded,
+            attribute_columns=table.attribute_columns,
+            **ImportReport.read_from(table, errors),
         )
         # The dashboards count the new contacts at once, not when their cache expires.
         transaction.on_commit(functools.partial(campaign_stats_invalidate, campaign_id=campaign.pk))
@@ -229,7 +242,9 @@ _CONTACT_COLUMNS = (
     "last_outcome",
     "created_at",
     "updated_at",
+    "attributes",
 )
+_NO_ATTRIBUTES = "{}"
 
 
 class _ContactWriter:
@@ -377,6 +392,7 @@ def _contact_from_text(row: tuple[str, ...]) -> Contact:
         values[name] = values[name] == "t"
     values["attempts_count"] = int(values["attempts_count"])
     values["created_at"] = values["updated_at"] = dt.datetime.fromisoformat(values["created_at"])
+    values["attributes"] = json.loads(values["attributes"])
     return Contact(**values)
 
 
@@ -386,9 +402,12 @@ def _contacts_write(
     rows: Iterable[tuple[int, list[str]]],
     errors: RowErrors,
     columns: dict[str, str],
+    attribute_names: list[str],
     progress: Callable[[int], None] | None,
 ) -> tuple[int, int]:
     """The import's loop: check each row, write the good ones. Returns (accepted, excluded).
+    A row's attributes are its non-empty values of the `attribute_names` columns (after the
+    six fields in each row's values), cut to MAX_ATTRIBUTE_VALUE characters.
 
     Everything a row is checked against is in memory, so no query interrupts a batch's COPY:
     the campaign's numbers and the exclusion list as sorted integer arrays, and the numbers
@@ -414,7 +433,7 @@ def _contacts_write(
 
     # psycopg's errors from the COPY as Django's (IntegrityError…), like any other query's.
     with connection.wrap_database_errors, _ContactWriter() as writer:
-        for line, (raw_phone, external_id, email, language, consent, dnc) in rows:
+        for line, (raw_phone, external_id, email, language, consent, dnc, *extra) in rows:
             read += 1
             if read % IMPORT_BATCH_ROWS == 0:
                 writer.flush()
@@ -450,6 +469,15 @@ def _contacts_write(
             )
             excluded += is_excluded
             accepted += 1
+            attributes = _NO_ATTRIBUTES
+            if attribute_names:
+                kept = {
+                    name: value[:MAX_ATTRIBUTE_VALUE]
+                    for name, value in zip(attribute_names, extra, strict=True)
+                    if value
+                }
+                if kept:
+                    attributes = json.dumps(kept, ensure_ascii=False)
             writer.write(
                 (
                     next_id(),
@@ -466,6 +494,7 @@ def _contacts_write(
                     "",
                     created_at,
                     created_at,
+                    attributes,
                 )
             )
 

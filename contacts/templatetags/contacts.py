@@ -13,6 +13,21 @@ def rejection_label(code: str) -> str:
     return REJECTION_LABELS.get(code, code.replace("_", " "))
 
 
+@register.filter
+def attribute_items(attributes: dict | None) -> list[tuple[str, str]]:
+    """`{% for name, value in contact.attributes|attribute_items %}`: by name. Not
+    `attributes.items`, which a template reads as the attribute named "items" when there is
+    one."""
+    return sorted((attributes or {}).items())
+
+
+@register.filter
+def items_in_order(mapping: dict | None) -> list[tuple]:
+    """`{% for key, value in report.ignored_column_reasons|items_in_order %}`: safe from a key
+    named "items", which `mapping.items` would read instead of the method."""
+    return list((mapping or {}).items())
+
+
 @register.simple_tag
 def upload_limit_mb() -> int:
     """`{% upload_limit_mb %}`: MAX_UPLOAD_MB, for the upload forms' hint."""

@@ -89,6 +89,7 @@ def test_the_campaign_s_contacts_in_upload_order_with_every_field(manager_api, c
         "last_outcome",
         "next_attempt_at",
         "callback_at",
+        "attributes",
         "created_at",
     }
     assert first["phone_number"] == "+393471234567"
@@ -97,6 +98,7 @@ def test_the_campaign_s_contacts_in_upload_order_with_every_field(manager_api, c
     assert first["last_outcome"] is None
     assert body["results"][1]["last_outcome"] == "no_answer"
     assert first["callback_at"] is None
+    assert first["attributes"] == {}
 
 
 def test_viewers_get_masked_numbers_and_no_email(viewer_api, campaign):

@@ -68,6 +68,8 @@ def test_the_report(manager_api, manager_user):
         "encoding": "utf-8",
         "delimiter": "comma",
         "ignored_columns": [],
+        "ignored_column_reasons": {},
+        "attribute_columns": [],
     }
     assert campaign.contacts.get().phone_number == "+393471234567"
     assert AuditLog.objects.get(action="contact.import").actor == manager_user

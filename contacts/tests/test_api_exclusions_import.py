@@ -49,6 +49,7 @@ def test_the_report(manager_api):
         "encoding": "utf-8",
         "delimiter": "semicolon",
         "ignored_columns": [],
+        "ignored_column_reasons": {},
     }
 
 

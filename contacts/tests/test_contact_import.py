@@ -350,10 +350,13 @@ def test_blank_lines_are_skipped_and_line_numbers_are_the_file_s(campaign):
     assert _errors(report) == [(7, "phone_number", "invalid_phone")]
 
 
-def test_unknown_columns_are_ignored_and_reported(campaign):
+def test_other_columns_are_kept_as_attributes_and_reported(campaign):
+    # The rules of attributes: test_contact_attributes.py.
     report = _import(campaign, "Phone Number,Name,Notes\n+393471234567,Ada,vip\n")
     assert report.accepted == 1
-    assert report.ignored_columns == ["Name", "Notes"]
+    assert report.attribute_columns == ["name", "notes"]
+    assert report.ignored_columns == []
+    assert Contact.objects.get().attributes == {"name": "Ada", "notes": "vip"}
 
 
 def test_header_aliases_are_case_and_space_insensitive(campaign):
@@ -378,6 +381,9 @@ def test_the_field_s_own_name_wins_over_an_alias(campaign):
     report = _import(campaign, "phone,phone_number\n+393470000000,+393471234567\n")
     assert Contact.objects.get().phone_number == "+393471234567"
     assert report.ignored_columns == ["phone"]
+    assert report.ignored_column_reasons == {
+        "phone": "The phone number is read from the column 'phone_number'."
+    }
 
 
 def test_only_the_first_thousand_rejected_rows_are_listed_but_all_are_counted(campaign):

@@ -4,6 +4,7 @@
 import datetime as dt
 import json
 import uuid
+import zoneinfo
 
 import pytest
 from django.template import Context, Template
@@ -140,3 +141,16 @@ def test_template_tag_renders_the_panel_in_place(campaign, django_assert_num_que
     assert f'id="campaign-stats-{campaign.pk.hex}"' in html
     assert _stat(html, "Completed") == "1"
     assert f'hx-get="{url(campaign.pk)}"' in html
+
+
+def test_the_time_of_the_figures_is_the_campaigns_local_time(viewer_client, campaign):
+    """Django's `date` filter shows an aware time in the server's zone (UTC): the panel must
+    convert to the campaign's zone itself, which it names beside the time."""
+    response = viewer_client.get(reverse("campaign_stats_panel", args=[campaign.pk]))
+    html = response.content.decode()
+    shown = html.split("data-generated-at>", 1)[1].split("<", 1)[0]
+    stamp = html.split('<time datetime="', 1)[1].split('"', 1)[0]
+    generated = dt.datetime.fromisoformat(stamp)
+    rome = generated.astimezone(zoneinfo.ZoneInfo("Europe/Rome"))
+    assert shown == rome.strftime("%Y-%m-%d %H:%M:%S")
+    assert "(Europe/Rome)" in html

@@ -88,14 +88,40 @@ def test_responses_events_and_emails_match_outcomes(seeded):
     completed = Contact.objects.filter(state=ContactState.COMPLETED)
     assert SurveyResponse.objects.count() == completed.count()
     assert not completed.filter(survey_response__isnull=True).exists()
-    for response in SurveyResponse.objects.prefetch_related("answers")[:200]:
-        values = response.answer_values
-        assert 1 <= int(values["q1"]) <= 10
-        assert int(values["q2"]) >= 0
-        assert values["q3"]
+    skipped = 0
+    for response in SurveyResponse.objects.select_related("contact", "campaign").prefetch_related(
+        "answers"
+    )[:300]:
+        # In the contact's language when the survey has it (every demo survey is in both).
+        preferred = response.contact.preferred_language
+        expected = preferred if preferred in ("en", "it") else response.campaign.language
+        assert response.language == expected
         answers = {answer.key: answer for answer in response.answers.all()}
-        assert {key: answer.value for key, answer in answers.items()} == values
-        assert 0 <= answers["q3"].confidence <= 1
+        assert response.answer_values == {
+            key: a.value for key, a in answers.items() if a.status == "answered"
+        }
+        # The skip rule: "no" to q1 jumps over q2–q4.
+        if answers["q1"].value == "no":
+            skipped += 1
+            assert set(answers) == {"q1", "q5", "q6", "q7"}
+        else:
+            assert set(answers) == {f"q{n}" for n in range(1, 8)}
+        for answer in answers.values():
+            if answer.status == "unanswered":
+                assert (answer.value, answer.asked) == ("", 2)
+                continue
+            assert answer.confidence is not None
+            assert 0 <= answer.confidence <= 1
+            if answer.key in ("q2", "q3", "q7"):
+                low, high = {"q2": (0, 10), "q3": (0, 20), "q7": (1, 5)}[answer.key]
+                assert low <= int(answer.value) <= high
+            if answer.key == "q4":
+                assert answer.value in ("phone", "email", "app", "letter")
+    assert skipped > 0
+    # Every contact has a region and a customer tier, as a real study's file would.
+    tiers = Counter(Contact.objects.values_list("attributes__tier", flat=True))
+    assert set(tiers) == {"bronze", "silver", "gold", "platinum"}
+    assert not Contact.objects.filter(attributes__region__isnull=True).exists()
     events = Counter(SurveyEvent.objects.values_list("type", flat=True))
     final = Counter(Contact.objects.filter(attempts_count__gt=0).values_list("state", flat=True))
     assert events == {

@@ -70,6 +70,7 @@ def test_newest_first_limited_with_fresh_links(manager_api, every_state, django_
         "created_at",
         "completed_at",
         "expired_at",
+        "format",
     }
 
 

@@ -55,7 +55,7 @@ def test_start_answers_202_with_the_job_and_runs_it(
 
     assert response.status_code == 202
     body = response.json()
-    assert set(body) == {"job_id", "status", "message"}
+    assert set(body) == {"job_id", "status", "format", "message"}
     job = ExportJob.objects.get()
     assert body["job_id"] == str(job.pk)
     assert body["status"] == "pending"
@@ -79,13 +79,17 @@ def test_a_job_in_flight_is_returned_not_duplicated(manager_api, method):
     assert ExportJob.objects.count() == 1
 
 
-def test_a_junk_body_is_ignored(manager_api, every_state):
+def test_a_junk_body_is_refused_now_that_the_body_chooses_the_format(manager_api, every_state):
+    # It used to be ignored; a body that may say `"format": "xlsx"` and cannot be read must not
+    # start a CSV instead.
     response = manager_api.post(
         f"/api/campaigns/{every_state.campaign.pk}/exports",
         data=b"\xff\x00{not json",
         content_type="application/json",
     )
-    assert response.status_code == 202
+    assert response.status_code == 400
+    assert "detail" in response.json()
+    assert not ExportJob.objects.exists()
 
 
 # --- The GET that writes: never from another site -------------------------------------------------

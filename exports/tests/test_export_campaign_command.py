@@ -34,7 +34,7 @@ def test_output_file_by_id(every_state, tmp_path):
     assert not ExportJob.objects.exists()
     entry = AuditLog.objects.get(action="export.file")
     assert entry.object_id == str(every_state.campaign.pk)
-    assert entry.details == {"total_records": 5, "file": "results.csv"}
+    assert entry.details == {"total_records": 5, "file": "results.csv", "format": "csv"}
 
 
 def test_by_unique_name_into_storage_as_a_job(every_state):

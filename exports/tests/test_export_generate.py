@@ -81,7 +81,7 @@ def test_job_records_file_times_and_audit(every_state):
     assert default_storage.exists(job.file_key)
     entry = AuditLog.objects.get(action="export.complete")
     assert entry.object_id == str(job.pk)
-    assert entry.details == {"total_records": 5}
+    assert entry.details == {"total_records": 5, "format": "csv"}
 
 
 def test_every_job_gets_its_own_file(every_state):

@@ -35,7 +35,7 @@ def test_start_creates_a_pending_job_and_runs_it_after_commit(
     entry = AuditLog.objects.get(action="export.start")
     assert entry.actor == manager_user
     assert entry.object_id == str(job.pk)
-    assert entry.details == {"campaign_id": str(every_state.campaign.pk)}
+    assert entry.details == {"campaign_id": str(every_state.campaign.pk), "format": "csv"}
 
 
 @pytest.mark.django_db
