@@ -394,16 +394,42 @@ def call_attempts_reconcile(*, now: dt.datetime | None = None, limit: int = 1000
     return closed
 
 
+def _dialogue_words_purged(metadata: dict) -> dict | None:
+    """The attempt's metadata with the raw words of the answers in its stored dialogue state
+    emptied; None when there are none."""
+    state = metadata.get("dialogue") if isinstance(metadata, dict) else None
+    if not isinstance(state, dict):
+        return None
+    answers = state.get("answers")
+    if not answers or not any(isinstance(a, dict) and a.get("raw") for a in answers):
+        return None
+    cleared = [{**a, "raw": ""} if isinstance(a, dict) else a for a in answers]
+    return {**metadata, "dialogue": {**state, "answers": cleared}}
+
+
 def call_transcripts_purge(*, now: dt.datetime | None = None) -> int:
     """Retention (docs/architecture.md §10): the callee's own words, kept as a call's transcript and
     in the payloads of its dialogue events, are erased once the call ended longer ago than the
     provider configuration's `transcript_retention_days`, and so are the raw words or digits kept
-    beside each answer. The answers (the survey's results) and the call's outcome and timings
-    stay. Returns how many calls were purged."""
+    beside each answer (its Answer row, and the call's stored dialogue state). The answers (the
+    survey's results) and the call's outcome and timings stay. Returns how many calls were
+    purged."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=provider_config_get().transcript_retention_days)
     with transaction.atomic():
         old = CallAttempt.objects.filter(ended_at__lt=cutoff)
+        # The raw words beside each answer in the dialogue's stored state too: read only for
+        # the calls purged now (their transcript not yet emptied), in batches.
+        batch: list[CallAttempt] = []
+        for attempt in old.exclude(transcript="").only("pk", "metadata").iterator(chunk_size=1000):
+            metadata = _dialogue_words_purged(attempt.metadata)
+            if metadata is not None:
+                attempt.metadata = metadata
+                batch.append(attempt)
+            if len(batch) >= 1000:
+                CallAttempt.objects.bulk_update(batch, ["metadata"])
+                batch = []
+        CallAttempt.objects.bulk_update(batch, ["metadata"])
         purged = old.exclude(transcript="").update(transcript="")
         CallEvent.objects.filter(attempt__in=old, status="dialogue").exclude(payload={}).update(
             payload={}

@@ -16,6 +16,16 @@ NOW = timezone.now()
 SPOKEN = {"SpeechResult": "eight, and the support was slow", "Confidence": "0.91"}
 
 
+# A call's stored dialogue state: its answers keep what was heard while the call goes on.
+STATE = {
+    "step": "ended",
+    "answers": [
+        {"key": "q1", "position": 1, "status": "answered", "value": "8", "raw": "eight"},
+        {"key": "q3", "position": 3, "status": "answered", "value": "slow", "raw": "so slow"},
+    ],
+}
+
+
 def call(days_ago, *, transcript="q1: eight | q3: the support was slow"):
     ended = NOW - dt.timedelta(days=days_ago)
     attempt = CallAttemptFactory(
@@ -24,6 +34,7 @@ def call(days_ago, *, transcript="q1: eight | q3: the support was slow"):
         answered_at=ended - dt.timedelta(minutes=2),
         ended_at=ended,
         transcript=transcript,
+        metadata={"dialogue": STATE, "status_rank": 3},
     )
     CallEventFactory(attempt=attempt, status="dialogue", event_key="dialogue:2", payload=SPOKEN)
     CallEventFactory(attempt=attempt, status="completed", payload={"CallStatus": "completed"})
@@ -57,6 +68,11 @@ def test_purges_the_words_of_calls_past_the_retention_period():
     # … but not the raw words heard beside it, kept only for a recent call.
     assert list(response.answers.values_list("raw", flat=True)) == [""]
     assert list(kept.answers.values_list("raw", flat=True)) == ["slow"]
+    # … nor in the call's stored dialogue state, whose values stay.
+    state = old.metadata["dialogue"]
+    assert [(a["value"], a["raw"]) for a in state["answers"]] == [("8", ""), ("slow", "")]
+    assert old.metadata["status_rank"] == 3
+    assert recent.metadata["dialogue"] == STATE
 
 
 def test_calls_in_flight_and_already_purged_calls_are_left_alone():
