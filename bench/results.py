@@ -143,19 +143,7 @@ def campaign_ensure(contacts: int, *, rebuild: bool):
             name=name, languages=["en", "it"], texts=TEXTS, timezone="Europe/Rome"
         )
         for position, data in enumerate(seven_questions(), start=1):
-            Question.objects.create(
-                campaign=campaign,
-                position=position,
-                key=data["key"],
-                type=data["type"],
-                text=data["text"],
-                min_value=data.get("min"),
-                max_value=data.get("max"),
-                nps=data.get("nps", False),
-                max_length=data.get("max_length", 500),
-                options=data.get("options", []),
-                skip=data.get("skip", []),
-            )
+            Question.from_data(campaign, position, data).save()
         params = {"c": str(campaign.pk), "n": contacts, "pct": COMPLETED_PERCENT}
         with connection.cursor() as cursor:
             for label, sql in [

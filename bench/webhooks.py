@@ -82,19 +82,7 @@ def build_calls(count: int) -> tuple[Campaign, list[str]]:
         max_attempts=3,
     )
     Question.objects.bulk_create(
-        Question(
-            campaign=campaign,
-            position=position,
-            key=spec.key,
-            type=spec.type,
-            text=dict(spec.texts),
-            min_value=spec.min_value,
-            max_value=spec.max_value,
-            nps=spec.nps,
-            max_length=spec.max_length,
-            options=question_data(spec)["options"],
-            skip=question_data(spec)["skip"],
-        )
+        Question.from_data(campaign, position, question_data(spec))
         for position, spec in enumerate(seven_questions(), start=1)
     )
     contacts = Contact.objects.bulk_create(

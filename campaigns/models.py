@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime
 import uuid
 import zoneinfo
+from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -303,3 +305,22 @@ class Question(models.Model):
 
     def spec(self) -> QuestionSpec:
         return question_from_data(self.as_data())
+
+    @classmethod
+    def from_data(cls, campaign: Campaign, position: int, data: Mapping[str, Any]) -> Question:
+        """A row (unsaved) from the JSON shape, `as_data`'s inverse: the settings as
+        `question_from_data` reads them, options and skip rules as sent."""
+        spec = question_from_data(data)
+        return cls(
+            campaign=campaign,
+            position=position,
+            key=spec.key,
+            type=spec.type,
+            text=dict(spec.texts),
+            min_value=spec.min_value,
+            max_value=spec.max_value,
+            nps=spec.nps,
+            max_length=spec.max_length,
+            options=list(data.get("options") or []),
+            skip=list(data.get("skip") or []),
+        )

@@ -155,23 +155,11 @@ def _same_questionnaire(questions: Any, campaign: Campaign) -> bool:
     return sent == campaign_questionnaire(campaign)
 
 
-def _questions_save(campaign: Campaign, specs: Sequence[QuestionSpec], raw: Sequence[Any]) -> None:
+def _questions_save(campaign: Campaign, questions: Sequence[Mapping[str, Any]]) -> None:
     Question.objects.filter(campaign=campaign).delete()
     Question.objects.bulk_create(
-        Question(
-            campaign=campaign,
-            position=position,
-            key=spec.key,
-            type=spec.type,
-            text=dict(spec.texts),
-            min_value=spec.min_value,
-            max_value=spec.max_value,
-            nps=spec.nps,
-            max_length=spec.max_length,
-            options=list(data.get("options") or []),
-            skip=list(data.get("skip") or []),
-        )
-        for position, (spec, data) in enumerate(zip(specs, raw, strict=True), start=1)
+        Question.from_data(campaign, position, data)
+        for position, data in enumerate(questions, start=1)
     )
 
 
@@ -205,7 +193,7 @@ def campaign_create(
     specs = _questions_parse(questions, campaign) if questions is not None else None
     campaign.save()
     if specs is not None:
-        _questions_save(campaign, specs, questions or ())
+        _questions_save(campaign, questions or ())
     audit_log_record(
         actor=actor,
         action="campaign.create",
@@ -271,7 +259,7 @@ def campaign_update(
             raise ValidationError(problems)
     locked.save(update_fields=[*changed, "updated_at"])
     if specs is not None:
-        _questions_save(locked, specs, new_questions or ())
+        _questions_save(locked, new_questions or ())
     if lowered and locked.status in (CampaignStatus.RUNNING, CampaignStatus.PAUSED):
         for hook in _max_attempts_lowered_hooks:
             hook(campaign=locked)

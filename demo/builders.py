@@ -1035,19 +1035,7 @@ def demo_seed(
                 not_reached_email_template=templates["not_reached"],
             )
             Question.objects.bulk_create(
-                Question(
-                    campaign=campaign,
-                    position=position,
-                    key=data["key"],
-                    type=data["type"],
-                    text=data["text"],
-                    min_value=data.get("min"),
-                    max_value=data.get("max"),
-                    nps=data.get("nps", False),
-                    max_length=data.get("max_length", 500),
-                    options=data.get("options", []),
-                    skip=data.get("skip", []),
-                )
+                Question.from_data(campaign, position, data)
                 for position, data in enumerate(QUESTIONS, start=1)
             )
             # auto_now_add ignores a given value; the demo wants campaigns a month old.

@@ -59,19 +59,7 @@ def questions_save(campaign: Campaign, questions: list[dict]) -> None:
     broken one)."""
     Question.objects.filter(campaign=campaign).delete()
     for position, data in enumerate(questions, start=1):
-        Question.objects.create(
-            campaign=campaign,
-            position=position,
-            key=data["key"],
-            type=data["type"],
-            text=data.get("text", {}),
-            min_value=data.get("min"),
-            max_value=data.get("max"),
-            nps=data.get("nps", False),
-            max_length=data.get("max_length", 500),
-            options=data.get("options", []),
-            skip=data.get("skip", []),
-        )
+        Question.from_data(campaign, position, data).save()
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
