@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 
 import pytest
@@ -9,6 +12,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from voicesurvey import redis_clients
+from voicesurvey.logging import JsonFormatter, RedactPhoneNumbersFilter, RequestIdFilter
 from voicesurvey.models import Role
 from voicesurvey.services import user_create
 
@@ -103,6 +107,24 @@ def persona_client(client, persona):
     if persona is not None:
         client.force_login(persona)
     return client
+
+
+@pytest.fixture
+def json_logs():
+    """The test's log lines as production writes them (voicesurvey/logging.py's filters and
+    JSON formatter, from INFO): call it for the lines so far, each parsed into a dict."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    handler.addFilter(RedactPhoneNumbersFilter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    root.removeHandler(handler)
+    root.setLevel(level)
 
 
 # --- browser tests ------------------------------------------------------------------------------

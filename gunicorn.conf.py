@@ -4,6 +4,8 @@ line override them: workers (`-w`), the address (`--bind`), where the access log
 (`--access-logfile -` for standard output). See docs/operations.md, *Production processes*.
 """
 
+import os
+
 # The access log names the path only: no query string and no Referer. Searches carry phone
 # numbers in the query string (`?search=+39…`), and a page's address, query string included,
 # comes back as the Referer of every request the page makes. The app's own logs redact numbers
@@ -15,3 +17,12 @@ access_log_format = (
 
 # A large contacts upload takes up to a minute (docs/campaigns-and-contacts.md).
 timeout = 120
+
+
+def child_exit(server, worker):
+    """A worker gone (recycled, killed): prometheus-client's multiprocess mode forgets its live
+    gauges, while its counters stay in the totals (voicesurvey/metrics.py)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

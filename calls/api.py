@@ -85,6 +85,10 @@ class CallDetailOutputSerializer(serializers.Serializer):
     duration_seconds = serializers.IntegerField(allow_null=True, help_text="answered → ended")
     dialogue_step = serializers.CharField()
     transcript = serializers.CharField(help_text="snippet of the dialogue, prompts and replies")
+    trace_id = serializers.CharField(
+        help_text="the `trace_id` of this call's log lines in every process (the tick that "
+        "placed it, its webhooks); empty for calls placed before traces were kept"
+    )
     answers = CallAnswerSerializer(many=True)
     events = CallEventSerializer(many=True)
 
@@ -122,6 +126,7 @@ class CallDetailApi(APIView):
             "duration_seconds": attempt.duration_seconds,
             "dialogue_step": attempt.dialogue_step,
             "transcript": attempt.transcript,
+            "trace_id": attempt.trace_id,
             "answers": [dataclasses.asdict(a) for a in call_attempt_answers(attempt=attempt)],
             "events": call_attempt_events(attempt=attempt).values(
                 "status", "event_key", "received_at"

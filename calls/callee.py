@@ -36,6 +36,7 @@ from calls.telephony.simulator import (
     sign,
 )
 from calls.webhooks import webhook_receive
+from voicesurvey.tracing import trace_context
 
 
 def _speaking_seconds(text: str) -> float:
@@ -49,15 +50,17 @@ def _post(step: dict, kind: str, data: dict, at: dt.datetime | None) -> WebhookR
         payload["timestamp"] = at.isoformat()
     body = json.dumps(payload).encode()
     provider = SimulatorProvider()
+    trace_id = step.get("trace_id", "")  # absent from the steps of calls placed before it was
     url = (
-        provider.status_url(step["call_id"])
+        provider.status_url(step["call_id"], trace_id=trace_id)
         if kind == "status"
-        else provider.dialogue_url(step["call_id"])
+        else provider.dialogue_url(step["call_id"], trace_id=trace_id)
     )
+    parts = urlsplit(url)
     request = WebhookRequest(
         method="POST",
         url=url,
-        path=urlsplit(url).path,
+        path=f"{parts.path}?{parts.query}" if parts.query else parts.path,
         headers={"content-type": "application/json", SIGNATURE_HEADER.lower(): sign(body)},
         body=body,
     )
@@ -150,10 +153,11 @@ def callee_step(step: dict) -> dict | None:
 
 
 def callee_step_live(step: dict) -> None:
-    """A live step (django-q task): run it, then queue the next one."""
-    next_step = callee_step(step)
-    if next_step is not None:
-        transaction.on_commit(lambda: callee_enqueue(next_step))
+    """A live step (django-q task): run it, under its call's trace, then queue the next one."""
+    with trace_context(step.get("trace_id", "")):
+        next_step = callee_step(step)
+        if next_step is not None:
+            transaction.on_commit(lambda: callee_enqueue(next_step))
 
 
 def callee_run_inline(step: dict) -> None:

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from calls.models import CallAttempt
+from calls.models import CallAttempt, SurveyResponse
+from calls.results_buckets import results_buckets_remove
 from calls.stats_buckets import call_stats_rebuild
 from campaigns.models import Campaign
 from contacts.models import Contact
 from contacts.phones import InvalidPhoneNumber, phone_normalize
+from contacts.services.rejected_rows import rejected_rows_forget
 from voicesurvey.models import User
 from voicesurvey.services import audit_log_record
 from voicesurvey.stats_cache import campaign_stats_invalidate
@@ -30,10 +32,10 @@ class ContactForgetReport:
 def contact_forget(*, phone_number: str, actor: User | None) -> ContactForgetReport:
     """Delete everything held about a phone number, in every campaign (docs/architecture.md
     §10): its contacts, and with them their call attempts and events, survey answers, outcome
-    events and follow-up emails; the campaigns' call statistics are recomputed without them. The
-    exclusion list keeps the number (that is how "do not call me" is honoured), and the audit
-    log records the deletion by counts, never the number. ValidationError on `phone_number`
-    when it does not parse."""
+    events and follow-up emails; the campaigns' call statistics are recomputed without them and
+    their surveys leave the results rollup. The exclusion list keeps the number (that is how
+    "do not call me" is honoured), and the audit log records the deletion by counts, never the
+    number. ValidationError on `phone_number` when it does not parse."""
     try:
         e164 = phone_normalize(phone_number)
     except InvalidPhoneNumber as exc:
@@ -42,7 +44,9 @@ def contact_forget(*, phone_number: str, actor: User | None) -> ContactForgetRep
     campaign_ids = sorted({str(pk) for pk in contacts.values_list("campaign_id", flat=True)})
     attempts = CallAttempt.objects.filter(contact__in=contacts).count()
     deleted = contacts.count()
+    results_buckets_remove(responses=SurveyResponse.objects.filter(contact__in=contacts))
     contacts.delete()  # cascades to attempts, events, responses, outcome events, emails
+    rejected_rows_forget(e164=e164)  # uploads' rejected rows, kept a day for download
     for campaign in Campaign.objects.filter(pk__in=campaign_ids):
         call_stats_rebuild(campaign=campaign)
         transaction.on_commit(_invalidator(campaign.pk))

@@ -124,6 +124,11 @@ class CallAttempt(models.Model):
         db_index=False,
     )
     dialled_at = models.DateTimeField(null=True, blank=True)
+    # The trace id of the tick that placed the call (voicesurvey/tracing.py): its webhooks run
+    # and log under it too, so it finds the call's log lines in every process. "" before 0012.
+    # Both defaults: "" on a new instance (the scheduler's own INSERT sends its value), and in
+    # the column for rows written by SQL that does not name it (benchmarks, raw inserts).
+    trace_id = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-started_at"]
@@ -218,6 +223,88 @@ class CallStatsBucket(models.Model):
         return f"{self.outcome} calls from {self.bucket_start:%Y-%m-%d %H:%M} UTC"
 
 
+RESULTS_BUCKET_KEY = (
+    "campaign",
+    "hour",
+    "language",
+    "attempt_number",
+    "position",
+    "status",
+    "value",
+)
+RESULTS_ATTRIBUTE_BUCKET_KEY = (
+    "campaign",
+    "name",
+    "attribute_value",
+    "position",
+    "status",
+    "value",
+)
+# The longest value a results bucket keeps: answers of the grouped types (yes / no, a number,
+# an option's value) are far shorter; free text is counted, not grouped by its words.
+RESULTS_BUCKET_VALUE_LENGTH = 255
+
+
+class ResultsBucket(models.Model):
+    """The survey results rollup (docs/architecture.md §9): completed surveys' answers counted
+    per campaign, UTC hour of completion, survey language, attempt number of the completing
+    call (0: unknown), question position, answer status and value (free text: ""). Position 0
+    counts the surveys themselves (status and value ""). What the results read instead of every
+    answer, whenever their filters are these columns; kept in the transaction that saves the
+    survey (calls/results_buckets.py).
+
+    An hour, not a day: a campaign's local days are exact sums of UTC hours in every zone of a
+    whole-hour offset, whichever zone the campaign moves to; the few half-hour zones read
+    the answers for a date range instead."""
+
+    campaign = models.ForeignKey(  # indexed by the unique key, which it leads
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    hour = models.DateTimeField()
+    language = models.CharField(max_length=2, blank=True)
+    attempt_number = models.PositiveSmallIntegerField()
+    position = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=12, blank=True)
+    value = models.CharField(max_length=RESULTS_BUCKET_VALUE_LENGTH, blank=True)
+    count = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "results bucket"
+        constraints = [
+            models.UniqueConstraint(fields=RESULTS_BUCKET_KEY, name="resultsbucket_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"q{self.position} {self.status} {self.value!r}: {self.count}"
+
+
+class ResultsAttributeBucket(models.Model):
+    """The same counts per contact attribute instead of per hour, language and attempt: one
+    row set per attribute of the respondent (name, its value). What a breakdown by an
+    attribute, or one attribute filter alone, reads (docs/architecture.md §9)."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    name = models.CharField(max_length=40)
+    attribute_value = models.CharField(max_length=255)
+    position = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=12, blank=True)
+    value = models.CharField(max_length=RESULTS_BUCKET_VALUE_LENGTH, blank=True)
+    count = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "results attribute bucket"
+        constraints = [
+            models.UniqueConstraint(
+                fields=RESULTS_ATTRIBUTE_BUCKET_KEY, name="resultsattributebucket_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.attribute_value} q{self.position}: {self.count}"
+
+
 class CallEvent(models.Model):
     """A provider webhook event as received. Unique per (attempt, key): replays are no-ops."""
 
@@ -242,8 +329,11 @@ class SurveyResponse(models.Model):
     contact = models.OneToOneField(
         "contacts.Contact", on_delete=models.CASCADE, related_name="survey_response"
     )
-    campaign = models.ForeignKey(
-        "campaigns.Campaign", on_delete=models.CASCADE, related_name="survey_responses"
+    campaign = models.ForeignKey(  # indexed by (campaign, completed_at) below, which it leads
+        "campaigns.Campaign",
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+        db_index=False,
     )
     call_attempt = models.ForeignKey(
         CallAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -254,6 +344,12 @@ class SurveyResponse(models.Model):
     answer_values = models.JSONField(default=dict, blank=True)
     consent_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The newest surveys of a campaign first, a page at a time: the free-text answers.
+        indexes = [
+            models.Index(fields=["campaign", "completed_at"], name="response_campaign_done_idx")
+        ]
 
     def __str__(self) -> str:
         return f"response {self.pk}"
@@ -330,6 +426,9 @@ class SurveyEvent(models.Model):
                 condition=Q(processed_at__isnull=True),
             ),
             models.Index(fields=["campaign", "type"], name="surveyevent_campaign_type_idx"),
+            # The outbound webhooks' fan-out reads every event after its cursor, in order
+            # (integrations/fanout.py), processed by the emails' drain or not.
+            models.Index(fields=["created_at"], name="surveyevent_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -38,10 +38,12 @@ from calls.models import (
     SurveyEventType,
     SurveyResponse,
 )
+from calls.results_buckets import results_buckets_add, results_buckets_remove
 from calls.stats_buckets import GIVEN_BACK_ERROR_CODES, call_stats_add
 from calls.telephony.base import CallStatus
 from campaigns.models import Campaign
 from contacts.models import Contact, ContactState, ExclusionEntry
+from voicesurvey import metrics
 
 # Error codes we set ourselves (providers add their own).
 HUNG_UP = "hung_up"
@@ -162,6 +164,14 @@ def call_attempt_close(
             # Last: concurrent closes of calls started in the same quarter hour share the
             # bucket row, so it stays locked only until the commit that follows.
             call_stats_add(attempt=attempt)
+        if closed:
+            # Counted when written, not at the commit: a transaction rolled back after this
+            # (rare: the tick or webhook failing) over-counts one. A rate, not a ledger: the
+            # ledger is the attempts table.
+            if counts_as_attempt:
+                metrics.call_outcomes_total.labels(outcome=outcome).inc()
+            else:
+                metrics.call_attempts_given_back_total.labels(reason=error_code).inc()
         return closed
 
 
@@ -295,11 +305,14 @@ def _response_save(
     consent_at: dt.datetime | None,
     completed_at: dt.datetime,
 ) -> None:
-    """A completed survey: its response row, `answer_values` by position, and one Answer row
-    per question asked."""
-    response = SurveyResponse.objects.filter(contact=contact).first() or SurveyResponse(
-        contact=contact, campaign=attempt.campaign
-    )
+    """A completed survey: its response row, `answer_values` by position, one Answer row per
+    question asked, and its counts in the results rollup."""
+    earlier = SurveyResponse.objects.filter(contact=contact)
+    response = earlier.first()
+    if response is None:
+        response = SurveyResponse(contact=contact, campaign=attempt.campaign)
+    else:  # completed again: its earlier counts give way to the ones added below
+        results_buckets_remove(responses=earlier)
     response.call_attempt = attempt
     response.language = language[:2]
     response.answer_values = {
@@ -316,7 +329,7 @@ def _response_save(
     )
     response.save()
     Answer.objects.filter(response=response).delete()
-    Answer.objects.bulk_create(
+    rows = Answer.objects.bulk_create(
         Answer(
             response=response,
             position=answer.position,
@@ -330,6 +343,12 @@ def _response_save(
             asked=answer.asked,
         )
         for answer in answers
+    )
+    results_buckets_add(
+        response=response,
+        answers=rows,
+        attempt_number=attempt.attempt_number,
+        attributes=contact.attributes or {},
     )
 
 

@@ -2,7 +2,8 @@
 (calls/candidates.py), claims them and dials them.
 
 One tick:
-1. Scheduled campaigns whose start has come turn running (`campaign_start_due`).
+1. Scheduled campaigns whose start has come turn running (`campaign_start_due`); running
+   campaigns that have spent their budget are paused (`campaigns_over_budget_pause`).
 2. In one short transaction, holding the ProviderConfig row lock (so concurrent ticks take
    turns for the concurrency budget): budget = min(max_concurrent_calls − calls in flight,
    calls_per_second × tick length); shared fairly across running campaigns; in each, only
@@ -68,6 +69,7 @@ from calls.scheduler_runs import (
 )
 from calls.selectors import provider_config_get
 from calls.services import call_language
+from calls.spend import campaigns_over_budget_pause
 from calls.telephony.base import (
     CallRejected,
     OutgoingCall,
@@ -79,6 +81,8 @@ from calls.telephony.providers import provider_get
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.services import campaign_complete_if_finished, campaign_start_due
 from contacts.models import Contact, ContactState
+from voicesurvey import metrics
+from voicesurvey.tracing import current_trace_id, traced
 
 logger = logging.getLogger(__name__)
 
@@ -178,6 +182,8 @@ def _claim(
                 provider=provider_name,
                 started_at=at,
                 scheduler_run=run,
+                # The tick's trace: the call's webhooks will run and log under it.
+                trace_id=current_trace_id(),
             )
             dials.append((attempt, contact))
         # Built here from rows we hold; the constraints (unique number per contact) guard them.
@@ -259,7 +265,9 @@ def _as_outage(provider: TelephonyProvider, exc: Exception) -> ProviderUnavailab
     a fault we cannot place, logged by its type only (a provider's message may quote the number
     it was dialling)."""
     if isinstance(exc, ProviderUnavailable):
+        metrics.provider_errors_total.labels(provider=provider.name, kind="unavailable").inc()
         return exc
+    metrics.provider_errors_total.labels(provider=provider.name, kind="error").inc()
     logger.error("provider %s failed to start a call: %s", provider.name, type(exc).__name__)
     return ProviderUnavailable(f"{type(exc).__name__}: {exc}")
 
@@ -302,10 +310,11 @@ def _outgoing_call(
         from_=provider.config.outbound_number,
         language=call_language(contact=contact, campaign=attempt.campaign),
         started_at=attempt.started_at,
-        status_url=provider.status_url(call_id),
-        dialogue_url=provider.dialogue_url(call_id, turn=0),
+        status_url=provider.status_url(call_id, trace_id=attempt.trace_id),
+        dialogue_url=provider.dialogue_url(call_id, turn=0, trace_id=attempt.trace_id),
         contact_id=str(contact.pk),
         attempt_number=attempt.attempt_number,
+        trace_id=attempt.trace_id,
     )
 
 
@@ -424,6 +433,7 @@ class _Dialling:
             attempt.provider_call_id = self.provider.start_call(call)[:64]
         except CallRejected as exc:
             self.errors += 1
+            metrics.provider_errors_total.labels(provider=self.provider.name, kind="rejected").inc()
             self.rejected.append((attempt, exc.code))
         except Exception as exc:
             # An outage, or a fault we cannot place: either way this number is not to blame,
@@ -518,6 +528,7 @@ def _run_save(run: SchedulerRun) -> None:
         run.save(update_fields=_RUN_FIELDS)
 
 
+@traced  # a tick run by a command's loop starts a trace of its own; a task's has one
 def scheduler_tick(
     *,
     now: dt.datetime | None = None,
@@ -544,6 +555,10 @@ def scheduler_tick(
         if campaign_ids is None:
             # A tick limited to some campaigns (simulate, on its own clock) starts no others.
             campaign_start_due(now=now)
+        # Before anything is claimed: a campaign that has spent its budget dials no more.
+        over_budget = campaigns_over_budget_pause(campaign_ids=campaign_ids)
+        if over_budget:
+            details["paused_over_budget"] = [str(campaign.pk) for campaign in over_budget]
         config = provider_config_get()
         try:
             provider = provider or provider_get(config=config)
@@ -564,6 +579,7 @@ def scheduler_tick(
                 provider, run=run, at=now, rate=rate, pace=live, details=details
             ).dial(dials)
             placed = len(dialled)
+            metrics.calls_placed_total.labels(provider=provider.name).inc(placed)
             details["claim_ms"] = round((dial_started - claim_started) * 1000, 1)
             details["dial_ms"] = round((time.perf_counter() - dial_started) * 1000, 1)
             # A campaign with a call placed has work in flight; one whose every dial this tick
@@ -587,6 +603,9 @@ def scheduler_tick(
         run.errors = errors
         run.details = details
         _run_save(run)
+        metrics.scheduler_ticks_total.labels(status=run.status).inc()
+        metrics.scheduler_tick_duration_seconds.observe(time.perf_counter() - started)
+        metrics.scheduler_calls_per_tick.observe(placed)
     if placed or errors:
         logger.info(
             "scheduler tick: %d campaigns, %d calls placed, %d errors",

@@ -56,7 +56,9 @@ from campaigns.questionnaire import QuestionSpec
 from campaigns.selectors import campaign_questionnaire
 from contacts.models import Contact, ExclusionSource
 from contacts.services.exclusions import exclusion_add
+from voicesurvey import metrics
 from voicesurvey.services import audit_log_record
+from voicesurvey.tracing import TRACE_KEY, current_trace_id
 
 logger = logging.getLogger(__name__)
 
@@ -161,13 +163,17 @@ RETURNING id
 def _event_record(*, attempt: CallAttempt, key: str, status: str, payload, now) -> bool:
     """Store a provider event once; False when its key was seen before (a replay). One
     statement, insert-unless-present, on the unique (attempt, event_key): webhooks are the
-    hottest path we have, and this is one round trip where exists() + create() are two."""
+    hottest path we have, and this is one round trip where exists() + create() are two.
+    The payload keeps the trace id the event was handled under (the call's, from its URL)."""
     fields = {f.name: f for f in CallEvent._meta.concrete_fields}
+    payload = dict(payload)
+    if trace_id := current_trace_id():
+        payload[TRACE_KEY] = trace_id
     values = [
         fields["attempt"].get_db_prep_save(attempt.pk, connection),
         key[:128],
         status[:32],
-        fields["payload"].get_db_prep_save(dict(payload), connection),
+        fields["payload"].get_db_prep_save(payload, connection),
         fields["received_at"].get_db_prep_save(now, connection),
     ]
     with connection.cursor() as cursor:
@@ -319,7 +325,9 @@ def call_dialogue_reply(
             exclusion_add(
                 phone_number=attempt.contact.phone_number,
                 reason="Asked not to be called again, during a survey call.",
-                source=ExclusionSource.MANUAL,
+                source=ExclusionSource.CALLEE,
+                campaign=attempt.campaign,
+                call_attempt_id=attempt.pk,
             )
         if state.outcome:
             consent_at = metadata.get("consent_at")
@@ -536,6 +544,7 @@ def email_notification_send(*, notification: EmailNotification, now: dt.datetime
         EmailNotification.objects.filter(pk=notification.pk).update(
             status=EmailStatus.FAILED, error=f"Template error: {exc}"[:1000], next_attempt_at=None
         )
+        metrics.emails_total.labels(result="failed").inc()
         return False
     message_id = make_msgid(domain="voicesurvey")
     message = EmailMultiAlternatives(
@@ -556,6 +565,7 @@ def email_notification_send(*, notification: EmailNotification, now: dt.datetime
             error=f"{type(exc).__name__}: {exc}"[:1000],
             next_attempt_at=None if final else notification.next_attempt_at,
         )
+        metrics.emails_total.labels(result="failed" if final else "retry").inc()
         logger.warning(
             "email %s: try %d failed (%s)",
             notification.pk,
@@ -570,6 +580,7 @@ def email_notification_send(*, notification: EmailNotification, now: dt.datetime
         error="",
         next_attempt_at=None,
     )
+    metrics.emails_total.labels(result="sent").inc()
     return True
 
 

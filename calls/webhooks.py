@@ -15,21 +15,26 @@ form posts, JSON or TwiML answers, how a signature is checked) is in their
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 
-from calls.models import CallAttempt
+from calls.models import CallAttempt, Provider
 from calls.services import call_dialogue_reply, call_status_apply
 from calls.telephony.base import (
     ProviderNotConfigured,
+    TelephonyProvider,
     WebhookPayloadError,
     WebhookRequest,
     WebhookResponse,
+    trace_id_from_url,
 )
 from calls.telephony.providers import provider_class
+from voicesurvey import metrics
+from voicesurvey.tracing import trace_context
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +46,26 @@ def _error(status: int, detail: str) -> WebhookResponse:
 
 
 def webhook_receive(
+    *, provider_name: str, kind: str, call_id: str, request: WebhookRequest
+) -> WebhookResponse:
+    started = time.perf_counter()
+    response = _webhook_receive(
+        provider_name=provider_name, kind=kind, call_id=call_id, request=request
+    )
+    # Labelled by what the URL names only when it is a provider we know: any other name is a
+    # stranger's, and each would be a series of its own.
+    provider = provider_name if provider_name in Provider.values else "other"
+    kind = kind if kind in (STATUS, DIALOGUE) else "other"
+    metrics.telephony_webhooks_total.labels(
+        provider=provider, kind=kind, code=str(response.status)
+    ).inc()
+    metrics.telephony_webhook_duration_seconds.labels(provider=provider, kind=kind).observe(
+        time.perf_counter() - started
+    )
+    return response
+
+
+def _webhook_receive(
     *, provider_name: str, kind: str, call_id: str, request: WebhookRequest
 ) -> WebhookResponse:
     try:
@@ -56,14 +81,32 @@ def webhook_receive(
         call_uuid = uuid.UUID(call_id)
     except ValueError:
         return _error(404, "Unknown call.")
+    # Signed, so the URL is the one we gave the provider: the call's trace, from its tick.
+    with trace_context(trace_id_from_url(request.path)):
+        return _webhook_apply(provider, kind=kind, call_uuid=call_uuid, request=request)
+
+
+def _webhook_apply(
+    provider: TelephonyProvider, *, kind: str, call_uuid: uuid.UUID, request: WebhookRequest
+) -> WebhookResponse:
+    # One log line per event handled, under the call's trace: with the tick's line, a call's
+    # story in the logs. (No number, no words: the call id and what happened.)
     try:
         if kind == STATUS:
-            result = call_status_apply(
-                call_id=call_uuid, provider=provider.name, event=provider.parse_status(request)
+            event = provider.parse_status(request)
+            result = call_status_apply(call_id=call_uuid, provider=provider.name, event=event)
+            logger.info(
+                "%s status %s of call %s: %s", provider.name, event.raw_status, call_uuid, result
             )
             return provider.render_status_ack(result)
-        turn = call_dialogue_reply(
-            call_id=call_uuid, provider=provider.name, reply=provider.parse_dialogue(request)
+        reply = provider.parse_dialogue(request)
+        turn = call_dialogue_reply(call_id=call_uuid, provider=provider.name, reply=reply)
+        logger.info(
+            "%s dialogue turn %d of call %s: %s",
+            provider.name,
+            reply.turn,
+            call_uuid,
+            "hung up" if turn.hangup else f"turn {turn.turn} asked",
         )
         return provider.render_turn(turn, call_id=str(call_uuid))
     except WebhookPayloadError as exc:

@@ -112,6 +112,7 @@ class CampaignAdmin(admin.ModelAdmin):
                     ("call_window_start", "call_window_end"),
                     "call_days",
                     "starts_at",
+                    "budget",
                 )
             },
         ),

@@ -9,7 +9,13 @@ from typing import Any
 import django_filters
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from django.utils import timezone
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
@@ -20,14 +26,17 @@ from campaigns.languages import Language
 from campaigns.models import Campaign, CampaignStatus, EmailTemplate, OutcomeType, QuestionType
 from campaigns.questionnaire import FREE_TEXT_MAX, SKIP_OPS
 from campaigns.selectors import (
+    CAMPAIGN_SORT_CHOICES,
+    campaign_facts,
     campaign_get_with_counts,
-    campaign_list_with_counts,
+    campaign_list_search,
     campaign_questionnaire_data,
 )
 from campaigns.services import (
     CAMPAIGN_FIELDS,
     campaign_activate,
     campaign_cancel,
+    campaign_clone,
     campaign_create,
     campaign_pause,
     campaign_resume,
@@ -231,7 +240,7 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Campaign
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "status",
             *CAMPAIGN_FIELDS,
@@ -250,6 +259,89 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field(QuestionSerializer(many=True))
     def get_questions(self, campaign) -> list[dict]:
         return campaign_questionnaire_data(campaign)
+
+
+class CampaignDiallingSerializer(serializers.Serializer):
+    dialling = serializers.BooleanField(help_text="Calls are being placed now.")
+    reason = serializers.CharField(
+        help_text=(
+            "Why (not): dialling, draft, scheduled, paused, budget_reached, completed, "
+            "cancelled, nothing_left, finishing, provider_outage, scheduler_stopped, "
+            "concurrency_limit, waiting_for_retries, outside_calling_hours."
+        )
+    )
+    message = serializers.CharField(
+        help_text="The reason in a sentence; times in the campaign's time zone, named."
+    )
+    next_dial_at = serializers.DateTimeField(
+        allow_null=True, help_text="When dialling (re)starts, when known."
+    )
+    contacts_left = serializers.IntegerField(help_text="Contacts still to dial.")
+    due_now = serializers.IntegerField(help_text="Of those, due and in calling hours now.")
+    in_flight = serializers.IntegerField(help_text="The campaign's calls in progress.")
+
+
+class CampaignProgressSerializer(serializers.Serializer):
+    contacts_total = serializers.IntegerField()
+    contacts_done = serializers.IntegerField(
+        help_text="Completed, refused, excluded, or not reached with no attempt left."
+    )
+    contacts_left = serializers.IntegerField(help_text="Still to dial, or on a call now.")
+    percent_done = serializers.FloatField(allow_null=True)
+    calls_last_hour = serializers.IntegerField(help_text="Attempts started in the last hour.")
+    calls_per_hour = serializers.FloatField(
+        allow_null=True, help_text="The pace: attempts per hour of activity (24 h, else ever)."
+    )
+    attempts_left = serializers.IntegerField(help_text="Attempts still expected.")
+    calling_hours_left = serializers.FloatField(allow_null=True)
+    estimated_finish = serializers.DateTimeField(
+        allow_null=True, help_text="From the pace and the calling hours ahead; running only."
+    )
+
+
+class CampaignCostSerializer(serializers.Serializer):
+    currency = serializers.CharField(help_text="CALL_COST_CURRENCY (ISO 4217).")
+    billed_minutes = serializers.IntegerField(help_text="Started minutes of talk time.")
+    spent = serializers.DecimalField(max_digits=14, decimal_places=2)
+    completed_surveys = serializers.IntegerField()
+    per_completed_survey = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True
+    )
+    budget = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    budget_left = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    budget_reached = serializers.BooleanField()
+
+
+class CampaignDetailOutputSerializer(CampaignOutputSerializer):
+    """One campaign, with the engine's reading of it (`campaign_facts`, in the context)."""
+
+    dialling = serializers.SerializerMethodField(
+        help_text="Whether it dials now and, if not, why and when it will."
+    )
+    progress = serializers.SerializerMethodField(
+        help_text="Contacts done of all, calls per hour, estimated finish."
+    )
+    cost = serializers.SerializerMethodField(help_text="Spend, cost per completed survey, budget.")
+
+    class Meta(CampaignOutputSerializer.Meta):
+        fields = (*CampaignOutputSerializer.Meta.fields, "dialling", "progress", "cost")
+        read_only_fields = fields
+
+    def _fact(self, name: str, serializer: type[serializers.Serializer]) -> dict | None:
+        value = self.context.get("facts", {}).get(name)
+        return None if value is None else serializer(value).data
+
+    @extend_schema_field(CampaignDiallingSerializer(allow_null=True))
+    def get_dialling(self, campaign) -> dict | None:
+        return self._fact("dialling", CampaignDiallingSerializer)
+
+    @extend_schema_field(CampaignProgressSerializer(allow_null=True))
+    def get_progress(self, campaign) -> dict | None:
+        return self._fact("progress", CampaignProgressSerializer)
+
+    @extend_schema_field(CampaignCostSerializer(allow_null=True))
+    def get_cost(self, campaign) -> dict | None:
+        return self._fact("cost", CampaignCostSerializer)
 
 
 def _campaign_data(campaign: Campaign) -> dict:
@@ -283,9 +375,29 @@ class _ReadOrManage(APIView):
         return [CanManageCampaigns()]
 
 
+class CampaignListQuerySerializer(serializers.Serializer):
+    sort = serializers.ChoiceField(
+        choices=[value for value, _ in CAMPAIGN_SORT_CHOICES],
+        required=False,
+        help_text="name, created, progress (share of contacts done) or status (in the order "
+        'of a campaign\'s life); "-" before it for descending. Default -created.',
+    )
+    created_after = serializers.DateField(required=False)
+    created_before = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        after, before = attrs.get("created_after"), attrs.get("created_before")
+        if after and before and after > before:
+            raise serializers.ValidationError(
+                {"created_before": "Must be on or after created_after."}
+            )
+        return attrs
+
+
 class CampaignListApi(_ReadOrManage, generics.ListAPIView):
-    """`GET /api/campaigns` (filters: status, created_after, created_before; search: name)
-    and `POST /api/campaigns` (a new draft)."""
+    """`GET /api/campaigns` (filters: status, created_after, created_before; search: name;
+    sort: name, created, progress, status, "-" for descending) and `POST /api/campaigns` (a
+    new draft). A bad parameter is a 400 naming it."""
 
     serializer_class = CampaignOutputSerializer
     filterset_class = CampaignFilter
@@ -293,9 +405,26 @@ class CampaignListApi(_ReadOrManage, generics.ListAPIView):
     search_fields = ["name"]
 
     def get_queryset(self):
+        query = CampaignListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        sort = query.validated_data.get("sort", "-created")
         return (
-            campaign_list_with_counts().select_related("created_by").prefetch_related("questions")
+            campaign_list_search(sort=sort)
+            .select_related("created_by")
+            .prefetch_related("questions")
         )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "sort",
+                enum=[value for value, _ in CAMPAIGN_SORT_CHOICES],
+                description=str(CampaignListQuerySerializer().fields["sort"].help_text),
+            )
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=CampaignInputSerializer, responses={201: CampaignOutputSerializer})
     def post(self, request):
@@ -313,9 +442,11 @@ class CampaignDetailApi(_ReadOrManage, APIView):
     """`GET/PUT/PATCH /api/campaigns/{id}`; `DELETE` cancels the campaign (a soft delete).
     What may change depends on the status: see docs/architecture.md §5."""
 
-    @extend_schema(responses=CampaignOutputSerializer)
+    @extend_schema(responses=CampaignDetailOutputSerializer)
     def get(self, request, campaign_id):
-        return Response(CampaignOutputSerializer(_get_with_counts_or_404(campaign_id)).data)
+        campaign = _get_with_counts_or_404(campaign_id)
+        facts = campaign_facts(campaign=campaign, now=timezone.now())
+        return Response(CampaignDetailOutputSerializer(campaign, context={"facts": facts}).data)
 
     def _update(self, request, campaign_id, *, partial: bool) -> Response:
         campaign = get_object_or_404(Campaign, pk=campaign_id)
@@ -409,3 +540,28 @@ class CampaignCancelApi(_CampaignActionApi):
     """Any non-final status → cancelled."""
 
     service = staticmethod(campaign_cancel)
+
+
+class CampaignCloneInputSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text='Default "<name> (copy)".'
+    )
+
+
+class CampaignCloneApi(APIView):
+    """`POST /api/campaigns/{id}/clone`: a new draft with the campaign's script, questionnaire
+    and settings, without its contacts."""
+
+    permission_classes = [CanManageCampaigns]
+
+    @extend_schema(request=CampaignCloneInputSerializer, responses={201: CampaignOutputSerializer})
+    def post(self, request, campaign_id):
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        data = CampaignCloneInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        clone = campaign_clone(
+            campaign=campaign, actor=request.user, name=data.validated_data.get("name", "")
+        )
+        return Response(
+            _campaign_data(_get_with_counts_or_404(clone.pk)), status=status.HTTP_201_CREATED
+        )

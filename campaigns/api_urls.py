@@ -23,4 +23,7 @@ urlpatterns = [
         api.CampaignCancelApi.as_view(),
         name="campaign-cancel",
     ),
+    path(
+        "campaigns/<uuid:campaign_id>/clone", api.CampaignCloneApi.as_view(), name="campaign-clone"
+    ),
 ]

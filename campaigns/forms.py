@@ -8,20 +8,23 @@ import zoneinfo
 from typing import cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Case, QuerySet, When
 
 from campaigns import lifecycle
-from campaigns.languages import Language
+from campaigns.languages import Language, language_name
 from campaigns.models import (
     WEEKDAYS,
     Campaign,
+    CampaignStatus,
     EmailTemplate,
     OutcomeType,
     default_call_days,
     default_timezone,
 )
 from campaigns.questionnaire_form import labelled_errors
-from campaigns.selectors import campaign_questionnaire_data
+from campaigns.selectors import CAMPAIGN_SORT_CHOICES, campaign_questionnaire_data
 from campaigns.services import CAMPAIGN_FIELDS
 
 _WIDGETS: dict[str, forms.Widget | type[forms.Widget]] = {
@@ -39,6 +42,7 @@ _LABELS = {
     "call_window_end": "Calls until (local time)",
     "retry_interval_minutes": "Retry after (minutes)",
     "starts_at": "Starts at (the campaign's local time; empty: when activated)",
+    "budget": f"Budget in {settings.CALL_COST_CURRENCY} (reached, it pauses; empty: no limit)",
     "completed_email_template": "Email after a completed survey",
     "refused_email_template": "Email after a refusal",
     "not_reached_email_template": "Email when not reached",
@@ -48,6 +52,26 @@ _TEMPLATE_TYPES = {
     "refused_email_template": OutcomeType.REFUSED,
     "not_reached_email_template": OutcomeType.NOT_REACHED,
 }
+
+
+# Every IANA zone, for the time-zone list.
+TIMEZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+
+def email_templates_for(*, outcome: str, language: str) -> QuerySet[EmailTemplate]:
+    """The templates of one outcome, in `language` first, then by name."""
+    return (
+        EmailTemplate.objects.filter(type=outcome)
+        .annotate(other_language=Case(When(locale=language, then=0), default=1))
+        .order_by("other_language", "name", "pk")
+    )
+
+
+def email_template_label(template: EmailTemplate) -> str:
+    """A template's name, with its language unless the name already gives it ("Thanks (en)")."""
+    if f"({template.locale})" in template.name:
+        return template.name
+    return f"{template.name} ({language_name(template.locale)})"
 
 
 class CampaignForm(forms.Form):
@@ -105,13 +129,26 @@ class CampaignForm(forms.Form):
             if name in ("call_days", "languages"):
                 continue
             field.validators = [*field.validators, *model_validators.get(name, [])]
+        language = (data or {}).get("language") or (campaign.language if campaign else Language.EN)
         for name, outcome in _TEMPLATE_TYPES.items():
-            # A foreign key's form field, as fields_for_model makes it.
+            # A foreign key's form field, as fields_for_model makes it: each template once, by
+            # its name (and its language when the name does not say it), the campaign's
+            # language first.
             template_field = cast(forms.ModelChoiceField, self.fields[name])
-            template_field.queryset = EmailTemplate.objects.filter(type=outcome)
+            template_field.queryset = email_templates_for(outcome=outcome, language=language)
+            template_field.label_from_instance = email_template_label  # type: ignore[method-assign,assignment]
         for name, label in _LABELS.items():
             self.fields[name].label = label
-        self.fields["timezone"].widget = forms.TextInput(attrs={"list": "timezones"})
+        # Chosen from the list, not typed: a select (static/js/zone_search.js adds a search
+        # box that narrows it); a zone no longer in the list stays selectable on its campaign.
+        zones = TIMEZONES
+        current = campaign.timezone if campaign else None
+        if current and current not in zones:
+            zones = [current, *zones]
+        self.fields["timezone"].widget = forms.Select(
+            choices=[(zone, zone.replace("_", " ")) for zone in zones],
+            attrs={"data-zone-select": ""},
+        )
         if campaign is not None:
             editable = lifecycle.editable_fields(campaign.status)
             if editable is not None:
@@ -199,3 +236,40 @@ def campaign_zone(data, campaign: Campaign | None) -> zoneinfo.ZoneInfo:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             continue
     return zoneinfo.ZoneInfo(default_timezone())
+
+
+class CampaignListQueryForm(forms.Form):
+    """The campaign list's search, filters and sort (the page's GET parameters; the API's are
+    the same names). Every field is optional; a bad one is an error naming it."""
+
+    search = forms.CharField(required=False, max_length=200, strip=True, label="Name")
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *CampaignStatus.choices]
+    )
+    created_after = forms.DateField(
+        required=False, input_formats=["%Y-%m-%d"], label="Created from"
+    )
+    created_before = forms.DateField(required=False, input_formats=["%Y-%m-%d"], label="Created to")
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[("", "Newest first"), *CAMPAIGN_SORT_CHOICES],
+        label="Sort by",
+    )
+
+    def clean(self):
+        data = super().clean() or {}
+        after, before = data.get("created_after"), data.get("created_before")
+        if after and before and after > before:
+            self.add_error("created_before", "Must be on or after “Created from”.")
+        return data
+
+    def search_kwargs(self) -> dict:
+        """campaign_list_search's arguments (the form must be valid)."""
+        data = self.cleaned_data
+        return {
+            "search": data["search"],
+            "statuses": [data["status"]] if data["status"] else [],
+            "created_after": data["created_after"],
+            "created_before": data["created_before"],
+            "sort": data["sort"] or "-created",
+        }

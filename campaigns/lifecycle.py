@@ -51,6 +51,7 @@ EDITABLE_WHILE_LIVE = frozenset(
         "call_days",
         "max_attempts",
         "retry_interval_minutes",
+        "budget",
     }
 )
 

@@ -172,6 +172,16 @@ class Campaign(models.Model):
         help_text="ISO weekdays on which calls may be placed: 1 = Monday … 7 = Sunday.",
     )
     starts_at = models.DateTimeField(null=True, blank=True)
+    # What the campaign may spend on calls, in CALL_COST_CURRENCY: reached, the scheduler
+    # pauses it (calls/spend.py). Empty: no limit.
+    budget = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, message="The budget cannot be negative.")],
+        help_text="The most its calls may cost: reached, it pauses. Empty: no limit.",
+    )
     completed_email_template = models.ForeignKey(
         EmailTemplate,
         null=True,
@@ -218,6 +228,11 @@ class Campaign(models.Model):
                 name="campaign_retry_interval_positive",
                 condition=Q(retry_interval_minutes__gte=1),
                 violation_error_message="The retry interval must be at least one minute.",
+            ),
+            models.CheckConstraint(
+                name="campaign_budget_not_negative",
+                condition=Q(budget__isnull=True) | Q(budget__gte=0),
+                violation_error_message="The budget cannot be negative.",
             ),
             models.CheckConstraint(
                 name="campaign_window_start_before_end",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
@@ -29,7 +30,7 @@ from campaigns.questionnaire import (
     questionnaire_problems,
     script_problems,
 )
-from campaigns.selectors import campaign_questionnaire
+from campaigns.selectors import campaign_questionnaire, campaign_questionnaire_data
 from voicesurvey.models import User
 from voicesurvey.services import audit_log_record
 
@@ -47,6 +48,7 @@ CAMPAIGN_FIELDS = (
     "call_window_end",
     "call_days",
     "starts_at",
+    "budget",
     "completed_email_template",
     "refused_email_template",
     "not_reached_email_template",
@@ -172,6 +174,8 @@ def _unknown_fields(fields: Mapping[str, Any]) -> None:
 def _audit_value(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
+    if isinstance(value, Decimal):  # a budget: JSON has no decimals, and floats round
+        return str(value)
     if hasattr(value, "pk"):
         return str(value.pk)
     return value
@@ -201,6 +205,25 @@ def campaign_create(
         details={"name": campaign.name, "questions": len(specs or ())},
     )
     return campaign
+
+
+@transaction.atomic
+def campaign_clone(*, campaign: Campaign, actor: User | None, name: str = "") -> Campaign:
+    """A new draft with the campaign's script, questionnaire and settings, and no contacts
+    (any status may be cloned). Named "<name> (copy)" unless `name` is given; a past
+    `starts_at` is not copied (activating the copy would start it at once anyway)."""
+    fields = {field: getattr(campaign, field) for field in CAMPAIGN_FIELDS}
+    fields["name"] = (name or f"{campaign.name} (copy)")[
+        : Campaign._meta.get_field("name").max_length
+    ]
+    if campaign.starts_at and campaign.starts_at <= timezone.now():
+        fields["starts_at"] = None
+    questions = campaign_questionnaire_data(campaign)
+    clone = campaign_create(actor=actor, fields=fields, questions=questions or None)
+    audit_log_record(
+        actor=actor, action="campaign.clone", obj=clone, details={"from": str(campaign.pk)}
+    )
+    return clone
 
 
 @transaction.atomic
@@ -306,10 +329,16 @@ def campaign_activate(
     return _campaign_transition(campaign=campaign, action=action, actor=actor)
 
 
-def campaign_pause(*, campaign: Campaign, actor: User | None) -> Campaign:
-    """Running → paused: no new attempts; calls in flight finish."""
+def campaign_pause(
+    *, campaign: Campaign, actor: User | None, reason: str = "", details: dict | None = None
+) -> Campaign:
+    """Running → paused: no new attempts; calls in flight finish. `reason` is the system's
+    (PAUSE_REASON_BUDGET: the scheduler found the budget reached), kept with `details` in the
+    audit entry, where the campaign page and the API read why it is paused
+    (`campaign_pause_reason`)."""
+    extra = {"reason": reason, **(details or {})} if reason else None
     with transaction.atomic():
-        return _campaign_transition(campaign=campaign, action="pause", actor=actor)
+        return _campaign_transition(campaign=campaign, action="pause", actor=actor, details=extra)
 
 
 def campaign_resume(*, campaign: Campaign, actor: User | None) -> Campaign:

@@ -4,8 +4,9 @@ Thin: the services do the work; their errors become field errors or messages."""
 
 from __future__ import annotations
 
-import zoneinfo
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from campaigns import lifecycle
-from campaigns.forms import CampaignForm, campaign_zone
+from campaigns.forms import CampaignForm, CampaignListQueryForm, campaign_zone
 from campaigns.languages import Language, language_name
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.questionnaire import (
@@ -26,11 +27,17 @@ from campaigns.questionnaire import (
 )
 from campaigns.questionnaire_form import error_place, questionnaire_display, texts_display
 from campaigns.selectors import (
+    campaign_list_search,
     campaign_list_with_counts,
     campaign_questionnaire,
     campaign_questionnaire_data,
 )
-from campaigns.services import CAMPAIGN_ACTIONS, campaign_create, campaign_update
+from campaigns.services import (
+    CAMPAIGN_ACTIONS,
+    campaign_clone,
+    campaign_create,
+    campaign_update,
+)
 from voicesurvey.permissions import Capability, require_capability
 
 _ACTION_DONE = {
@@ -43,22 +50,37 @@ _ACTION_DONE = {
 
 @require_capability(Capability.VIEW)
 def campaign_list(request):
-    status = request.GET.get("status", "")
-    campaigns = campaign_list_with_counts()
-    if status in CampaignStatus.values:
-        campaigns = campaigns.filter(status=status)
+    data = request.GET.copy()
+    if data.get("status", "") not in CampaignStatus.values:
+        data.pop("status", None)  # an unknown status shows every campaign, as it always did
+    form = CampaignListQueryForm(data)
+    if form.is_valid():
+        campaigns = campaign_list_search(**form.search_kwargs())
+        status_code = 200
     else:
-        status = ""
+        campaigns = campaign_list_with_counts().none()
+        status_code = 400
+    status = form.cleaned_data.get("status", "") if form.is_valid() else ""
+    # What the filters and pagination links carry over.
+    kept = {
+        name: data[name]
+        for name in ("search", "created_after", "created_before", "sort")
+        if data.get(name)
+    }
     page = Paginator(campaigns, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "campaigns/campaign_list.html",
         {
             "page": page,
+            "form": form,
             "status": status,
             "statuses": CampaignStatus.choices,
-            "query": f"status={status}" if status else "",
+            "status_query": urlencode(kept),
+            "query": urlencode({**({"status": status} if status else {}), **kept}),
+            "filtered": bool(kept.keys() - {"sort"}),
         },
+        status=status_code,
     )
 
 
@@ -70,7 +92,6 @@ def _form_page(request, *, form, campaign=None, status=200):
         {
             "form": form,
             "campaign": campaign,
-            "timezones": _TIMEZONES,
             # What the questionnaire editor (static/js/questionnaire.js) needs besides the
             # form's own JSON boxes.
             "editor_setup": {
@@ -163,6 +184,7 @@ def campaign_detail(request, campaign_id):
             "actions": lifecycle.allowed_actions(campaign.status),
             "editable": not campaign.is_final,
             "starts_at_local": campaign.starts_at.astimezone(zone) if campaign.starts_at else None,
+            "currency": settings.CALL_COST_CURRENCY,
             **_questionnaire_context(campaign),
         },
     )
@@ -197,5 +219,10 @@ def _field_labels() -> dict[str, str]:
     return labels
 
 
-# Offered to the time-zone field as suggestions (any IANA name is accepted).
-_TIMEZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+@require_POST
+@require_capability(Capability.MANAGE_CAMPAIGNS)
+def campaign_clone_view(request, campaign_id):
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    clone = campaign_clone(campaign=campaign, actor=request.user)
+    messages.success(request, f"Cloned from “{campaign.name}” as a draft, without contacts.")
+    return redirect("campaign_detail", campaign_id=clone.pk)

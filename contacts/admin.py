@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 
-from contacts.models import ExclusionEntry, ExclusionSource
+from contacts.models import ExclusionEntry, ExclusionSource, RejectedRows
 from contacts.phones import InvalidPhoneNumber, phone_normalize
 from contacts.services.exclusions import exclusion_add, exclusion_remove
 
@@ -74,7 +74,8 @@ class ExclusionEntryAdmin(admin.ModelAdmin):
     """Entries are added with exclusion_add (the contacts that could be called with the number
     are excluded) and deleted with exclusion_remove (audit-logged); they are not edited."""
 
-    list_display = ("phone_number", "reason", "source", "created_at")
+    list_display = ("phone_number", "reason", "source", "added_by_label", "campaign", "created_at")
+    list_select_related = ("added_by", "campaign")
     list_filter = ("source", "created_at")
     search_fields = ("=phone_number",)
     show_full_result_count = False
@@ -85,7 +86,22 @@ class ExclusionEntryAdmin(admin.ModelAdmin):
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
-        return ("phone_number", "reason", "source", "created_at") if obj else ()
+        if obj is None:
+            return ()
+        return (
+            "phone_number",
+            "reason",
+            "source",
+            "added_by",
+            "campaign",
+            "call_attempt_id",
+            "source_detail",
+            "created_at",
+        )
+
+    @admin.display(description="Added by")
+    def added_by_label(self, obj):
+        return obj.added_by_label
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -112,3 +128,24 @@ class ExclusionEntryAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for entry in queryset:
             exclusion_remove(entry=entry, actor=request.user)
+
+
+@admin.register(RejectedRows)
+class RejectedRowsAdmin(admin.ModelAdmin):
+    """Uploads' rejected rows, kept a day for their uploader to download: seen (without their
+    cells, which hold phone numbers) and deleted here, never written."""
+
+    list_display = ("created_at", "created_by", "campaign", "file_name", "rows_kept", "complete")
+    list_select_related = ("created_by", "campaign")
+    fields = ("created_at", "created_by", "campaign", "file_name", "rows_kept", "complete")
+    readonly_fields = fields
+
+    @admin.display(description="Rows kept")
+    def rows_kept(self, obj):
+        return len(obj.rows)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

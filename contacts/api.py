@@ -17,7 +17,11 @@ Views translate and call one service or selector; file-level import problems are
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -26,7 +30,7 @@ from rest_framework.views import APIView
 
 from campaigns.models import Campaign
 from contacts.attributes import MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES, attribute_name_is_valid
-from contacts.csv_import import CsvImportError, upload_size_error
+from contacts.csv_import import CsvImportError, upload_file_name, upload_size_error
 from contacts.models import (
     CallOutcome,
     Contact,
@@ -39,6 +43,13 @@ from contacts.search import ContactSearchRefused, contact_search_screen
 from contacts.selectors import contact_list, exclusion_list
 from contacts.services.exclusions import exclusion_add, exclusion_import, exclusion_remove
 from contacts.services.imports import contact_import
+from contacts.services.rejected_rows import (
+    rejected_rows_csv,
+    rejected_rows_file_name,
+    rejected_rows_get,
+    rejected_rows_keep,
+)
+from contacts.services.requeue import RequeueRefused, campaign_requeue_not_reached
 from voicesurvey.permissions import (
     CanAdminister,
     CanManageCampaigns,
@@ -68,6 +79,9 @@ class RowErrorSerializer(serializers.Serializer):
         "unknown_language, invalid_boolean, too_long, duplicate_in_file, already_in_campaign."
     )
     reason = serializers.CharField()
+    value = serializers.CharField(
+        help_text='The offending cell as read, a phone number masked ("" for the whole row).'
+    )
 
 
 class ImportReportSerializer(serializers.Serializer):
@@ -94,6 +108,11 @@ class ImportReportSerializer(serializers.Serializer):
     )
     ignored_column_reasons = serializers.DictField(
         child=serializers.CharField(), help_text="Each ignored header cell → why it was ignored."
+    )
+    rejected_rows_url = serializers.CharField(
+        allow_null=True,
+        help_text="GET it (as the uploader, within a day) for the rejected rows as a CSV: their "
+        "columns as uploaded and an `error` column (the first 10,000 rows). null: none.",
     )
 
 
@@ -146,6 +165,36 @@ _UPLOAD_RESPONSES = {
 }
 
 
+def _with_url(report, url: str | None) -> dict:
+    """The report's fields (its properties too) with the rejected rows' download URL."""
+    data: dict[str, Any] = dict(vars(report))
+    data["errors_not_listed"] = report.errors_not_listed
+    data["rejected_rows_url"] = url
+    return data
+
+
+class RejectedRowsApi(APIView):
+    """`GET /api/rejected-rows/{rejected_id}` (the report's `rejected_rows_url`): the rejected
+    rows of one's own upload, contacts or exclusions, as a CSV (text/csv) of their columns as
+    uploaded plus `error`; for a day, for the uploader only (404 otherwise)."""
+
+    permission_classes = [CanManageCampaigns]
+
+    @extend_schema(responses={(200, "text/csv"): str})
+    def get(self, request, rejected_id):
+        rejected = rejected_rows_get(rejected_id=rejected_id, user=request.user)
+        if rejected is None:
+            raise exceptions.NotFound(
+                "These rejected rows are no longer kept (a day after the upload), or were not "
+                "yours."
+            )
+        response = HttpResponse(rejected_rows_csv(rejected), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{rejected_rows_file_name(rejected)}"'
+        )
+        return response
+
+
 class CampaignContactsUploadApi(APIView):
     """`POST /api/campaigns/{id}/contacts/upload` (multipart, field `file`): every valid row
     becomes a contact, every other row is reported with its line and reason. All or nothing:
@@ -171,10 +220,54 @@ class CampaignContactsUploadApi(APIView):
             report = contact_import(campaign=campaign, file=file, actor=request.user)
         except CsvImportError as exc:
             return _import_error(exc)
+        kept = rejected_rows_keep(
+            report=report, actor=request.user, campaign=campaign, file_name=upload_file_name(file)
+        )
+        url = reverse("api:rejected-rows", args=[kept.pk]) if kept else None
         return Response(
-            ContactImportReportSerializer(report).data,
+            ContactImportReportSerializer(_with_url(report, url)).data,
             status=status.HTTP_201_CREATED if report.accepted else status.HTTP_200_OK,
         )
+
+
+# --- re-queue -----------------------------------------------------------------------------------
+class CampaignRequeueOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The new draft campaign.")
+    name = serializers.CharField()
+    status = serializers.CharField()
+    requeued_from = serializers.UUIDField(help_text="The finished campaign it came from.")
+    contacts = serializers.IntegerField(help_text="Not-reached contacts copied in, pending.")
+
+
+class CampaignRequeueApi(APIView):
+    """`POST /api/campaigns/{id}/requeue`: a new draft cloned from this finished (completed or
+    cancelled) campaign, with its not-reached contacts that may still be called copied in as
+    pending. 201; 400 `{"detail": …}` when the campaign is not finished or has no such contact."""
+
+    permission_classes = [CanManageCampaigns]
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: CampaignRequeueOutputSerializer,
+            400: OpenApiResponse(description="Not finished, or no contact left not reached."),
+        },
+    )
+    def post(self, request, campaign_id):
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        try:
+            result = campaign_requeue_not_reached(campaign=campaign, actor=request.user)
+        except RequeueRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        clone = result.campaign
+        data = {
+            "id": clone.pk,
+            "name": clone.name,
+            "status": clone.status,
+            "requeued_from": campaign.pk,
+            "contacts": result.contacts,
+        }
+        return Response(CampaignRequeueOutputSerializer(data).data, status=status.HTTP_201_CREATED)
 
 
 # --- contacts -----------------------------------------------------------------------------------
@@ -331,6 +424,18 @@ class ExclusionOutputSerializer(serializers.Serializer):
     reason = serializers.CharField()
     # A declared field, not Field.source: the serializer's metaclass takes it off the class.
     source = serializers.ChoiceField(choices=ExclusionSource.choices)  # type: ignore[assignment]
+    added_by = serializers.CharField(
+        help_text="Who or what added it: a username, the imported file's name, "
+        '"the callee, during a call", or "unknown" (added before this was recorded).'
+    )
+    added_by_user_id = serializers.IntegerField(allow_null=True)
+    campaign_id = serializers.UUIDField(
+        allow_null=True, help_text="The campaign it came from (a callee's request)."
+    )
+    call_id = serializers.UUIDField(
+        allow_null=True, help_text="The call in which the callee asked not to be called."
+    )
+    source_detail = serializers.CharField(help_text="The imported file's name, for an import.")
     created_at = serializers.DateTimeField()
 
 
@@ -359,6 +464,11 @@ def _exclusion_data(entry: ExclusionEntry, user) -> dict:
         "phone_number": phone_number_for(user, entry.phone_number),
         "reason": entry.reason,
         "source": entry.source,
+        "added_by": entry.added_by_label,
+        "added_by_user_id": entry.added_by_id,
+        "campaign_id": entry.campaign_id,
+        "call_id": entry.call_attempt_id,
+        "source_detail": entry.source_detail,
         "created_at": entry.created_at,
     }
 
@@ -429,8 +539,12 @@ class ExclusionImportApi(APIView):
             report = exclusion_import(file=file, actor=request.user)
         except CsvImportError as exc:
             return _import_error(exc)
+        kept = rejected_rows_keep(
+            report=report, actor=request.user, campaign=None, file_name=upload_file_name(file)
+        )
+        url = reverse("api:rejected-rows", args=[kept.pk]) if kept else None
         return Response(
-            ExclusionImportReportSerializer(report).data,
+            ExclusionImportReportSerializer(_with_url(report, url)).data,
             status=status.HTTP_201_CREATED if report.added else status.HTTP_200_OK,
         )
 

@@ -31,8 +31,13 @@ from django.conf import settings
 
 from contacts.attributes import attribute_name_normalize, header_attributes
 from contacts.phones import InvalidPhoneNumber, phone_normalize
+from voicesurvey.permissions import mask_phone_number
 
 MAX_LISTED_ERRORS = 1000
+# Rejected rows kept whole (their cells as read), for the report's "download the rejected
+# rows" CSV: at most this many, and at most this many characters of cells in all.
+MAX_REJECTED_ROWS = 10_000
+MAX_REJECTED_CHARS = 4 * 1024 * 1024
 _CHUNK = 1024 * 1024
 _HEAD = 64 * 1024
 
@@ -94,6 +99,17 @@ class RowError:
     field: str
     code: str
     reason: str
+    value: str = ""  # the offending cell as read, a phone number masked ("" for the row)
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A rejected row kept whole: its line, its cells as read (in header order; none for a
+    row that could not be read as cells) and why it was rejected."""
+
+    line: int
+    cells: list[str]
+    reason: str
 
 
 @dataclass
@@ -104,12 +120,30 @@ class RowErrors:
     count: int = 0
     listed: list[RowError] = field(default_factory=list)
     by_code: Counter = field(default_factory=Counter)
+    # The first MAX_REJECTED_ROWS rejected rows whole; `complete` False when some were not kept.
+    kept: list[RejectedRow] = field(default_factory=list)
+    kept_complete: bool = True
+    # Set by CsvTable.rows: the cells of the row being checked, and each field's position.
+    record: list[str] | None = None
+    positions: dict[str, int] = field(default_factory=dict)
+    _kept_chars: int = 0
 
     def add(self, line: int, field_name: str, code: str, reason: str) -> None:
         self.count += 1
         self.by_code[code] += 1
+        record = self.record or []
+        position = self.positions.get(field_name)
+        value = record[position] if position is not None and position < len(record) else ""
         if len(self.listed) < MAX_LISTED_ERRORS:
-            self.listed.append(RowError(line, field_name, code, reason))
+            # The report shows the value; a phone number only masked (the download has it).
+            shown = mask_phone_number(value) if field_name == "phone_number" else value[:200]
+            self.listed.append(RowError(line, field_name, code, reason, shown))
+        size = sum(len(cell) for cell in record)
+        if len(self.kept) < MAX_REJECTED_ROWS and self._kept_chars + size <= MAX_REJECTED_CHARS:
+            self.kept.append(RejectedRow(line, list(record), reason))
+            self._kept_chars += size
+        else:
+            self.kept_complete = False
 
 
 def header_key(name: str) -> str:
@@ -221,6 +255,8 @@ class CsvTable:
     _reader: _csv.Reader  # what csv.reader() returns, reading from _lines
     _lines: _LineSource
     _positions: list[int | None]
+    header: list[str]  # the header row's cells, stripped
+    _field_positions: dict[str, int]  # field → its column's position
 
     @property
     def delimiter_name(self) -> str:
@@ -231,8 +267,10 @@ class CsvTable:
         over its 128 KB limit) and a row with an unclosed quote are added to `errors` and
         skipped."""
         reader, lines, positions = self._reader, self._lines, self._positions
+        errors.positions = self._field_positions
         while True:
             lines.start_record()
+            errors.record = None
             try:
                 record = next(reader)
             except StopIteration:
@@ -256,6 +294,7 @@ class CsvTable:
             width = len(record)
             values = [record[p].strip() if p is not None and p < width else "" for p in positions]
             if any(values) or any(cell.strip() for cell in record):
+                errors.record = record
                 yield lines.record_line, values
 
 
@@ -430,6 +469,8 @@ def _open_table(
         _reader=reader,
         _lines=lines,
         _positions=[columns.get(name) for name in fields] + [position for position, _ in kept],
+        header=[cell.strip() for cell in header],
+        _field_positions=dict(columns),
     )
 
 
@@ -559,6 +600,9 @@ class ImportReport:
     delimiter: str  # comma, semicolon or tab
     ignored_columns: list[str]  # header cells read as nothing, in header order
     ignored_column_reasons: dict[str, str]  # ignored header cell → why
+    header: list[str]  # the file's header cells, for the rejected rows' CSV
+    rejected_rows: list[RejectedRow]  # the first MAX_REJECTED_ROWS rejected rows, whole
+    rejected_rows_complete: bool  # False when some rejected rows were not kept
 
     @property
     def errors_not_listed(self) -> int:
@@ -575,6 +619,9 @@ class ImportReport:
             "delimiter": table.delimiter_name,
             "ignored_columns": table.ignored_columns,
             "ignored_column_reasons": table.ignored_column_reasons,
+            "header": table.header,
+            "rejected_rows": errors.kept,
+            "rejected_rows_complete": errors.kept_complete,
         }
 
 

@@ -122,6 +122,7 @@ class ExclusionSource(models.TextChoices):
     IMPORT = "import", "Import"
     API = "api", "API"
     MANUAL = "manual", "Manual"
+    CALLEE = "callee", "Callee, during a call"
 
 
 class ExclusionEntry(models.Model):
@@ -133,6 +134,27 @@ class ExclusionEntry(models.Model):
     source = models.CharField(
         max_length=10, choices=ExclusionSource.choices, default=ExclusionSource.MANUAL
     )
+    # Provenance (all optional: entries older than these fields may know none of it).
+    # Who added it (the person at the page, API or admin, or who ran the import) …
+    added_by = models.ForeignKey(
+        "voicesurvey.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # … the campaign and call it came from (the callee's "do not call me"): the call is kept
+    # as its id, not a foreign key (contacts sit below calls) …
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    call_attempt_id = models.UUIDField(null=True, blank=True)
+    # … and what else says where it came from: the uploaded file's name for an import.
+    source_detail = models.CharField(max_length=255, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -150,3 +172,43 @@ class ExclusionEntry(models.Model):
 
     def __str__(self) -> str:
         return f"exclusion {self.pk}"
+
+    @property
+    def added_by_label(self) -> str:
+        """Who or what added the entry, in words: the person, the imported file, the callee;
+        "unknown" when it was added before that was recorded."""
+        if self.source == ExclusionSource.CALLEE:
+            return "the callee, during a call"
+        if self.added_by_id is not None:
+            user = self.added_by
+            return user.get_username() if user is not None else "unknown"
+        if self.source == ExclusionSource.IMPORT:
+            return self.source_detail or "CSV import"
+        return "unknown"
+
+
+class RejectedRows(models.Model):
+    """The rejected rows of one CSV upload, whole (contacts/csv_import.py keeps up to
+    MAX_REJECTED_ROWS), so that whoever uploaded the file can download them as a CSV with an
+    `error` column, fix them and upload them again. Kept REJECTED_ROWS_KEEP_HOURS
+    (contacts/services/rejected_rows.py), then deleted by the next upload."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(
+        "voicesurvey.User", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The campaign uploaded into; none for an exclusion list import.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    file_name = models.CharField(max_length=255, blank=True)
+    header = models.JSONField(default=list)
+    rows = models.JSONField(default=list)  # [[line, [cells…], reason], …] in file order
+    complete = models.BooleanField(default=True)  # False: more rows were rejected than kept
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "rejected rows"
+
+    def __str__(self) -> str:
+        return f"rejected rows {self.pk}"

@@ -63,7 +63,9 @@ def contact_list(
 def exclusion_list(*, search: str = "") -> QuerySet[ExclusionEntry]:
     """The exclusion list, newest first; `search` is a phone number in any notation, matched
     exactly (nothing matches text that is not a number)."""
-    entries = ExclusionEntry.objects.order_by("-created_at", "-id")
+    entries = ExclusionEntry.objects.select_related("added_by", "campaign").order_by(
+        "-created_at", "-id"
+    )
     term = search.strip()
     if term:
         phone = _phone_or_none(term)
@@ -71,26 +73,29 @@ def exclusion_list(*, search: str = "") -> QuerySet[ExclusionEntry]:
     return entries
 
 
-def contact_attribute_names(campaign: Campaign) -> list[str]:
-    """The attribute names present among the campaign's contacts, sorted (by Python, the same
-    on every database), in one query. It reads every contact of the campaign that has
-    attributes (jsonb_object_keys on PostgreSQL, json_each on SQLite): about a second for a
-    million contacts with a few attributes each, so pages read it through
+def contact_attribute_names(campaign: Campaign | None) -> list[str]:
+    """The attribute names present among the campaign's contacts (None: every campaign's),
+    sorted (by Python, the same on every database), in one query. It reads every contact of
+    the campaign that has attributes (jsonb_object_keys on PostgreSQL, json_each on SQLite):
+    about a second for a million contacts with a few attributes each, so pages read it through
     `contact_attribute_names_cached`."""
     table = connection.ops.quote_name(Contact._meta.db_table)
-    campaign_id = Contact._meta.get_field("campaign").get_db_prep_value(campaign.pk, connection)
+    where, params = "", []
+    if campaign is not None:
+        where = f"{table}.campaign_id = %s"
+        params = [Contact._meta.get_field("campaign").get_db_prep_value(campaign.pk, connection)]
     if connection.vendor == "postgresql":
         sql = (
             f"SELECT DISTINCT jsonb_object_keys(attributes) FROM {table} "
-            "WHERE campaign_id = %s AND attributes <> '{}'::jsonb"
+            f"WHERE {where + ' AND ' if where else ''}attributes <> '{{}}'::jsonb"
         )
     else:  # SQLite, the other database we run on
         sql = (
             f"SELECT DISTINCT attribute.key FROM {table}, json_each({table}.attributes) AS "
-            f"attribute WHERE {table}.campaign_id = %s"
+            f"attribute{' WHERE ' + where if where else ''}"
         )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [campaign_id])
+        cursor.execute(sql, params)
         return sorted(name for (name,) in cursor.fetchall())
 
 

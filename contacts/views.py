@@ -16,19 +16,27 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import Campaign
 from contacts.attributes import MAX_ATTRIBUTE_VALUE, attribute_name_is_valid
-from contacts.csv_import import CsvImportError, upload_size_error
+from contacts.csv_import import CsvImportError, upload_file_name, upload_size_error
 from contacts.forms import CsvUploadForm, ExclusionAddForm
 from contacts.models import ContactState, ExclusionEntry, ExclusionSource
 from contacts.search import ContactSearchRefused, contact_search_screen
 from contacts.selectors import contact_attribute_names_cached, contact_list, exclusion_list
 from contacts.services.exclusions import exclusion_add, exclusion_import, exclusion_remove
 from contacts.services.imports import contact_import
+from contacts.services.rejected_rows import (
+    rejected_rows_csv,
+    rejected_rows_file_name,
+    rejected_rows_get,
+    rejected_rows_keep,
+)
+from contacts.services.requeue import RequeueRefused, campaign_requeue_not_reached
 from voicesurvey.htmx import is_htmx, render_partial_or_page
 from voicesurvey.permissions import (
     Capability,
@@ -150,6 +158,15 @@ def contacts_upload(request, campaign_id):
             except CsvImportError as exc:
                 error = exc.message
     context: dict[str, Any] = {"campaign": campaign, "report": report, "error": error}
+    if report is not None:
+        kept = rejected_rows_keep(
+            report=report,
+            actor=request.user,
+            campaign=campaign,
+            file_name=upload_file_name(form.cleaned_data["file"]),
+        )
+        if kept is not None:
+            context["rejected_download_url"] = reverse("contacts:rejected_rows", args=[kept.pk])
     status = 400 if error else 200
     if not is_htmx(request):
         return render(request, "contacts/import_report.html", context, status=status)
@@ -166,7 +183,15 @@ def contacts_upload(request, campaign_id):
 # --- the exclusion list -------------------------------------------------------------------------
 
 
-def _exclusion_page(request, *, add_form=None, import_report=None, import_error=None, status=200):
+def _exclusion_page(
+    request,
+    *,
+    add_form=None,
+    import_report=None,
+    import_error=None,
+    rejected_download_url=None,
+    status=200,
+):
     search = request.GET.get("q", "").strip()[:255]
     page = Paginator(exclusion_list(search=search), EXCLUSIONS_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -183,6 +208,7 @@ def _exclusion_page(request, *, add_form=None, import_report=None, import_error=
             "add_form": add_form or ExclusionAddForm(),
             "import_report": import_report,
             "import_error": import_error,
+            "rejected_download_url": rejected_download_url,
         },
         status=status,
     )
@@ -234,7 +260,17 @@ def exclusion_import_view(request):
         report = exclusion_import(file=form.cleaned_data["file"], actor=request.user)
     except CsvImportError as exc:
         return _exclusion_page(request, import_error=exc.message, status=400)
-    return _exclusion_page(request, import_report=report)
+    kept = rejected_rows_keep(
+        report=report,
+        actor=request.user,
+        campaign=None,
+        file_name=upload_file_name(form.cleaned_data["file"]),
+    )
+    return _exclusion_page(
+        request,
+        import_report=report,
+        rejected_download_url=reverse("contacts:rejected_rows", args=[kept.pk]) if kept else None,
+    )
 
 
 @require_POST
@@ -249,3 +285,40 @@ def exclusion_remove_view(request, entry_id):
         "new uploads will include the number.",
     )
     return redirect("contacts:exclusion_list")
+
+
+@require_POST
+@require_capability(Capability.MANAGE_CAMPAIGNS)
+def campaign_requeue_view(request, campaign_id):
+    """The campaign page's "Re-queue not reached" button: a new draft with the contacts this
+    finished campaign did not reach, or back to the page saying why not."""
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    try:
+        result = campaign_requeue_not_reached(campaign=campaign, actor=request.user)
+    except RequeueRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("campaign_detail", campaign_id=campaign.pk)
+    messages.success(
+        request,
+        f"{result.contacts} not-reached contact{'' if result.contacts == 1 else 's'} of "
+        f"“{campaign.name}” re-queued in this new draft: activate it to call them again.",
+    )
+    return redirect("campaign_detail", campaign_id=result.campaign.pk)
+
+
+# --- rejected rows ------------------------------------------------------------------------------
+
+
+@require_GET
+@require_capability(Capability.MANAGE_CAMPAIGNS)
+def rejected_rows_download(request, rejected_id):
+    """The rejected rows of one's own upload (contacts or exclusions), as a CSV to fix and
+    upload again."""
+    rejected = rejected_rows_get(rejected_id=rejected_id, user=request.user)
+    if rejected is None:
+        raise Http404(
+            "These rejected rows are no longer kept (a day after the upload), or were not yours."
+        )
+    response = HttpResponse(rejected_rows_csv(rejected), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{rejected_rows_file_name(rejected)}"'
+    return response

@@ -85,6 +85,18 @@ class CampaignStatsOutputSerializer(serializers.Serializer):
             for name in ("completion_rate", "refusal_rate", "not_reached_rate", "answer_rate")
         },
     )
+    rate_bases = inline_serializer(
+        "CampaignStatsRateBases",
+        {
+            "contacts_callable": serializers.IntegerField(
+                help_text="What completion, refusal and not-reached rates divide by: the "
+                "contacts that could be called (all but the excluded)."
+            ),
+            "finished_attempts": serializers.IntegerField(
+                help_text="What the answer rate divides by."
+            ),
+        },
+    )
     duration_stats = inline_serializer(
         "CampaignStatsDurations",
         {
@@ -183,7 +195,7 @@ class CampaignResultsQuerySerializer(serializers.Serializer):
         return attrs
 
 
-def _results_filters(query_params) -> tuple[ResultsFilters, str | None]:
+def results_filters_parse(query_params) -> tuple[ResultsFilters, str | None]:
     """The query as the selector's filters and breakdown; 400 naming each field that is wrong
     (`attr.<name>` included)."""
     query = CampaignResultsQuerySerializer(data=query_params.dict())
@@ -337,7 +349,7 @@ class CampaignResultsApi(APIView):
         "letters, digits and single underscores. A malformed one is a 400 naming `attr.<name>`.",
     )
     def get(self, request, campaign_id):
-        filters, by = _results_filters(request.query_params)
+        filters, by = results_filters_parse(request.query_params)
         campaign = get_object_or_404(Campaign, pk=campaign_id)
         return Response(campaign_results_cached(campaign=campaign, filters=filters, by=by))
 
@@ -350,7 +362,9 @@ class SystemOverviewOutputSerializer(serializers.Serializer):
     total_contacts = serializers.IntegerField()
     total_call_attempts = serializers.IntegerField()
     total_responses = serializers.IntegerField()
-    pending_contacts = serializers.IntegerField()
+    pending_contacts = serializers.IntegerField(
+        help_text="Pending contacts of scheduled, running and paused campaigns."
+    )
     in_progress_calls = serializers.IntegerField()
     failed_calls = serializers.IntegerField()
     emails_sent = serializers.IntegerField()
@@ -372,7 +386,10 @@ class SystemQueueOutputSerializer(serializers.Serializer):
 class SystemOrchestratorOutputSerializer(serializers.Serializer):
     last_run_at = serializers.DateTimeField(allow_null=True)
     actions_last_run = serializers.IntegerField(help_text="Calls placed by the last tick.")
-    actions_last_24h = serializers.IntegerField()
+    actions_last_24h = serializers.IntegerField(
+        help_text="Calls placed (attempts started) since the start of the UTC hour 23 hours "
+        "ago: the sum of the campaigns' last 24 hourly figures."
+    )
     queue_saturation = serializers.FloatField(help_text="Calls in flight / max concurrent.")
     active_workers = serializers.IntegerField(
         allow_null=True, help_text="Live task clusters; null when the broker is unreachable."
@@ -398,7 +415,10 @@ class SystemCampaignsOutputSerializer(serializers.Serializer):
     total_campaigns = serializers.IntegerField()
     by_status = _integers("SystemCampaignsByStatus", *CampaignStatus.values)
     billed_minutes = serializers.IntegerField(help_text="Started minutes of talk time.")
-    total_budget_spent = serializers.FloatField(help_text="Billed minutes × cost per minute.")
+    total_budget_spent = serializers.FloatField(
+        help_text="Billed minutes × cost per minute: the sum of the campaigns' spend."
+    )
+    currency = serializers.CharField(help_text="CALL_COST_CURRENCY (ISO 4217).")
 
 
 # Overview, queue, platforms and campaigns aggregate whole tables: they are cached for

@@ -22,7 +22,12 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from dashboard import selectors
 from dashboard.results import ResultsFilters, campaign_results
+from voicesurvey import metrics
 from voicesurvey.stats_cache import cache_get, cache_set, campaign_stats_generation
+
+
+def _lookup_count(block: str, *, hit: bool) -> None:
+    metrics.stats_cache_lookups_total.labels(block=block, result="hit" if hit else "miss").inc()
 
 
 def campaign_stats_cache_key(
@@ -56,6 +61,7 @@ def campaign_stats_cached(
         time_series_days=time_series_days,
     )
     stats = cache_get(key)
+    _lookup_count("campaign_stats", hit=stats is not None)
     if stats is not None:
         return {**stats, "cached": True}
     stats = selectors.campaign_stats(
@@ -88,6 +94,7 @@ def campaign_results_cached(*, campaign: Campaign, filters: ResultsFilters, by: 
         by=by,
     )
     results = cache_get(key)
+    _lookup_count("campaign_results", hit=results is not None)
     if results is not None:
         return {**results, "cached": True}
     results = campaign_results(campaign=campaign, filters=filters, by=by)
@@ -108,6 +115,7 @@ def system_stats_cached(block: str) -> tuple[dict, dt.datetime]:
     when they were computed."""
     key = f"dashboard:system:{block}"
     entry = cache_get(key)
+    _lookup_count("system", hit=entry is not None)
     if entry is None:
         entry = (SYSTEM_BLOCKS[block](), timezone.now())
         cache_set(key, entry, settings.STATS_CACHE_TTL_SECONDS)

@@ -24,13 +24,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Concat
 from django.db.models.lookups import Exact, In, IsNull
 from django.utils import timezone
 
-from calls.models import Answer, AnswerStatus, SurveyResponse
+from calls.models import (
+    Answer,
+    AnswerStatus,
+    ResultsAttributeBucket,
+    ResultsBucket,
+    SurveyResponse,
+)
 from campaigns.models import Campaign, QuestionType
 from campaigns.questionnaire import QuestionSpec
 from campaigns.selectors import campaign_questionnaire
@@ -80,47 +86,22 @@ def campaign_results(
     filters: ResultsFilters,
     by: str | None,
     now: dt.datetime | None = None,
+    rollup: bool = True,
 ) -> dict:
     """Per question, in position order: asked / answered / unanswered / skipped and the
     figures of its type (docs/architecture.md §6.11), over the completed surveys that
-    `filters` select; with `by` (a contact attribute), the same figures per value of it."""
+    `filters` select; with `by` (a contact attribute), the same figures per value of it.
+    Counted from the results rollup where the filters allow (`rollup`, the default), else from
+    the answers; both give the same figures."""
     questions = campaign_questionnaire(campaign)
-    responses = _responses(campaign=campaign, filters=filters)
     free_text = [p for p, q in enumerate(questions, start=1) if q.type == QuestionType.FREE_TEXT]
-
-    groups: list[dict] = []
-    if by is None:
-        total = responses.count()
+    source = _bucket_source(campaign, filters, by) if rollup else None
+    if source == "hours":
+        total, groups, counts = _counts_from_hours(campaign, filters)
+    elif source == "attributes":
+        total, groups, counts = _counts_from_attributes(campaign, filters, by)
     else:
-        total, groups = _groups(responses, by)
-
-    if by is None:
-        rows = list(
-            Answer.objects.filter(_answer_conditions(campaign, filters))
-            .order_by()
-            .annotate(grouped_value=_value_expression(free_text))
-            .values("position", "status", "grouped_value")
-            .annotate(n=Count("*"))
-        )
-    else:
-        rows = list(
-            Answer.objects.filter(_answer_conditions(campaign, filters))
-            .order_by()
-            .annotate(
-                group=_group_expression(by, groups, "response__"),
-                grouped_value=_value_expression(free_text),
-            )
-            .values("position", "status", "grouped_value", "group")
-            .annotate(n=Count("*"))
-        )
-
-    # counts[group][position][status][value] = answers; group None: the whole set.
-    counts: dict[Any, dict[int, dict[str, dict[str, int]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    )
-    for row in rows:
-        for group in (None, row["group"]) if by is not None else (None,):
-            counts[group][row["position"]][row["status"]][row["grouped_value"]] += row["n"]
+        total, groups, counts = _counts_from_answers(campaign, filters, by, free_text)
 
     results = []
     for position, question in enumerate(questions, start=1):
@@ -153,6 +134,181 @@ def campaign_results(
         "questions": results,
         "generated_at": now or timezone.now(),
     }
+
+
+# counts[group][position][status][value] = answers; group None: the whole set.
+Counts = dict[Any, dict[int, dict[str, dict[str, int]]]]
+
+
+def _counts() -> Counts:
+    return defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(int))))
+
+
+def _counts_from_answers(
+    campaign: Campaign, filters: ResultsFilters, by: str | None, free_text: list[int]
+) -> tuple[int, list[dict], Counts]:
+    """The set's surveys, the breakdown's groups and the answers' counts, from the answers."""
+    responses = _responses(campaign=campaign, filters=filters)
+    groups: list[dict] = []
+    if by is None:
+        total = responses.count()
+        rows = list(
+            Answer.objects.filter(_answer_conditions(campaign, filters))
+            .order_by()
+            .annotate(grouped_value=_value_expression(free_text))
+            .values("position", "status", "grouped_value")
+            .annotate(n=Count("*"))
+        )
+    else:
+        total, groups = _groups(responses, by)
+        rows = list(
+            Answer.objects.filter(_answer_conditions(campaign, filters))
+            .order_by()
+            .annotate(
+                group=_group_expression(by, groups, "response__"),
+                grouped_value=_value_expression(free_text),
+            )
+            .values("position", "status", "grouped_value", "group")
+            .annotate(n=Count("*"))
+        )
+    counts = _counts()
+    for row in rows:
+        for group in (None, row["group"]) if by is not None else (None,):
+            counts[group][row["position"]][row["status"]][row["grouped_value"]] += row["n"]
+    return total, groups, counts
+
+
+# --- from the results rollup (calls/results_buckets.py) -----------------------------------------
+
+
+def _bucket_source(campaign: Campaign, filters: ResultsFilters, by: str | None) -> str | None:
+    """Which rollup holds the counts of this query: "hours" (no attribute in it, and its dates
+    begin on whole UTC hours), "attributes" (one attribute alone: a breakdown by it, or one
+    attribute filter), else None (the answers are read)."""
+    others = (
+        filters.date_from is not None
+        or filters.date_to is not None
+        or bool(filters.language)
+        or filters.attempt is not None
+    )
+    if by is None and not filters.attributes:
+        zone = zoneinfo.ZoneInfo(campaign.timezone)
+        bounds = [_day_start(day, zone) for day in _date_bounds(filters)]
+        return "hours" if all(b.minute == b.second == b.microsecond == 0 for b in bounds) else None
+    if not others and ((by is not None) + len(filters.attributes)) == 1:
+        return "attributes"
+    return None
+
+
+def _date_bounds(filters: ResultsFilters) -> list[dt.date]:
+    """The local days that begin and end (exclusive) the date range."""
+    bounds = []
+    if filters.date_from is not None:
+        bounds.append(filters.date_from)
+    if filters.date_to is not None:
+        bounds.append(filters.date_to + dt.timedelta(days=1))
+    return bounds
+
+
+def _bucket_counts(buckets: QuerySet, counts: Counts, group: Any = None) -> int:
+    """Sum buckets per (position, status, value) into counts[group]; returns the surveys (the
+    position 0 rows)."""
+    surveys = 0
+    rows = (
+        buckets.order_by()
+        .values("position", "status", "value")
+        .annotate(n=Sum("count"))
+        .filter(n__gt=0)
+    )
+    for row in rows:
+        if row["position"] == 0:
+            surveys += row["n"]
+        else:
+            counts[group][row["position"]][row["status"]][row["value"]] += row["n"]
+    return surveys
+
+
+def _counts_from_hours(campaign: Campaign, filters: ResultsFilters) -> tuple[int, list, Counts]:
+    zone = zoneinfo.ZoneInfo(campaign.timezone)
+    buckets = ResultsBucket.objects.filter(campaign=campaign)
+    if filters.date_from is not None:
+        buckets = buckets.filter(hour__gte=_day_start(filters.date_from, zone))
+    if filters.date_to is not None:
+        buckets = buckets.filter(hour__lt=_day_start(filters.date_to + dt.timedelta(days=1), zone))
+    if filters.language:
+        buckets = buckets.filter(language=filters.language)
+    if filters.attempt is not None:
+        buckets = buckets.filter(attempt_number=filters.attempt)
+    counts = _counts()
+    return _bucket_counts(buckets, counts), [], counts
+
+
+def _counts_from_attributes(
+    campaign: Campaign, filters: ResultsFilters, by: str | None
+) -> tuple[int, list[dict], Counts]:
+    counts = _counts()
+    buckets = ResultsAttributeBucket.objects.filter(campaign=campaign)
+    if by is None:
+        ((name, value),) = filters.attributes.items()
+        total = _bucket_counts(buckets.filter(name=name, attribute_value=value), counts)
+        return total, [], counts
+
+    # A breakdown: the whole set, each attribute value's counts, and what those leave over.
+    total = _bucket_counts(ResultsBucket.objects.filter(campaign=campaign), counts)
+    buckets = buckets.filter(name=by)
+    top = list(
+        buckets.filter(position=0)
+        .order_by()
+        .values("attribute_value")
+        .annotate(n=Sum("count"))
+        .filter(n__gt=0)
+        .order_by("-n", "attribute_value")[:BREAKDOWN_GROUPS]
+    )
+    top_values = {row["attribute_value"] for row in top}
+    with_attribute = _counts()
+    surveys: dict[Any, int] = defaultdict(int)
+    rows = (
+        buckets.order_by()
+        .values("attribute_value", "position", "status", "value")
+        .annotate(n=Sum("count"))
+        .filter(n__gt=0)
+    )
+    for row in rows:
+        value = row["attribute_value"]
+        group = f"={value}" if value in top_values else GROUP_OTHER
+        if row["position"] == 0:
+            surveys[group] += row["n"]
+            continue
+        counts[group][row["position"]][row["status"]][row["value"]] += row["n"]
+        with_attribute[None][row["position"]][row["status"]][row["value"]] += row["n"]
+    for position, statuses in counts[None].items():
+        for status, values in statuses.items():
+            for value, n in values.items():
+                left = n - with_attribute[None][position][status][value]
+                if left:
+                    counts[GROUP_NONE][position][status][value] = left
+    groups = [
+        {
+            "key": f"={row['attribute_value']}",
+            "group": GROUP_VALUE,
+            "value": row["attribute_value"],
+            "responses": row["n"],
+        }
+        for row in top
+    ]
+    if surveys[GROUP_OTHER]:
+        groups.append(
+            {
+                "key": GROUP_OTHER,
+                "group": GROUP_OTHER,
+                "value": None,
+                "responses": surveys[GROUP_OTHER],
+            }
+        )
+    none = total - sum(surveys.values())
+    if none:
+        groups.append({"key": GROUP_NONE, "group": GROUP_NONE, "value": None, "responses": none})
+    return total, groups, counts
 
 
 # --- the set of responses -----------------------------------------------------------------------

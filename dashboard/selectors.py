@@ -16,6 +16,7 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Case,
@@ -208,8 +209,10 @@ def campaign_stats(
     state; closed attempts per outcome with talk time, from their buckets; attempts in flight — both
     grouped by hour when a time series is asked for.
 
-    Rates are percentages with two decimals: completion, refusal and not-reached over all
-    contacts; answer rate = answered (completed + refused) attempts over finished attempts.
+    Rates are percentages with two decimals: completion, refusal and not-reached over the
+    contacts that could be called (all but the excluded: an excluded number is never dialled,
+    so it can neither complete nor fail); answer rate = answered (completed + refused) attempts
+    over finished attempts. `rate_bases` gives both denominators.
     Durations run from answer to end, in seconds (a 0-second call counts as 0; no call, null).
     A time-series bucket counts the attempts *started* in it and how they ended; `not_reached`
     there is the attempts that did not reach the person (no answer, busy, failed)."""
@@ -275,6 +278,7 @@ def campaign_stats(
     )
     finished = sum(per_outcome.values())
     answered = per_outcome[CallOutcome.COMPLETED] + per_outcome[CallOutcome.REFUSED]
+    callable_contacts = contacts_total - contacts[ContactState.EXCLUDED]
 
     stats = {
         "campaign_id": str(campaign.pk),
@@ -288,11 +292,14 @@ def campaign_stats(
         # Pending contacts waiting for the time they asked to be called back at (issue 13).
         "callbacks_waiting": callbacks_waiting,
         "rates": {
-            "completion_rate": _percent(contacts[ContactState.COMPLETED], contacts_total),
-            "refusal_rate": _percent(contacts[ContactState.REFUSED], contacts_total),
-            "not_reached_rate": _percent(contacts[ContactState.NOT_REACHED], contacts_total),
+            "completion_rate": _percent(contacts[ContactState.COMPLETED], callable_contacts),
+            "refusal_rate": _percent(contacts[ContactState.REFUSED], callable_contacts),
+            "not_reached_rate": _percent(contacts[ContactState.NOT_REACHED], callable_contacts),
             "answer_rate": _percent(answered, finished),
         },
+        # What the rates divide by: the first three the contacts that could be called, the
+        # answer rate the finished attempts.
+        "rate_bases": {"contacts_callable": callable_contacts, "finished_attempts": finished},
         "duration_stats": {
             "average_duration_seconds": (
                 _seconds(talk_total.total_seconds() / talk_count) if talk_count else None
@@ -406,8 +413,21 @@ def _in_flight(**aggregates) -> QuerySet:
     return _aggregate(CallAttempt.objects.filter(outcome__isnull=True), **aggregates)
 
 
+# Campaigns whose pending contacts wait to be called: scheduled, running, paused.
+LIVE_CAMPAIGN_STATUSES = (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING, CampaignStatus.PAUSED)
+
+
+def calls_window_start(*, hours: int, now: dt.datetime) -> dt.datetime:
+    """The start of the last `hours` whole UTC hours up to now (the current one included): the
+    window of the system's "calls in 24 hours" and of its chart, the same hours as a campaign's
+    hourly series (in any zone of a whole-hour offset)."""
+    return now.astimezone(_UTC).replace(minute=0, second=0, microsecond=0) - (hours - 1) * _HOUR
+
+
 def system_overview() -> dict:
-    """Totals across all campaigns, in one query."""
+    """Totals across all campaigns, in one query. Each is the sum of the campaigns' own
+    figures (`campaign_stats`): contacts, attempts (closed and in flight), failed attempts;
+    pending contacts only of live campaigns (LIVE_CAMPAIGN_STATUSES)."""
     row = _one_row(
         {
             "campaigns": _aggregate(
@@ -418,7 +438,12 @@ def system_overview() -> dict:
             "contacts": _aggregate(
                 Contact.objects.all(),
                 total=_rows(),
-                pending=_rows(filter=Q(state=ContactState.PENDING)),
+                # Waiting to be called: a draft's, a finished or cancelled campaign's never are.
+                pending=_rows(
+                    filter=Q(
+                        state=ContactState.PENDING, campaign__status__in=LIVE_CAMPAIGN_STATUSES
+                    )
+                ),
             ),
             "closed": _closed(
                 total=_closed_attempts(), failed=_closed_attempts(Q(outcome=CallOutcome.FAILED))
@@ -540,20 +565,24 @@ def task_cluster_count() -> int | None:
 
 
 def system_orchestrator(*, now: dt.datetime | None = None) -> dict:
-    """The scheduler, in two queries: its last tick, then the calls it placed in 24 hours with
-    the calls in flight against the concurrency limit; and the live task clusters."""
+    """The scheduler, in two queries: its last tick; then the calls placed in the last 24
+    hours (attempts started since `calls_window_start`, closed ones from their buckets: the
+    sum of the campaigns' hourly series) with the calls in flight against the concurrency
+    limit; and the live task clusters."""
     now = now or timezone.now()
+    since = calls_window_start(hours=24, now=now)
     last_run = (
         SchedulerRun.objects.order_by("-started_at").values("started_at", "calls_placed").first()
     )
     row = _one_row(
         {
-            "runs": _aggregate(
-                SchedulerRun.objects.filter(started_at__gte=now - dt.timedelta(hours=24)),
-                placed=Coalesce(Sum("calls_placed"), 0),
+            "closed": _aggregate(
+                CallStatsBucket.objects.filter(bucket_start__gte=since), placed=_closed_attempts()
             ),
             "attempts": _aggregate(
-                CallAttempt.objects.filter(outcome__isnull=True), in_flight=_rows()
+                CallAttempt.objects.filter(outcome__isnull=True),
+                in_flight=_rows(),
+                recent=_rows(filter=Q(started_at__gte=since)),
             ),
             "config": _provider_config_value("max_concurrent_calls"),
         }
@@ -562,7 +591,7 @@ def system_orchestrator(*, now: dt.datetime | None = None) -> dict:
     return {
         "last_run_at": last_run["started_at"] if last_run else None,
         "actions_last_run": last_run["calls_placed"] if last_run else 0,
-        "actions_last_24h": int(row["runs__placed"]),
+        "actions_last_24h": int(row["closed__placed"]) + row["attempts__recent"],
         "queue_saturation": round(min(1.0, row["attempts__in_flight"] / max_concurrent), 4),
         "active_workers": task_cluster_count(),
     }
@@ -625,24 +654,32 @@ def system_campaigns() -> dict:
         "total_campaigns": sum(row[f"campaigns__{s}"] for s in CampaignStatus.values),
         "billed_minutes": minutes,
         "total_budget_spent": round(float(cost) * minutes, 2),
+        "currency": settings.CALL_COST_CURRENCY,
     }
 
 
-def scheduler_calls_per_hour(*, hours: int = 24, now: dt.datetime | None = None) -> list[dict]:
-    """Calls the scheduler placed in each of the last `hours` UTC hours (oldest first), from
-    its SchedulerRun rows: one query."""
+def system_calls_per_hour(*, hours: int = 24, now: dt.datetime | None = None) -> list[dict]:
+    """Calls placed in each of the last `hours` UTC hours (oldest first), all campaigns: the
+    attempts started in each, closed ones from their buckets and those in flight, so that an
+    hour is the sum of the campaigns' own hourly figures. Two queries."""
     now = now or timezone.now()
-    current = now.astimezone(_UTC).replace(minute=0, second=0, microsecond=0)
-    starts = [current - i * _HOUR for i in range(hours - 1, -1, -1)]
-    placed = dict.fromkeys(starts, 0)
-    rows = (
-        SchedulerRun.objects.filter(started_at__gte=starts[0])
+    since = calls_window_start(hours=hours, now=now)
+    placed = {since + i * _HOUR: 0 for i in range(hours)}
+    closed = (
+        CallStatsBucket.objects.filter(bucket_start__gte=since)
+        .order_by()
+        .annotate(hour=TruncHour("bucket_start", tzinfo=_UTC))
+        .values("hour")
+        .annotate(n=Sum("attempts"))
+    )
+    in_flight = (
+        CallAttempt.objects.filter(outcome__isnull=True, started_at__gte=since)
         .order_by()
         .annotate(hour=TruncHour("started_at", tzinfo=_UTC))
         .values("hour")
-        .annotate(placed=Sum("calls_placed"))
+        .annotate(n=_rows())
     )
-    for row in rows:
+    for row in [*closed, *in_flight]:
         if row["hour"] in placed:
-            placed[row["hour"]] = row["placed"]
+            placed[row["hour"]] += row["n"]
     return [{"hour": hour, "calls_placed": count} for hour, count in placed.items()]

@@ -11,6 +11,11 @@ urlpatterns = [
         name="campaign_stats_panel",
     ),
     path(
+        "campaigns/<uuid:campaign_id>/status-panel",
+        views.campaign_status_panel,
+        name="campaign_status_panel",
+    ),
+    path(
         "campaigns/<uuid:campaign_id>/results",
         views.campaign_results_panel,
         name="campaign_results_panel",

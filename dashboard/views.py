@@ -18,13 +18,21 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from calls.dialling import campaign_dialling_status, moment_label
+from calls.models import CallOutcome
+from calls.progress import campaign_progress, campaigns_progress
+from calls.selectors import provider_config_get
+from calls.spend import campaigns_spend
+from campaigns import lifecycle
 from campaigns.languages import language_name
 from campaigns.models import Campaign, CampaignStatus, QuestionType
+from campaigns.selectors import campaign_started_ended
+from campaigns.services import campaign_activation_problems
 from contacts.selectors import contact_attribute_names_cached
 from dashboard import selectors
 
 # The API's own reading of the query, so the page and the API accept (and refuse) the same.
-from dashboard.api import ATTRIBUTE_PREFIX, _results_filters
+from dashboard.api import ATTRIBUTE_PREFIX, results_filters_parse
 from dashboard.cache import (
     SYSTEM_BLOCKS,
     campaign_results_cached,
@@ -46,7 +54,7 @@ def _system_context() -> dict:
     blocks = {name: system_stats_cached(name) for name in SYSTEM_BLOCKS}
     queue, queue_computed_at = blocks["queue"]
     oldest = queue["oldest_pending_age_seconds"]
-    calls_per_hour = selectors.scheduler_calls_per_hour(hours=24, now=now)
+    calls_per_hour = selectors.system_calls_per_hour(hours=24, now=now)
     return {
         # The cached blocks are at most STATS_CACHE_TTL_SECONDS old; say how old they are.
         "generated_at": min(computed_at for _figures, computed_at in blocks.values()),
@@ -99,6 +107,55 @@ def _series_table(points: list[dict], label_format: str) -> list[dict]:
     return [{**p, "label": p["timestamp"].strftime(label_format)} for p in points]
 
 
+def _rate_cards(stats: dict) -> list[tuple[str, str, dict, str]]:
+    """(key, label, {rate, count, base, base_label}, bar colour) of each rate: what it counts
+    and what it divides by, as the panel says. A refusal or a contact not reached is no
+    success: their bars are not painted as one (static/css/dashboard.css)."""
+    contacts, rates = stats["contacts"], stats["rates"]
+    outcomes = stats["call_outcomes"]
+    bases = stats.get("rate_bases") or {
+        "contacts_callable": contacts["total"] - contacts["excluded"],
+        "finished_attempts": sum(outcomes[o] for o in CallOutcome.values),
+    }
+    callable_, finished = bases["contacts_callable"], bases["finished_attempts"]
+    of_contacts, of_calls = "contacts that could be called", "finished calls"
+
+    def part(rate: str, count: int, base: int, base_label: str) -> dict:
+        return {"rate": rates[rate], "count": count, "base": base, "base_label": base_label}
+
+    return [
+        (
+            "completion",
+            "Completion rate",
+            part("completion_rate", contacts["completed"], callable_, of_contacts),
+            "good",
+        ),
+        (
+            "refusal",
+            "Refusal rate",
+            part("refusal_rate", contacts["refused"], callable_, of_contacts),
+            "refused",
+        ),
+        (
+            "not_reached",
+            "Not-reached rate",
+            part("not_reached_rate", contacts["not_reached"], callable_, of_contacts),
+            "not-reached",
+        ),
+        (
+            "answer",
+            "Answer rate",
+            part(
+                "answer_rate",
+                outcomes[CallOutcome.COMPLETED] + outcomes[CallOutcome.REFUSED],
+                finished,
+                of_calls,
+            ),
+            "neutral",
+        ),
+    ]
+
+
 def campaign_stats_panel_context(campaign: Campaign) -> dict:
     """What `dashboard/_campaign_stats.html` needs: the same cached figures as the API's
     default query (one computation for both), and the charts and tables drawn from them.
@@ -112,9 +169,16 @@ def campaign_stats_panel_context(campaign: Campaign) -> dict:
     )
     hourly, daily = stats["time_series_hourly"], stats["time_series_daily"]
     panel_id = f"campaign-stats-{campaign.pk.hex}"
+    started, ended = campaign_started_ended(campaign) if campaign.is_final else (None, None)
     return {
         "campaign": campaign,
         "stats": stats,
+        # No rates before there is anything to rate: a draft, or nobody called yet.
+        "has_rates": campaign.status != CampaignStatus.DRAFT
+        and stats["call_outcomes"]["total_attempts"] > 0,
+        "rate_cards": _rate_cards(stats),
+        "started": started,
+        "ended": ended,
         "panel_id": panel_id,
         "hourly_chart_id": f"{panel_id}-hourly",
         "hourly_chart": _series_chart(hourly, "%a %H:%M"),
@@ -132,6 +196,110 @@ def campaign_stats_panel_context(campaign: Campaign) -> dict:
 def campaign_stats_panel(request, campaign_id):
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     return render(request, "dashboard/_campaign_stats.html", campaign_stats_panel_context(campaign))
+
+
+# --- campaign status panel ----------------------------------------------------------------------
+
+# The status, its actions and what the campaign is doing change faster than the figures: a
+# campaign that completes shows it within this many seconds.
+STATUS_REFRESH_SECONDS = 15
+STATUS_PANEL = "dashboard/_campaign_status.html"
+# A draft's way to activation: activation's problems (campaigns/lifecycle.py) by the first
+# part of the field they name.
+ACTIVATION_CHECKLIST = (
+    (
+        "Script: the introduction in every language of the survey",
+        ("language", "languages", "texts"),
+    ),
+    ("Questionnaire: 1 to 20 questions, complete in every language", ("questions",)),
+    ("Contacts: at least one that can be called", ("contacts",)),
+    (
+        "Calling: hours, days, attempts and time zone",
+        ("call_window_start", "call_window_end", "call_days", "max_attempts", "timezone"),
+    ),
+)
+
+
+def activation_checklist(problems: dict[str, list[str]]) -> list[dict]:
+    """Each step to activation, done or with its problems; a problem of no listed step gets a
+    step of its own, so that none goes unsaid."""
+    items, placed = [], set()
+    for label, fields in ACTIVATION_CHECKLIST:
+        mine = [f for f in problems if f.split(".")[0] in fields]
+        placed.update(mine)
+        items.append(
+            {"label": label, "done": not mine, "problems": [m for f in mine for m in problems[f]]}
+        )
+    rest = [m for f, messages in problems.items() if f not in placed for m in messages]
+    if rest:
+        items.append({"label": "Other", "done": False, "problems": rest})
+    return items
+
+
+def campaign_status_panel_context(campaign: Campaign, *, now: dt.datetime | None = None) -> dict:
+    """What `dashboard/_campaign_status.html` shows at the top of the campaign page: the name,
+    status and lifecycle actions; whether it dials and why not (calls/dialling.py); a draft's
+    checklist to activation, else its progress, pace, estimated finish (calls/progress.py)
+    and cost (calls/spend.py); when it started and ended. Times in the campaign's zone."""
+    now = now or timezone.now()
+    zone = campaign.timezone
+    config = provider_config_get()
+    context: dict = {
+        "campaign": campaign,
+        "panel_id": f"campaign-status-{campaign.pk.hex}",
+        "actions": lifecycle.allowed_actions(campaign.status),
+        "editable": not campaign.is_final,
+        "dialling": campaign_dialling_status(campaign, now=now, config=config),
+        "refresh_seconds": STATUS_REFRESH_SECONDS,
+        "now": now,
+    }
+    if campaign.status == CampaignStatus.DRAFT:
+        context["checklist"] = activation_checklist(campaign_activation_problems(campaign=campaign))
+        context["ready"] = all(item["done"] for item in context["checklist"])
+        return context
+    progress = campaign_progress(campaign, now=now)
+    started, ended = campaign_started_ended(campaign)
+    context |= {
+        "progress": progress,
+        "spend": campaigns_spend([campaign], price=config.cost_per_minute)[campaign.pk],
+        "finish_label": (
+            moment_label(progress.estimated_finish, zone=zone, now=now)
+            if progress.estimated_finish
+            else ""
+        ),
+        "started": started,
+        "ended": ended,
+    }
+    return context
+
+
+def campaigns_list_figures(campaigns: list[Campaign], *, now: dt.datetime | None = None) -> dict:
+    """The campaign list's progress, pace, estimated finish and cost columns for a page of
+    campaigns, by campaign id, in five queries whatever their number (calls/progress.py,
+    calls/spend.py). Times in each campaign's own zone, named."""
+    now = now or timezone.now()
+    progress = campaigns_progress(campaigns, now=now)
+    spend = campaigns_spend(campaigns)
+    return {
+        campaign.pk: {
+            "progress": progress[campaign.pk],
+            "spend": spend[campaign.pk],
+            "finish_label": (
+                moment_label(finish, zone=campaign.timezone, now=now)
+                if (finish := progress[campaign.pk].estimated_finish)
+                else ""
+            ),
+        }
+        for campaign in campaigns
+    }
+
+
+@require_capability(Capability.VIEW)
+def campaign_status_panel(request, campaign_id):
+    """The panel alone, for its htmx refresh. When the status it shows differs from the page's,
+    the page's other status-dependent parts follow (static/js/campaign.js)."""
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    return render(request, STATUS_PANEL, campaign_status_panel_context(campaign))
 
 
 # --- campaign results panel ---------------------------------------------------------------------
@@ -295,8 +463,8 @@ def _question_charts(question: dict, chart_id: str, language: str) -> list[dict]
     return []  # free text: its answers are listed instead
 
 
-def _breakdown_table(question: dict, by: str, language: str) -> dict:
-    """A question's figures per group of the breakdown: one row per group."""
+def _breakdown_table(question: dict, by: str, language: str, chart_id: str) -> dict:
+    """A question's figures per group of the breakdown: one row per group, and its chart."""
     kind = question["type"]
     head = [by, "Responses", "Asked", "Answered", "Unanswered", "Skipped"]
     if kind == QuestionType.YES_NO:
@@ -325,7 +493,45 @@ def _breakdown_table(question: dict, by: str, language: str) -> dict:
         elif kind == QuestionType.SINGLE_CHOICE:
             row += [f"{option['count']} ({_share(option)})" for option in group["options"]]
         rows.append(row)
-    return {"head": head, "rows": rows}
+    labels = [str(row[0]) for row in rows]
+    return {
+        "head": head,
+        "rows": rows,
+        "chart": _breakdown_chart(question, labels, language),
+        "chart_id": chart_id,
+    }
+
+
+def _breakdown_chart(question: dict, labels: list[str], language: str) -> dict | None:
+    """The breakdown's chart (static/js/results.js), the same figures as its table: each
+    group's shares of the answers (yes / no, the options), stacked to 100 %; its NPS score or
+    mean for a scale or a number; none for free text."""
+    kind, groups = question["type"], question["breakdown"]
+    if kind == QuestionType.YES_NO:
+        series = [
+            {"label": label, "data": [group[choice]["share"] for group in groups]}
+            for choice, label in (("yes", "Yes"), ("no", "No"))
+        ]
+        return {"kind": "stacked", "labels": labels, "series": series, "percent": True}
+    if kind == QuestionType.SINGLE_CHOICE:
+        series = [
+            {
+                "label": _in_language(option["label"], language),
+                "data": [group["options"][index]["share"] for group in groups],
+            }
+            for index, option in enumerate(question["options"])
+        ]
+        return {"kind": "stacked", "labels": labels, "series": series, "percent": True}
+    if kind in (QuestionType.SCALE, QuestionType.NUMBER):
+        nps = "nps" in question
+        return {
+            "kind": "bar",
+            "labels": labels,
+            "data": [group["nps"]["score"] if nps else group["mean"] for group in groups],
+            "label": "NPS score" if nps else "Mean",
+            "horizontal": True,
+        }
+    return None
 
 
 def _question_cards(results: dict, campaign: Campaign, panel_id: str) -> list[dict]:
@@ -345,7 +551,7 @@ def _question_cards(results: dict, campaign: Campaign, panel_id: str) -> list[di
                 "charts": _question_charts(question, chart_id, language),
                 "texts": question.get("texts"),  # free text: a page of its answers
                 "breakdown": (
-                    _breakdown_table(question, results["by"], language)
+                    _breakdown_table(question, results["by"], language, f"{chart_id}-by")
                     if results["by"] is not None
                     else None
                 ),
@@ -380,7 +586,7 @@ def campaign_results_panel_context(*, params: QueryDict, campaign: Campaign) -> 
         "results": None,
     }
     try:
-        filters, by = _results_filters(query)
+        filters, by = results_filters_parse(query)
     except ValidationError as exc:
         context["results_errors"] = _error_lines(exc.detail)
         return context

@@ -37,14 +37,17 @@ from calls.models import (
     EmailStatus,
     Provider,
     ProviderConfig,
+    ResultsAttributeBucket,
+    ResultsBucket,
     SchedulerRun,
     SurveyEvent,
     SurveyEventType,
     SurveyResponse,
 )
+from calls.results_buckets import results_buckets_rebuild
 from calls.stats_buckets import call_stats_rebuild
 from campaigns.models import Campaign, CampaignStatus, EmailTemplate, Language, Question
-from contacts.models import Contact, ContactState, ExclusionEntry, ExclusionSource
+from contacts.models import Contact, ContactState, ExclusionEntry, ExclusionSource, RejectedRows
 from contacts.phones import phone_time_zone
 from demo.questionnaire import (
     CONSENTS,
@@ -55,6 +58,7 @@ from demo.questionnaire import (
     attributes_draw,
 )
 from exports.models import ExportJob
+from integrations.models import WebhookDelivery, WebhookSubscription
 from voicesurvey.models import Role, User
 from voicesurvey.services import user_create
 
@@ -890,10 +894,16 @@ def demo_data_exists() -> bool:
 
 
 def demo_data_reset() -> None:
-    """Remove campaigns and everything hanging off them, exclusions and scheduler runs.
+    """Remove campaigns and everything hanging off them (uploads' rejected rows too),
+    exclusions, scheduler runs and the outbound webhook subscriptions with their deliveries (a
+    subscription may name a campaign).
     Users, the audit log and the provider configuration stay."""
     models = (
+        WebhookDelivery,
+        WebhookSubscription,
         CallStatsBucket,
+        ResultsBucket,
+        ResultsAttributeBucket,
         CallEvent,
         EmailNotification,
         SurveyEvent,
@@ -901,6 +911,7 @@ def demo_data_reset() -> None:
         SurveyResponse,
         CallAttempt,
         ExportJob,
+        RejectedRows,
         Contact,
         ExclusionEntry,
         SchedulerRun,
@@ -1099,9 +1110,11 @@ def demo_seed(
         SchedulerRun.objects.bulk_create(runs, batch_size=500)
         summary.scheduler_runs = len(runs)
 
-        # The attempts were written closed, not closed one by one: sum them into the stats
-        # buckets the dashboards read, as their closes would have.
+        # The attempts and surveys were written closed, not closed one by one: sum them into
+        # the stats buckets and the results rollup the dashboards read, as their closes would
+        # have.
         call_stats_rebuild()
+        results_buckets_rebuild()
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -1115,6 +1128,8 @@ def demo_seed(
                         Contact,
                         CallAttempt,
                         CallStatsBucket,
+                        ResultsBucket,
+                        ResultsAttributeBucket,
                         SurveyResponse,
                         SurveyEvent,
                         EmailNotification,

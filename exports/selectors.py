@@ -34,7 +34,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.db.models import CharField, F, Func, QuerySet, TextField, Value
 from django.db.models.expressions import Case, When
 from django.db.models.fields.json import KeyTextTransform
@@ -44,6 +43,7 @@ from django.db.models.lookups import In
 from calls.models import Answer
 from campaigns.models import Campaign, Question
 from contacts.models import TERMINAL_STATES, Contact
+from contacts.selectors import contact_attribute_names
 from exports.models import ExportJob
 
 EXPORT_COLUMNS = (
@@ -186,24 +186,6 @@ def export_rows(*, campaign: Campaign, neutralise: bool = True) -> QuerySet:
     )
 
 
-def contact_attribute_names(*, campaign: Campaign) -> list[str]:
-    """The attribute names that any contact of the campaign has, sorted."""
-    contacts = Contact.objects.filter(campaign=campaign)
-    if connection.vendor == "postgresql":
-        # One pass over the campaign's contacts, the keys deduplicated by the server.
-        names = (
-            contacts.annotate(name=Func(F("attributes"), function="jsonb_object_keys"))
-            .order_by()
-            .values_list("name", flat=True)
-            .distinct()
-        )
-        return sorted(names)
-    found: set[str] = set()
-    for attributes in contacts.values_list("attributes", flat=True).iterator(chunk_size=2000):
-        found.update(attributes or ())
-    return sorted(found)
-
-
 def _question_text(*, campaign: Campaign, neutralise: bool) -> Case:
     """The text of the answer's question in the response's language (else in the campaign's
     default language): the questionnaire is a few questions in a few languages, so it goes
@@ -237,7 +219,7 @@ def answer_export_table(*, campaign: Campaign, neutralise: bool = True) -> Expor
     attributes (`attributes ->> 'name'`), empty when the contact has no such attribute;
     `attempt_number` is the completing call's; `answered_at` is when the survey was completed."""
     text = neutralised if neutralise else _plain
-    names = contact_attribute_names(campaign=campaign)
+    names = contact_attribute_names(campaign)
     columns = {
         "x_campaign_id": F("response__campaign_id"),
         "x_contact_id": F("response__contact_id"),

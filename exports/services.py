@@ -35,8 +35,10 @@ from exports.selectors import export_row_count
 from exports.storage import export_file_key, export_file_name
 from exports.writer import ByteSink, Progress, export_csv_write
 from exports.xlsx import excel_row_limit_problem, export_xlsx_write
+from voicesurvey import metrics
 from voicesurvey.models import User
 from voicesurvey.services import audit_log_record
+from voicesurvey.tracing import current_trace_id, trace_context
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +68,12 @@ def _export_enqueue(job_id) -> None:
 
 def _export_enqueue_on_commit(job: ExportJob) -> None:
     job_id = job.pk
+    # The task carries the trace of the request that asked for it, whenever the commit comes.
+    trace_id = current_trace_id()
 
     def enqueue() -> None:
-        _export_enqueue(job_id)
+        with trace_context(trace_id):
+            _export_enqueue(job_id)
 
     # robust: a broker outage must not turn the request that created the job into an error.
     # The job stays pending and export_reap_stale queues it again. A named function, not a
@@ -176,6 +181,13 @@ def _export_finish(
     if error_message:
         details["error"] = job.error_message
     audit_log_record(actor=actor, action=action, obj=job, details=details)
+    metrics.exports_total.labels(status=job.status, format=job.format).inc()
+    if job.started_at is not None:
+        metrics.export_duration_seconds.labels(status=job.status).observe(
+            max(0.0, (job.completed_at - job.started_at).total_seconds())
+        )
+    # Under the trace of the request that asked for it (voicesurvey/tracing.py).
+    logger.info("export %s %s: %s rows", job.pk, status, total_records)
     return job
 
 

@@ -172,8 +172,11 @@ class ExportDownloadView(APIView):
         )
 
     def handle_exception(self, exc):
-        # Someone following the link with an expired session signs in and comes back; API
-        # clients (they send an Authorization header) get the usual 401.
-        if isinstance(exc, NotAuthenticated) and "Authorization" not in self.request.headers:
+        # Someone following the link in a browser with an expired session signs in and comes
+        # back; API clients get the usual 401: those that send an Authorization header, and
+        # those that do not ask for a page (curl's */*, Accept: application/json).
+        headers = self.request.headers
+        is_browser = "text/html" in headers.get("Accept", "") and "Authorization" not in headers
+        if isinstance(exc, NotAuthenticated) and is_browser:
             return redirect_to_login(self.request.get_full_path())
         return super().handle_exception(exc)

@@ -102,6 +102,10 @@ def _write_with_copy(queryset: QuerySet, out: ByteSink, progress: Progress | Non
     # A savepoint, so that an interrupted COPY (a storage error mid-stream cancels it) rolls
     # back only itself when a caller has a transaction open.
     with transaction.atomic(), connection.cursor() as cursor:
+        # No JIT: compiling the query's expressions (a CASE per question and language, the
+        # formula guards of every text cell) costs the server more than it saves on a long
+        # export (1–2 s of 2.5M rows, bench/export.py). SET LOCAL: until the transaction ends.
+        cursor.execute("SET LOCAL jit = off")
         with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
             for data in copy:
                 buffer += data

@@ -1,12 +1,13 @@
 """Failed logins and lockouts in the audit log. Django (`user_login_failed`) and django-axes
 (`user_locked_out`) announce them as signals, the only way either library tells: these
 receivers are connected in VoicesurveyConfig.ready and write one audit row each (never a
-password; the username as typed, cut to the column)."""
+password; the username as typed, cut to the column) and count it (voicesurvey/metrics.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from voicesurvey import metrics
 from voicesurvey.ratelimit import client_ip
 from voicesurvey.services import audit_log_record
 
@@ -19,6 +20,7 @@ def _where(request: Any) -> dict:
 
 def login_failed_record(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
     username = str(credentials.get("username") or "")[:150]
+    metrics.login_failures_total.inc()
     audit_log_record(
         actor=None,
         action="auth.login_failed",
@@ -31,6 +33,7 @@ def login_failed_record(sender: Any, credentials: dict, request: Any = None, **k
 def locked_out_record(
     sender: Any, request: Any = None, username: str | None = None, ip_address: str = "", **kwargs
 ) -> None:
+    metrics.login_lockouts_total.inc()
     audit_log_record(
         actor=None,
         action="auth.locked_out",

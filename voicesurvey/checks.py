@@ -3,6 +3,7 @@ telephony provider's own checks are the engine's (calls/checks.py)."""
 
 from __future__ import annotations
 
+import os
 import zoneinfo
 
 import phonenumbers
@@ -157,4 +158,20 @@ def check_foreign_schedules(app_configs, databases=None, **kwargs):
             id="voicesurvey.E010",
         )
         for name, func in foreign
+    ]
+
+
+@register()
+def check_prometheus_multiproc_dir(app_configs, **kwargs):
+    """prometheus-client writes to PROMETHEUS_MULTIPROC_DIR from the first metric on, and a
+    missing directory would fail every process at its first count (voicesurvey/metrics.py)."""
+    directory = settings.PROMETHEUS_MULTIPROC_DIR
+    if not directory or (os.path.isdir(directory) and os.access(directory, os.W_OK)):
+        return []
+    return [
+        Error(
+            f"PROMETHEUS_MULTIPROC_DIR is {directory!r}, which is not a writable directory.",
+            hint="Create it (mkdir -p) for every process's user, or unset the variable.",
+            id="voicesurvey.E012",
+        )
     ]

@@ -32,6 +32,10 @@ def lookup_by_id_or_name[RecordT: Model](
     return queryset.get(pk=matches[0])
 
 
+def _unstyled(text: str) -> str:
+    return text
+
+
 class BarOutput:
     """tqdm's writes, passed to a command's stderr without the newline OutputWrapper adds."""
 
@@ -39,7 +43,9 @@ class BarOutput:
         self._wrapper = wrapper
 
     def write(self, text: str) -> None:
-        self._wrapper.write(text, ending="")
+        # Plain: a command's stderr styles what it is given as an error (red on a terminal),
+        # and a progress bar is no error.
+        self._wrapper.write(text, ending="", style_func=_unstyled)
 
     def flush(self) -> None:
         self._wrapper.flush()

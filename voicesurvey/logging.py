@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line, each with the request's correlation id.
+"""Structured logs: one JSON object per line, each with its trace id (voicesurvey/tracing.py)
+and, in the web process, the id of the request being served.
 
 Phone numbers never reach the logs: the redaction filter masks anything that looks like one,
 as a safety net under the rule that code does not log them in the first place.
@@ -11,12 +12,13 @@ import json
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable
 
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+from voicesurvey.tracing import new_trace_id, trace_id_clean, trace_id_var
 
-_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# The HTTP request being served ("" outside one). The same as its trace id, except where a
+# request continues another trace: a provider's webhook runs under the trace of its call.
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 # An international number (+ then 7-15 digits, maybe spaced) or a bare run of 9-15 digits (a
 # national number). Dates and times do not match: their digit groups are short.
 _PHONE_LIKE = re.compile(r"\+\d[\d .()-]{5,20}\d|(?<![\w.])\d{9,15}(?![\w.])")
@@ -33,26 +35,31 @@ def _redact(text: str) -> str:
 
 
 class RequestIdMiddleware:
-    """Takes X-Request-ID from the caller (when sane) or makes one, and echoes it back."""
+    """Takes X-Request-ID from the caller (when sane) or makes one, and echoes it back; the
+    request's work, and whatever it queues, runs under it as its trace id."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _REQUEST_ID_OK.match(incoming) else uuid.uuid4().hex
-        token = request_id_var.set(request_id)
+        request_id = trace_id_clean(request.headers.get("X-Request-ID", "")) or new_trace_id()
+        request_token = request_id_var.set(request_id)
+        trace_token = trace_id_var.set(request_id)
         try:
             response = self.get_response(request)
         finally:
-            request_id_var.reset(token)
+            trace_id_var.reset(trace_token)
+            request_id_var.reset(request_token)
         response["X-Request-ID"] = request_id
         return response
 
 
 class RequestIdFilter(logging.Filter):
+    """Puts `trace_id` and `request_id` on every record ("-" when there is none)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        record.trace_id = trace_id_var.get() or "-"
+        record.request_id = request_id_var.get() or "-"
         return True
 
 
@@ -75,6 +82,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "trace_id": getattr(record, "trace_id", "-"),
             "request_id": getattr(record, "request_id", "-"),
         }
         if record.exc_info:

@@ -14,12 +14,16 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from voicesurvey.api_tags import API_TAGS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-if env.bool("READ_DOT_ENV_FILE", default=True) and (BASE_DIR / ".env").is_file():
+# `make run` writes a development one on its first run (scripts/dev-env).
+_ENV_FILE = Path(env.str("ENV_FILE", default=str(BASE_DIR / ".env")))
+if env.bool("READ_DOT_ENV_FILE", default=True) and _ENV_FILE.is_file():
     # Values already in the environment win over the file.
-    environ.Env.read_env(BASE_DIR / ".env")
+    environ.Env.read_env(_ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -29,7 +33,8 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set SECRET_KEY (a long random string) in the environment, "
-            "or DEBUG=true for local development."
+            "or DEBUG=true for local development (`make run` writes a .env with it on its "
+            "first run; `scripts/dev-env` writes that file alone)."
         )
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-true"
 
@@ -70,6 +75,7 @@ INSTALLED_APPS = [
     "calls",
     "dashboard",
     "exports",
+    "integrations",
     "demo",
 ]
 
@@ -358,6 +364,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operations grouped by resource (voicesurvey/schema.py's `api_tag`), in this order.
+    "TAGS": [{"name": name, "description": text} for name, text in API_TAGS.items()],
     # One schema name per choice set, where several serializers use the same one.
     "ENUM_NAME_OVERRIDES": {
         "CampaignStatusEnum": "campaigns.models.CampaignStatus",
@@ -366,6 +374,8 @@ SPECTACULAR_SETTINGS = {
         # The fixed script's question types, still accepted on writes (campaigns/api.py).
         "LegacyQuestionTypeEnum": "campaigns.api.LEGACY_QUESTION_TYPES",
         "ExportStatusEnum": "exports.models.ExportStatus",
+        "WebhookEventTypeEnum": "integrations.models.WebhookEventType",
+        "WebhookDeliveryStatusEnum": "integrations.models.DeliveryStatus",
     },
 }
 
@@ -383,6 +393,9 @@ STATS_CACHE_TTL_SECONDS = env.int("STATS_CACHE_TTL_SECONDS", default=60)
 SEARCHES_PER_MINUTE = env.int("SEARCHES_PER_MINUTE", default=30)
 DENIALS_PER_MINUTE = env.int("DENIALS_PER_MINUTE", default=30)
 CALL_ATTEMPT_TIMEOUT_MINUTES = env.int("CALL_ATTEMPT_TIMEOUT_MINUTES", default=15)
+# The currency of call costs (the provider configuration's cost per minute) and of campaign
+# budgets, as an ISO 4217 code: shown beside every amount, never converted.
+CALL_COST_CURRENCY = env.str("CALL_COST_CURRENCY", default="EUR")
 SCHEDULER_TICK_SECONDS = env.int("SCHEDULER_TICK_SECONDS", default=60)
 PROVIDER_OUTAGE_BACKOFF_SECONDS = env.int("PROVIDER_OUTAGE_BACKOFF_SECONDS", default=300)
 # The simulator signs its webhooks with HMAC-SHA256; unset, a key is derived from SECRET_KEY.
@@ -390,6 +403,21 @@ SIMULATOR_WEBHOOK_SECRET = env.str("SIMULATOR_WEBHOOK_SECRET", default="")
 # Largest webhook body accepted (a provider's event or dialogue request); bigger ones get 413.
 # Twilio's form posts are a few KB.
 WEBHOOK_MAX_BODY_KB = env.int("WEBHOOK_MAX_BODY_KB", default=64)
+
+# Outbound webhooks (integrations/, README "Integrations"). Hosts a subscription may reach even
+# though they resolve to a loopback, private or link-local address (comma list, e.g.
+# "127.0.0.1,crm.internal"); every other such address is refused, when saved and when sent.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# A delivery is retried with exponential back-off (30 s … 1 h) for this long, then failed.
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
+# A subscription is disabled (audit entry, banner) after this many failed attempts in a row,
+# or after failing without a success for WEBHOOK_DISABLE_AFTER_HOURS.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=50)
+WEBHOOK_DISABLE_AFTER_HOURS = env.int("WEBHOOK_DISABLE_AFTER_HOURS", default=24)
+# How long one run of the periodic delivery task keeps sending (it runs every minute, on the
+# default queue: leave its other worker free for the scheduler's tick).
+WEBHOOK_DRAIN_SECONDS = env.float("WEBHOOK_DRAIN_SECONDS", default=30.0)
 # Time compression for the simulator's fake callee (1.0 = realistic delays, 0 = none).
 SIMULATOR_DELAY_SCALE = env.float("SIMULATOR_DELAY_SCALE", default=1.0)
 
@@ -423,6 +451,11 @@ if TRUST_PROXY_HEADERS:
 
 # Optional bearer token for /metrics (Prometheus); without it only admins may read metrics.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# prometheus-client's multiprocess mode: a directory every process (gunicorn workers, the task
+# clusters' workers, run_scheduler) writes its metrics to, added up by /metrics. prometheus-client
+# reads the environment variable itself, at import: set it in the processes' environment (a
+# .env file works too: it is read into the environment before any metric exists).
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 
 # --- HTTPS hardening: on unless DEBUG; HTTPS=false only where no TLS sits in front -------------
 HTTPS = env.bool("HTTPS", default=not DEBUG)
@@ -472,10 +505,12 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "voicesurvey.logging.RequestIdFilter"},
         "redact_phone_numbers": {"()": "voicesurvey.logging.RedactPhoneNumbersFilter"},
+        "permission_denied_one_line": {"()": "voicesurvey.log_filters.PermissionDeniedOneLine"},
+        "task_chatter_to_debug": {"()": "voicesurvey.log_filters.TaskChatterToDebug"},
     },
     "formatters": {
         "json": {"()": "voicesurvey.logging.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(trace_id)s] %(message)s"},
     },
     "handlers": {
         "console": {
@@ -489,5 +524,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # twilio's HTTP client logs each request (URL with the account id, headers) at INFO.
         "twilio.http_client": {"level": "WARNING"},
+        # A 403 is one line ("Forbidden (Permission denied): /path"), not a traceback.
+        "django.request": {"filters": ["permission_denied_one_line"]},
+        # django-q2's line per task goes to DEBUG; its start, stop and errors stay.
+        "django-q": {"filters": ["task_chatter_to_debug"]},
     },
 }

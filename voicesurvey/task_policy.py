@@ -28,6 +28,7 @@ PERIODIC_TASKS: tuple[tuple[str, str, int | None], ...] = (
     ("exports: reap stale export jobs", "exports.tasks.export_reap_stale_task", 1),
     ("calls: purge old transcripts", "calls.tasks.call_transcripts_purge_task", 60),
     ("exports: delete expired export files", "exports.tasks.export_expire_old_task", 60),
+    ("integrations: deliver webhooks", "integrations.tasks.webhooks_drain_task", 1),
 )
 
 # Work queued by the product itself, one task per job.

@@ -2,7 +2,7 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from voicesurvey import views
@@ -16,6 +16,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("calls.api_urls")),
     path("", include("dashboard.api_urls")),
     path("", include("exports.api_urls")),
+    path("", include("integrations.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The page and its script apart (`?script`), and a template without inline style: the
     # Swagger UI under the site's Content-Security-Policy (templates/api/swagger_ui.html).
@@ -29,6 +30,9 @@ api_patterns: list[URLPattern | URLResolver] = [
         ),
         name="docs",
     ),
+    # Last: any other path under /api/ (a malformed id, which no pattern matches, included)
+    # answers the API's JSON 404, with DEBUG on too, where Django's own 404 page is HTML.
+    re_path(r"^.*$", views.api_not_found, name="not_found"),
 ]
 
 urlpatterns = [
@@ -37,6 +41,7 @@ urlpatterns = [
     path("", include("calls.urls")),
     path("", include("dashboard.urls")),
     path("", include("exports.urls")),
+    path("", include("integrations.urls")),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
     path("accounts/login/", views.LoginView.as_view(), name="login"),

@@ -10,9 +10,11 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
+from voicesurvey.metrics import metrics_exposition
 from voicesurvey.permissions import Capability, user_has_capability
 
 logger = logging.getLogger(__name__)
@@ -50,7 +52,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus metrics: for the METRICS_TOKEN bearer, or a signed-in admin."""
+    """Prometheus metrics (voicesurvey/metrics.py): for the METRICS_TOKEN bearer, or a
+    signed-in admin."""
     auth = request.headers.get("Authorization", "")
     token_ok = bool(settings.METRICS_TOKEN) and hmac.compare_digest(
         auth.encode(), f"Bearer {settings.METRICS_TOKEN}".encode()
@@ -65,7 +68,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
         if status == 401:
             response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(metrics_exposition(), content_type=CONTENT_TYPE_LATEST)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -79,6 +82,12 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
+
+
+@csrf_exempt  # a 404 for any method: a POST to a wrong address is not a CSRF failure
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """Any path under /api/ that names no operation."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -32,7 +32,7 @@ import enum
 import functools
 import json
 from collections.abc import Mapping
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
 from django.urls import reverse
@@ -40,6 +40,7 @@ from django.urls import reverse
 from calls.dialogue import Reply, Turn
 from calls.models import ProviderConfig
 from calls.selectors import provider_config_get
+from voicesurvey.tracing import TRACE_QUERY_PARAMETER, trace_id_clean
 
 
 class CallStatus(enum.StrEnum):
@@ -123,6 +124,8 @@ class OutgoingCall:
     # Who is being called, for providers that model the callee (the simulator seeds on it).
     contact_id: str = ""
     attempt_number: int = 1
+    # The call's trace id (voicesurvey/tracing.py); the URLs above carry it back already.
+    trace_id: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -236,14 +239,16 @@ class TelephonyProvider:
         return WebhookResponse.json({"result": result})
 
     # -- our URLs -------------------------------------------------------------------------------
-    def status_url(self, call_id: str) -> str:
-        return public_url(_webhook_path("telephony_webhook_status", self.name, call_id))
+    # `trace_id` (the call's, voicesurvey/tracing.py) rides in the query string, which every
+    # provider sends back as it was given (and Twilio signs): `webhook_receive` runs the
+    # webhook under it, with no query to look it up.
+    def status_url(self, call_id: str, *, trace_id: str = "") -> str:
+        path = _webhook_path("telephony_webhook_status", self.name, call_id)
+        return public_url(_with_query(path, {TRACE_QUERY_PARAMETER: trace_id}))
 
-    def dialogue_url(self, call_id: str, *, turn: int | None = None) -> str:
+    def dialogue_url(self, call_id: str, *, turn: int | None = None, trace_id: str = "") -> str:
         path = _webhook_path("telephony_webhook_dialogue", self.name, call_id)
-        if turn is not None:
-            path += "?" + urlencode({"turn": turn})
-        return public_url(path)
+        return public_url(_with_query(path, {"turn": turn, TRACE_QUERY_PARAMETER: trace_id}))
 
 
 _CALL_ID_SLOT = "00000000-0000-0000-0000-000000000000"
@@ -258,6 +263,18 @@ def _webhook_path(url_name: str, provider: str, call_id: str) -> str:
     # reverse() once per URL and provider, not twice per dial: the scheduler builds both URLs
     # for every call it places.
     return _webhook_path_template(url_name, provider).replace(_CALL_ID_SLOT, str(call_id))
+
+
+def _with_query(path: str, params: dict) -> str:
+    """`path` with those of `params` that have a value ("" and None are left out)."""
+    present = {name: value for name, value in params.items() if value not in ("", None)}
+    return f"{path}?{urlencode(present)}" if present else path
+
+
+def trace_id_from_url(path: str) -> str:
+    """The trace id in a webhook URL's query string (`status_url`, `dialogue_url`), or ""."""
+    values = parse_qs(urlsplit(path).query).get(TRACE_QUERY_PARAMETER, [""])
+    return trace_id_clean(values[0])
 
 
 def public_url(path: str) -> str:

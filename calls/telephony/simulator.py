@@ -142,6 +142,8 @@ class SimulatorProvider(TelephonyProvider):
             "sequence": 1,
             "elapsed": 0.0,
             "turn": None,
+            # Sent back in its webhooks' URLs, as a real provider does (`status_url`).
+            "trace_id": call.trace_id,
         }
         if self.run_callee is not None:
             self.run_callee(step)

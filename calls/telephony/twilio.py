@@ -60,6 +60,7 @@ from calls.telephony.base import (
     WebhookResponse,
 )
 from campaigns.questionnaire import FREE_TEXT, NUMBER, SCALE, SINGLE_CHOICE, YES_NO
+from voicesurvey.tracing import current_trace_id
 
 logger = logging.getLogger(__name__)
 
@@ -434,7 +435,8 @@ class TwilioProvider(TelephonyProvider):
                 response.say(turn.say, **say)
             response.hangup()
         else:
-            action = self.dialogue_url(call_id, turn=turn.turn)
+            # The next turn's request comes back under the call's trace, as this one did.
+            action = self.dialogue_url(call_id, turn=turn.turn, trace_id=current_trace_id())
             gather = response.gather(
                 language=book.twilio_locale,
                 action=action,

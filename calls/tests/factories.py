@@ -15,6 +15,7 @@ from calls.models import (
     SurveyResponse,
 )
 from calls.outcomes import call_stats_add
+from calls.results_buckets import results_buckets_add
 from campaigns.tests.factories import EmailTemplateFactory
 from contacts.tests.factories import ContactFactory
 
@@ -69,21 +70,31 @@ class SurveyResponseFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def answers(self, create, extracted, **kwargs):
+        """The Answer rows, typed as the campaign's questions are (else as the seed's), counted
+        into the results rollup as a survey's save counts them."""
         if not create:
             return
-        for key, value in self.answer_values.items():
-            position = int(key[1:])
+        types = dict(self.campaign.questions.values_list("position", "type"))
+        rows = [
             Answer.objects.create(
                 response=self,
-                position=position,
+                position=int(key[1:]),
                 key=key,
-                question_type=SEED_TYPES.get(key, "free_text"),
+                question_type=types.get(int(key[1:])) or SEED_TYPES.get(key, "free_text"),
                 status="answered",
                 value=value,
                 raw=value,
                 mode="speech",
                 confidence=SEED_CONFIDENCES.get(key),
             )
+            for key, value in self.answer_values.items()
+        ]
+        results_buckets_add(
+            response=self,
+            answers=rows,
+            attempt_number=self.call_attempt.attempt_number if self.call_attempt else 0,
+            attributes=self.contact.attributes or {},
+        )
 
     contact = factory.SubFactory(ContactFactory, state="completed")
     campaign = factory.SelfAttribute("contact.campaign")

@@ -76,3 +76,16 @@ def test_viewers_cannot_follow_the_latest_call_link(client, viewer_user, calls):
     client.force_login(viewer_user)
     response = client.get(reverse("contact_latest_call", args=[calls[0].contact.pk]))
     assert response.status_code == 403
+
+
+def test_the_page_names_its_campaign_links_back_and_says_attempt_of_at_most(
+    client, manager_user, calls
+):
+    second = calls[1]
+    campaign = second.contact.campaign
+    client.force_login(manager_user)
+    response = client.get(reverse("call_detail", args=[second.pk]))
+    content = response.content.decode()
+    assert f'href="{reverse("campaign_detail", args=[campaign.pk])}" data-campaign-link>' in content
+    assert campaign.name in content
+    assert f"attempt 2 of at most {campaign.max_attempts}" in content

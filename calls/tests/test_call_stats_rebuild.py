@@ -115,12 +115,13 @@ def test_the_command_rebuilds_one_campaign_or_all():
     out = io.StringIO()
     call_command("rebuild_call_stats", str(campaign.pk), stdout=out)
     assert snapshot() == snapshot(campaign) != []
-    assert f"stats buckets rebuilt for campaign {campaign.pk}" in out.getvalue()
+    assert f"results buckets rebuilt for campaign {campaign.pk}" in out.getvalue()
 
     out = io.StringIO()
     call_command("rebuild_call_stats", stdout=out)
     assert snapshot() == kept
-    assert out.getvalue().startswith(f"{len(kept)} stats buckets rebuilt for all campaigns")
+    assert out.getvalue().startswith(f"{len(kept)} stats buckets and ")
+    assert "results buckets rebuilt for all campaigns" in out.getvalue()
 
 
 @pytest.mark.django_db

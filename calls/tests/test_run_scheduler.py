@@ -71,3 +71,23 @@ def test_the_loop_goes_on_after_a_failed_tick(monkeypatch, caplog):
     assert ticks == [0, 1, 2]  # each tick after the connections were checked
     assert "scheduler tick failed" in caplog.text
     assert "terminating connection" in caplog.text
+
+
+def test_once_says_why_each_running_campaign_dials_or_not(capsys, provider_config):
+    from campaigns.tests.factories import CampaignFactory
+
+    # A campaign that calls tomorrow only: closed now, whatever the hour.
+    today = timezone.now().astimezone(dt.UTC).isoweekday()
+    closed = CampaignFactory(
+        name="Closed today",
+        status="running",
+        timezone="UTC",
+        call_days=[today % 7 + 1],  # tomorrow only
+    )
+    ContactFactory(campaign=closed, timezone="UTC")
+    call_command("run_scheduler", "--once")
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "Closed today" in line)
+    assert f"({closed.pk}): Outside calling hours for all 1 contact left to dial" in line
+    assert "next window" in line
+    assert line.rstrip().endswith("UTC.")

@@ -197,8 +197,16 @@ def test_a_dial_creates_the_attempt_and_sets_the_contact_in_progress(
     [call] = network.calls
     assert call.call_id == str(attempt.pk)
     assert call.language == "it"
-    assert call.status_url.endswith(f"/webhooks/telephony/simulator/{attempt.pk}/status")
-    assert call.dialogue_url.endswith(f"/webhooks/telephony/simulator/{attempt.pk}/dialogue?turn=0")
+    # The tick's trace id, kept on the attempt, rides back in the webhook URLs.
+    trace = attempt.trace_id
+    assert len(trace) == 32
+    assert call.trace_id == trace
+    assert call.status_url.endswith(
+        f"/webhooks/telephony/simulator/{attempt.pk}/status?trace={trace}"
+    )
+    assert call.dialogue_url.endswith(
+        f"/webhooks/telephony/simulator/{attempt.pk}/dialogue?turn=0&trace={trace}"
+    )
     assert (run.campaigns_seen, run.calls_placed, run.errors) == (1, 1, 0)
     assert run.finished_at >= run.started_at == MONDAY_15_UTC
     assert run.status == "finished"

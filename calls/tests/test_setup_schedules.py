@@ -16,6 +16,7 @@ EXPECTED = {
     "exports: reap stale export jobs": "exports.tasks.export_reap_stale_task",
     "calls: purge old transcripts": "calls.tasks.call_transcripts_purge_task",
     "exports: delete expired export files": "exports.tasks.export_expire_old_task",
+    "integrations: deliver webhooks": "integrations.tasks.webhooks_drain_task",
 }
 
 
@@ -30,8 +31,9 @@ def test_creates_the_schedules(capsys):
         "exports: reap stale export jobs": (Schedule.MINUTES, 1, -1),
         "calls: purge old transcripts": (Schedule.MINUTES, 60, -1),
         "exports: delete expired export files": (Schedule.MINUTES, 60, -1),
+        "integrations: deliver webhooks": (Schedule.MINUTES, 1, -1),
     }
-    assert capsys.readouterr().out.count("created: ") == 6
+    assert capsys.readouterr().out.count("created: ") == 7
 
 
 def test_running_it_again_changes_nothing_and_keeps_the_next_run(capsys):
@@ -39,9 +41,9 @@ def test_running_it_again_changes_nothing_and_keeps_the_next_run(capsys):
     later = timezone.now() + dt.timedelta(minutes=7)
     Schedule.objects.filter(name="calls: scheduler tick").update(next_run=later)
     call_command("setup_schedules")
-    assert Schedule.objects.count() == 6
+    assert Schedule.objects.count() == 7
     assert Schedule.objects.get(name="calls: scheduler tick").next_run == later
-    assert capsys.readouterr().out.count("up to date: ") == 6
+    assert capsys.readouterr().out.count("up to date: ") == 7
 
 
 def test_a_schedule_edited_by_hand_is_put_back(settings):

@@ -1,5 +1,6 @@
 """manage.py simulate CAMPAIGN: a running campaign, run to its end on the simulator."""
 
+import logging
 import uuid
 
 import pytest
@@ -81,3 +82,87 @@ def test_stops_when_the_provider_is_down(provider_config, open_campaign):
     ContactFactory(campaign=open_campaign)
     with pytest.raises(CommandError, match="The provider is unavailable"):
         call_command("simulate", str(open_campaign.pk), verbosity=0)
+
+
+# --- a live database is refused; the output is the bar and a summary ---------------------------
+
+
+def test_refuses_a_database_the_scheduler_serves(provider_config, open_campaign):
+    from django.core.management import call_command as run
+
+    ContactFactory(campaign=open_campaign)
+    run("setup_schedules", verbosity=0)
+    with pytest.raises(CommandError, match="This database is live: the scheduler's periodic"):
+        call_command("simulate", str(open_campaign.pk), verbosity=0)
+    open_campaign.refresh_from_db()
+    assert open_campaign.status == "running"
+    assert not open_campaign.attempts.exists()  # nothing was written
+
+
+def test_refuses_a_database_where_a_scheduler_ticked_recently(provider_config, open_campaign):
+    from calls.models import SchedulerRun
+
+    ContactFactory(campaign=open_campaign)
+    SchedulerRun.objects.create(status="finished")
+    with pytest.raises(CommandError, match="a scheduler ticked in the last 10 minutes"):
+        call_command("simulate", str(open_campaign.pk), verbosity=0)
+    assert not open_campaign.attempts.exists()
+
+
+def test_an_old_tick_does_not_make_a_database_live(provider_config, open_campaign):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from calls.models import SchedulerRun
+
+    ContactFactory(campaign=open_campaign)
+    SchedulerRun.objects.create(
+        status="finished", started_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    call_command("simulate", str(open_campaign.pk), verbosity=0)
+    open_campaign.refresh_from_db()
+    assert open_campaign.status == "completed"
+
+
+def test_the_output_is_a_summary_without_emails_or_log_lines(
+    capsys, caplog, provider_config, open_campaign, settings
+):
+    from campaigns.models import EmailTemplate
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    template = EmailTemplate.objects.create(
+        name="Thanks", type="completed", subject="Thanks", body_text="Thank you {{ campaign.name }}"
+    )
+    open_campaign.completed_email_template = template
+    open_campaign.save()
+    for _ in range(8):
+        ContactFactory(campaign=open_campaign, email="someone@example.com")
+    caplog.set_level("INFO")
+    call_command("simulate", str(open_campaign.pk), verbosity=1)
+    captured = capsys.readouterr()
+    assert "Subject:" not in captured.out + captured.err  # no email printed
+    assert "the campaign is completed" in captured.out
+    assert "Contacts: " in captured.out
+    assert "(kept in memory, not sent)" in captured.out
+    assert len(captured.out.strip().splitlines()) == 2
+    assert not [
+        r for r in caplog.records if r.levelno == logging.INFO and r.name.startswith("calls")
+    ]
+
+
+def test_the_progress_bar_is_not_styled_as_an_error():
+    import io
+
+    from django.core.management.base import BaseCommand, OutputWrapper
+
+    from voicesurvey.cli import progress_bar
+
+    stream = io.StringIO()
+    command = BaseCommand()
+    command.stderr = OutputWrapper(stream)
+    command.stderr.style_func = lambda text: f"RED[{text}]"  # what a terminal gets
+    with progress_bar(command, 2, total=3, unit=" contacts") as bar:
+        bar.update(3)
+    assert "RED[" not in stream.getvalue()
+    assert "3/3" in stream.getvalue()

@@ -78,7 +78,10 @@ def test_a_complete_survey_in_english(dial):
 
     intro = call.answer()
     assert (intro.status_code, intro.content_type) == (200, "text/xml; charset=utf-8")
-    action = f"{PUBLIC_BASE_URL}/webhooks/telephony/twilio/{attempt_of(contact).pk}/dialogue?turn=1"
+    attempt = attempt_of(contact)
+    # Each turn's URL carries the call's trace id back (voicesurvey/tracing.py).
+    trace = f"trace={attempt.trace_id}"
+    action = f"{PUBLIC_BASE_URL}/webhooks/telephony/twilio/{attempt.pk}/dialogue?turn=1&{trace}"
     assert intro.gather.attrib == {
         "input": "speech dtmf",
         "language": "en-US",
@@ -99,7 +102,7 @@ def test_a_complete_survey_in_english(dial):
         q1.said
         == "How satisfied are you, from 1 to 10? Please say or key in a number from 1 to 10."
     )
-    assert q1.gather.get("action").endswith("/dialogue?turn=2")
+    assert q1.gather.get("action").endswith(f"/dialogue?turn=2&{trace}")
     assert "numDigits" not in q1.gather.attrib  # "10" is two keys
     q2 = call.reply(digits="9")
     assert q2.said.startswith("How many times did you call us last month?")
@@ -215,7 +218,9 @@ def test_repeat_asks_the_same_question_again(dial):
         "Sorry, I did not catch that. How satisfied are you, from 1 to 10? "
         "Please say or key in a number from 1 to 10."
     )
-    assert again.gather.get("action").endswith("/dialogue?turn=3")
+    assert again.gather.get("action").endswith(
+        f"/dialogue?turn=3&trace={attempt_of(contact).trace_id}"
+    )
     q2 = call.reply(speech="seven", confidence=0.86)
     assert q2.said.startswith("How many times did you call us last month?")
     [answer] = attempt_of(contact).metadata["dialogue"]["answers"]

@@ -69,12 +69,15 @@ def test_a_dial_creates_the_call_with_our_webhook_urls(twilio, open_campaign):
     (sent,) = http.requests
     assert (sent.method, sent.url, sent.auth) == ("POST", API_CALLS_URL, (ACCOUNT_SID, AUTH_TOKEN))
     webhooks = f"{PUBLIC_BASE_URL}/webhooks/telephony/twilio/{attempt.pk}"
+    # The tick's trace id comes back with every webhook of the call (voicesurvey/tracing.py).
+    trace = attempt.trace_id
+    assert len(trace) == 32
     assert sent.data == {
         "To": "+393471234567",
         "From": FROM_NUMBER,
-        "Url": f"{webhooks}/dialogue?turn=0",
+        "Url": f"{webhooks}/dialogue?turn=0&trace={trace}",
         "Method": "POST",
-        "StatusCallback": f"{webhooks}/status",
+        "StatusCallback": f"{webhooks}/status?trace={trace}",
         "StatusCallbackMethod": "POST",
         "StatusCallbackEvent": ["initiated", "ringing", "answered", "completed"],
         "Timeout": 30,

@@ -343,6 +343,13 @@ def test_do_not_call_me_excludes_the_number_everywhere(post_simulator, attempt):
     entry = ExclusionEntry.objects.get()
     assert entry.phone_number == attempt.contact.phone_number
     assert "survey call" in entry.reason
+    # Provenance: the callee, in this campaign's call, and no person.
+    assert (entry.source, entry.campaign_id, entry.call_attempt_id, entry.added_by_id) == (
+        "callee",
+        attempt.campaign_id,
+        attempt.pk,
+        None,
+    )
     elsewhere.refresh_from_db()
     assert elsewhere.state == ContactState.EXCLUDED
 

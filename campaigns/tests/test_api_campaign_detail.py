@@ -1,6 +1,7 @@
 """`GET/PUT/PATCH/DELETE /api/campaigns/{id}`: read, edit as far as the status allows, and
 DELETE as cancel."""
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -52,8 +53,11 @@ def test_a_malformed_id_is_a_404(viewer_api):
 
 def test_reads_one_campaign_in_one_query(viewer_api, django_assert_num_queries):
     campaign = CampaignFactory()
-    # 1: the campaign, its creator and its counts; 2: its questions.
-    with django_assert_num_queries(2):
+    # 1: the campaign, its creator and its counts; 2: its questions. The engine's reading
+    # (calls/dialling.py; none for a draft's dialling): 3–5 its progress (contacts by state and
+    # attempts, the last hour's attempts, the stats buckets); 6–7 its cost (the price per
+    # minute, the billed minutes).
+    with django_assert_num_queries(7):
         body = viewer_api.get(url(campaign.pk)).json()
     assert body["id"] == str(campaign.pk)
     assert [q["type"] for q in body["questions"]] == ["scale", "number", "free_text"]
@@ -106,3 +110,79 @@ def test_delete_is_an_audit_logged_cancel(manager_api, manager_user):
     assert (log.actor, log.details) == (manager_user, {"from": "running", "to": "cancelled"})
     # Still there, cancelled: a soft delete.
     assert manager_api.get(url(campaign.pk)).json()["status"] == "cancelled"
+
+
+def test_a_running_campaign_says_whether_it_dials_its_progress_and_cost(viewer_api, settings):
+    from calls.selectors import provider_config_get
+    from calls.tests.factories import SchedulerRunFactory
+    from contacts.tests.factories import ContactFactory
+
+    settings.CALL_COST_CURRENCY = "GBP"
+    provider_config_get()
+    # Open at any hour of any day, so that the contacts are due now whenever the test runs.
+    campaign = CampaignFactory(
+        status="running",
+        timezone="Europe/London",
+        call_window_start=dt.time(0, 0),
+        call_window_end=dt.time(23, 59, 59),
+        call_days=[1, 2, 3, 4, 5, 6, 7],
+        budget="25.00",
+    )
+    for _ in range(3):
+        ContactFactory(campaign=campaign)
+    ContactFactory(campaign=campaign, state="completed", attempts_count=1)
+    SchedulerRunFactory()
+    body = viewer_api.get(url(campaign.pk)).json()
+    assert body["dialling"] == {
+        "dialling": True,
+        "reason": "dialling",
+        "message": "Dialling: 3 contacts due now, 0 in progress.",
+        "next_dial_at": body["dialling"]["next_dial_at"],
+        "contacts_left": 3,
+        "due_now": 3,
+        "in_flight": 0,
+    }
+    assert body["dialling"]["next_dial_at"] is not None
+    assert body["progress"] == {
+        "contacts_total": 4,
+        "contacts_done": 1,
+        "contacts_left": 3,
+        "percent_done": 25.0,
+        "calls_last_hour": 0,
+        "calls_per_hour": None,  # no call yet: no pace, no estimate
+        "attempts_left": 9,  # nobody answered yet: the most it can take, 3 × 3
+        "calling_hours_left": None,
+        "estimated_finish": None,
+    }
+    assert body["cost"] == {
+        "currency": "GBP",
+        "billed_minutes": 0,
+        "spent": "0.00",
+        "completed_surveys": 0,
+        "per_completed_survey": None,
+        "budget": "25.00",
+        "budget_left": "25.00",
+        "budget_reached": False,
+    }
+    assert body["budget"] == "25.00"
+
+
+def test_a_draft_says_it_does_not_dial(viewer_api):
+    body = viewer_api.get(url(CampaignFactory().pk)).json()
+    assert body["dialling"]["reason"] == "draft"
+    assert body["dialling"]["dialling"] is False
+
+
+def test_the_budget_can_be_changed_while_running_and_is_never_negative(manager_api):
+    campaign = CampaignFactory(status="running")
+    response = manager_api.patch(url(campaign.pk), {"budget": "12.50"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["budget"] == "12.50"
+    response = manager_api.patch(url(campaign.pk), {"budget": "-1"}, format="json")
+    assert response.status_code == 400
+    assert "budget" in response.json()
+    assert manager_api.patch(url(campaign.pk), {"budget": None}, format="json").status_code == 200
+    campaign.refresh_from_db()
+    assert campaign.budget is None
+    audit = AuditLog.objects.filter(action="campaign.update", object_id=str(campaign.pk))
+    assert audit.count() == 2

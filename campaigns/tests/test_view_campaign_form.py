@@ -129,3 +129,42 @@ def test_an_unknown_campaign_is_a_404(client, manager_user):
     client.force_login(manager_user)
     missing = "0b5a1f1e-2a4c-4c4e-9a65-6c3f5b0e1d2a"
     assert client.get(f"/campaigns/{missing}/edit").status_code == 404
+
+
+# --- email template choices and the time-zone list (issue 15 item 10) ---------------------------
+
+
+def _options(html: str, field: str) -> list[str]:
+    import re
+
+    select = re.search(rf'<select name="{field}"[^>]*>(.*?)</select>', html, re.S)
+    assert select, field
+    return [label.strip() for label in re.findall(r"<option[^>]*>([^<]*)</option>", select[1])]
+
+
+def test_template_choices_name_each_template_once_and_lead_with_the_campaigns_language(
+    client, manager_user
+):
+    from campaigns.models import EmailTemplate
+
+    for name, locale in [("Completed (en)", "en"), ("Grazie", "it"), ("Thanks", "en")]:
+        EmailTemplate.objects.create(
+            name=name, type="completed", locale=locale, subject="s", body_text="b"
+        )
+    campaign = CampaignFactory(status="draft", language="it")
+    client.force_login(manager_user)
+    html = client.get(reverse("campaign_edit", args=[campaign.pk])).content.decode()
+    labels = _options(html, "completed_email_template")
+    assert labels[1:] == ["Grazie (Italian)", "Completed (en)", "Thanks (English)"]
+    assert "(Completed, en)" not in html
+
+
+def test_the_time_zone_is_chosen_from_a_list_with_a_search(client, manager_user):
+    client.force_login(manager_user)
+    html = client.get(reverse("campaign_new")).content.decode()
+    zones = _options(html, "timezone")
+    assert "Europe/Rome" in zones
+    assert "America/New York" in zones
+    assert len(zones) > 300
+    assert "js/zone_search.js" in html
+    assert 'list="timezones"' not in html  # no free text box any more

@@ -4,11 +4,13 @@ contacts that could still be dialled with them, in every campaign."""
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from campaigns.models import Campaign
 from contacts.csv_import import (
     PHONE_ALIASES,
     ImportReport,
@@ -32,6 +34,7 @@ EXCLUSION_COLUMNS: dict[str, tuple[str, ...]] = {
     "reason": ("note", "notes", "comment", "motivo"),
 }
 _REASON_MAX_LENGTH = ExclusionEntry._meta.get_field("reason").max_length
+_DETAIL_MAX_LENGTH = ExclusionEntry._meta.get_field("source_detail").max_length
 EXCLUSION_BATCH_ROWS = 1000  # also bounds the parameters of its IN (…) lookups on SQLite
 
 
@@ -51,16 +54,29 @@ def exclusion_add(
     reason: str = "",
     source: str = ExclusionSource.MANUAL,
     actor: User | None = None,
+    campaign: Campaign | None = None,
+    call_attempt_id: uuid.UUID | None = None,
+    source_detail: str = "",
 ) -> tuple[ExclusionEntry, bool, int]:
     """Put a number on the exclusion list (idempotent) and exclude the contacts that could still
     be dialled with it. Returns (entry, created, contacts excluded). A number that does not
-    parse is a ValidationError on `phone_number`."""
+    parse is a ValidationError on `phone_number`. The entry records where it came from: the
+    actor (a person), the campaign and call (a callee's "do not call me"), `source_detail`."""
     try:
         e164 = phone_normalize(phone_number)
     except InvalidPhoneNumber as exc:
         raise ValidationError({"phone_number": str(exc)}) from exc
+    added_by = actor if actor is not None and actor.is_authenticated else None
     entry, created = ExclusionEntry.objects.get_or_create(
-        phone_number=e164, defaults={"reason": reason[:255], "source": source}
+        phone_number=e164,
+        defaults={
+            "reason": reason[:255],
+            "source": source,
+            "added_by": added_by,
+            "campaign": campaign,
+            "call_attempt_id": call_attempt_id,
+            "source_detail": source_detail[:_DETAIL_MAX_LENGTH],
+        },
     )
     excluded = contacts_exclude_numbers(phone_numbers=[e164])
     if created:
@@ -114,6 +130,8 @@ def exclusion_import(
     errors = RowErrors()
     rows = added = already_listed = contacts_excluded = 0
     batch: dict[str, str] = {}  # E.164 → reason, in file order
+    added_by = actor if actor is not None and actor.is_authenticated else None
+    file_name = (upload_file_name(file) or "CSV import")[:_DETAIL_MAX_LENGTH]
 
     def flush() -> None:
         nonlocal added, already_listed, contacts_excluded
@@ -125,7 +143,13 @@ def exclusion_import(
             )
         )
         new = [
-            ExclusionEntry(phone_number=number, reason=reason, source=source)
+            ExclusionEntry(
+                phone_number=number,
+                reason=reason,
+                source=source,
+                added_by=added_by,
+                source_detail=file_name,
+            )
             for number, reason in batch.items()
             if number not in listed
         ]

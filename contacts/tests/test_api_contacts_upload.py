@@ -50,7 +50,9 @@ def test_the_report(manager_api, manager_user):
     campaign = CampaignFactory()
     response = _upload(manager_api, campaign.pk, GOOD)
     assert response.status_code == 201
-    assert response.json() == {
+    body = response.json()
+    assert body.pop("rejected_rows_url").startswith("/api/rejected-rows/")
+    assert body == {
         "rows": 2,
         "accepted": 1,
         "rejected": 1,
@@ -63,6 +65,7 @@ def test_the_report(manager_api, manager_user):
                 "field": "email",
                 "code": "invalid_email",
                 "reason": "Not a valid email address.",
+                "value": "bad",
             }
         ],
         "encoding": "utf-8",

@@ -46,7 +46,18 @@ def test_list_newest_first_with_search(manager_api):
     body = manager_api.get("/api/exclusions").json()
     assert body["count"] == 2
     assert [e["reason"] for e in body["results"]] == ["new", "old"]
-    assert set(body["results"][0]) == {"id", "phone_number", "reason", "source", "created_at"}
+    assert set(body["results"][0]) == {
+        "id",
+        "phone_number",
+        "reason",
+        "source",
+        "added_by",
+        "added_by_user_id",
+        "campaign_id",
+        "call_id",
+        "source_detail",
+        "created_at",
+    }
     assert body["results"][1]["phone_number"] == "+393471234567"
 
     found = manager_api.get("/api/exclusions", {"search": "347 123 4567"}).json()

@@ -30,7 +30,9 @@ def test_the_report(manager_api):
     ContactFactory(phone_number="+393471234567")
     response = _upload(manager_api, FILE)
     assert response.status_code == 201
-    assert response.json() == {
+    body = response.json()
+    assert body.pop("rejected_rows_url").startswith("/api/rejected-rows/")
+    assert body == {
         "rows": 2,
         "added": 1,
         "already_listed": 0,
@@ -44,6 +46,7 @@ def test_the_report(manager_api):
                 "field": "phone_number",
                 "code": "invalid_phone",
                 "reason": "Not a phone number: it does not look like a number.",
+                "value": "*** *** nope",
             }
         ],
         "encoding": "utf-8",

@@ -272,6 +272,8 @@ def test_attribute_names_are_the_campaign_s_sorted_in_one_query(
     with django_assert_num_queries(1):  # the names, distinct, of the campaign's contacts
         assert contact_attribute_names(campaign) == ["contains", "region", "tier"]
     assert contact_attribute_names(CampaignFactory()) == []
+    # Every campaign's (the results rollup's rebuild of them all).
+    assert contact_attribute_names(None) == ["contains", "other_campaign", "region", "tier"]
 
 
 def test_cached_attribute_names_are_renewed_by_an_import(

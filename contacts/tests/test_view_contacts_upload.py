@@ -71,8 +71,13 @@ def test_without_javascript_a_page_with_the_report_and_a_way_back(client, manage
     assert "<html" in html
     assert "Imported <strong>1</strong> contact" in html
     assert "<strong>2</strong> rows rejected" in html
-    assert '<td class="num">3</td><td>email</td><td>Not a valid email address.</td>' in html
-    assert '<td class="num">4</td><td>phone_number</td>' in html
+    assert (
+        '<td class="num">3</td><td>email</td><td class="rejected-value">bad</td>'
+        "<td>Not a valid email address.</td>"
+    ) in html
+    assert (
+        '<td class="num">4</td><td>phone_number</td><td class="rejected-value">*** *** nope</td>'
+    ) in html
     assert "Invalid email: 1 · Invalid phone number: 1" in html
     assert f'href="{reverse("campaign_detail", args=[campaign.pk])}"' in html
     assert "Back to Autumn survey" in html

@@ -31,7 +31,9 @@ def test_the_report_is_shown_with_the_list(client, manager_user):
     assert "Added <strong>1</strong> number from 3 rows;" in html
     assert "1 already listed; <strong>1</strong> rejected." in html
     assert "1 contact will not be called." in html
-    assert '<td class="num">3</td><td>Not a phone number' in html
+    assert (
+        '<td class="num">3</td><td class="rejected-value">*** *** nope</td><td>Not a phone number'
+    ) in html
     assert '<td class="phone">+393471234567</td>' in html  # the list below shows it
 
 

@@ -76,5 +76,21 @@ def test_results_on_the_campaign_page(sign_in, manager_user, results_campaign, w
     assert "Nothing" not in answers
     assert responses(page, panel) == "3"  # still English only
     assert fits(page)
+
+    # A breakdown: each question's figures per region, as a chart and a table.
+    page.select_option(f"{panel} select[name=language]", "")
+    page.select_option(f"{panel} select[name=by]", "region")
+    with page.expect_response(lambda r: "/results?" in r.url and "by=region" in r.url):
+        page.click(f"{panel} .results-filters button[type=submit]")
+    page.wait_for_selector(f"{panel} canvas[data-results-chart$='-by']", state="visible")
+    by_region = page.eval_on_selector_all(
+        f"{panel} canvas[data-results-chart$='-by']",
+        "canvases => canvases.map(c => ({drawn: Boolean(window.Chart.getChart(c)),"
+        " width: c.getBoundingClientRect().width}))",
+    )
+    assert len(by_region) == 6  # every question but the free text
+    assert all(c["drawn"] and c["width"] > 0 for c in by_region)
+    assert page.locator(f"{panel} table[data-breakdown-table]").count() == 7
+    assert fits(page)
     assert page.evaluate("window.notReloaded") is True
     assert page.js_errors == []

@@ -130,13 +130,15 @@ def test_contacts_outcomes_rates_and_durations(autumn_campaign):
         "busy": 1,
         "failed": 2,
     }
+    # Contact rates over the 9 contacts that could be called (the excluded one never is).
     assert stats["rates"] == {
-        "completion_rate": 20.0,
-        "refusal_rate": 10.0,
-        "not_reached_rate": 20.0,
+        "completion_rate": 22.22,  # 2 / 9
+        "refusal_rate": 11.11,  # 1 / 9
+        "not_reached_rate": 22.22,  # 2 / 9
         # (2 completed + 1 refused) / 8 finished attempts; the one in flight is not finished.
         "answer_rate": 37.5,
     }
+    assert stats["rate_bases"] == {"contacts_callable": 9, "finished_attempts": 8}
     # Talk time of A (120 s), B (0 s), E (30 s) and G (60 s).
     assert stats["duration_stats"] == {
         "average_duration_seconds": 52.5,

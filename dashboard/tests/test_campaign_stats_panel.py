@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def campaign():
     """Four contacts, three finished calls (one answered for 42 s), one in flight."""
-    campaign = CampaignFactory(name="Spring check-in", timezone="Europe/Rome")
+    campaign = CampaignFactory(name="Spring check-in", timezone="Europe/Rome", status="running")
     now = timezone.now()
     states = [ContactState.COMPLETED, ContactState.REFUSED, ContactState.NOT_REACHED]
     for state, outcome in zip(
@@ -112,9 +112,50 @@ def test_panel_shows_cards_rates_duration_and_charts(viewer_client, campaign):
     # The same series as tables, for readers without JavaScript.
     assert "<details" in content
     assert "Attempts</th>" in content
-    # Every 60 s, and at once when an upload on the page has imported contacts.
-    assert 'hx-trigger="every 60s, contacts-imported from:body"' in content
+    # Every 60 s, and at once when an upload on the page has imported contacts or the
+    # campaign's status changed.
+    assert (
+        'hx-trigger="every 60s, contacts-imported from:body, campaign-status-changed from:body"'
+        in content
+    )
+    assert "refreshed every 60 seconds" in content
     assert "(Europe/Rome)" in content
+
+
+def test_rates_say_what_they_divide_by_and_leave_out_the_excluded(viewer_client, campaign):
+    ContactFactory(campaign=campaign, state=ContactState.EXCLUDED)
+    content = viewer_client.get(url(campaign.pk)).content.decode()
+    assert _stat(content, "Completion rate") == "25.00 %"  # 1 of 4: the excluded one is out
+    assert "1 of 4 contacts that could be called" in content
+    assert "2 of 3 finished calls" in content
+    # Only completion is painted as good news.
+    assert 'class="bar bar-good"' in content
+    assert 'class="bar bar-refused"' in content
+    assert 'class="bar bar-not-reached"' in content
+
+
+@pytest.mark.parametrize("status", ["draft", "running"])
+def test_no_rates_before_anything_to_rate(viewer_client, status):
+    campaign = CampaignFactory(status=status)
+    ContactFactory(campaign=campaign)
+    content = viewer_client.get(url(campaign.pk)).content.decode()
+    assert _stat(content, "Completion rate") == "—"
+    assert "0.00 %" not in content
+
+
+def test_a_final_campaign_says_when_it_started_and_ended(viewer_client, manager_user):
+    from campaigns.services import campaign_activate, campaign_cancel
+
+    campaign = CampaignFactory(timezone="Europe/London")
+    ContactFactory(campaign=campaign)
+    campaign_activate(campaign=campaign, actor=manager_user)
+    campaign_cancel(campaign=campaign, actor=manager_user)
+    content = viewer_client.get(url(campaign.pk)).content.decode()
+    assert "final figures: started" in content
+    assert "cancelled <time" in content
+    assert "refreshed every" not in content
+    # No polling of final figures; a status change (none can come) is still listened to.
+    assert 'hx-trigger="campaign-status-changed from:body"' in content
 
 
 def test_panel_and_api_share_one_computation(viewer_client, viewer_api, campaign):

@@ -12,6 +12,7 @@ import pytest
 from rest_framework.utils.encoders import JSONEncoder
 
 from calls.models import Answer, CallOutcome
+from calls.results_buckets import results_buckets_rebuild
 from calls.tests.factories import CallAttemptFactory, SurveyResponseFactory
 from campaigns.tests.factories import CampaignFactory
 from campaigns.tests.questionnaire_samples import TEXTS, seven_questions
@@ -25,6 +26,7 @@ from voicesurvey.stats_cache import campaign_stats_invalidate
 pytestmark = pytest.mark.django_db
 
 ROME = zoneinfo.ZoneInfo("Europe/Rome")
+NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 U = "unanswered"  # an Answer row, not understood; a position missing from a survey: skipped
 
 # The ten surveys: language, the completing attempt, region (None: no attribute), completed
@@ -94,6 +96,8 @@ def campaign():
             )
             for position, value in answers.items()
         )
+    # Written in bulk, as a restore would: the rollup is counted once from the rows.
+    results_buckets_rebuild(campaign=campaign)
     return campaign
 
 
@@ -393,6 +397,7 @@ def test_breakdown_keeps_the_most_frequent_values_and_folds_the_rest(campaign, m
 
 def test_a_value_spelled_like_a_group_stays_a_value(campaign):
     campaign.contacts.filter(external_contact_id="C07").update(attributes={"region": "other"})
+    results_buckets_rebuild(campaign=campaign)
 
     q1 = campaign_results(campaign=campaign, filters=ResultsFilters(), by="region")["questions"][0]
 
@@ -464,10 +469,18 @@ def test_free_text_search_is_case_insensitive_and_counts_its_matches(campaign, v
 
 
 def test_a_handful_of_queries_whatever_the_number_of_questions(campaign, django_assert_num_queries):
-    # 1 the questionnaire, 2 the responses in the set, 3 answers per (position, status, value),
-    # 4 the free-text question's page.
+    # From the rollup: 1 the questionnaire, 2 the buckets per (position, status, value), 3 the
+    # free-text question's page.
+    with django_assert_num_queries(3):
+        campaign_results(campaign=campaign, filters=ResultsFilters(language="en"), by=None)
+    # A breakdown from the rollup: 1 questionnaire, 2 the whole set's buckets, 3 the top
+    # groups, 4 the attribute's buckets, 5 the free-text page.
+    with django_assert_num_queries(5):
+        campaign_results(campaign=campaign, filters=ResultsFilters(), by="region")
+    # From the answers: 1 the questionnaire, 2 the responses in the set, 3 answers per
+    # (position, status, value), 4 the free-text question's page.
     with django_assert_num_queries(4):
-        campaign_results(campaign=campaign, filters=ResultsFilters(), by=None)
+        campaign_results(campaign=campaign, filters=ResultsFilters(), by=None, rollup=False)
     # 1 questionnaire, 2 responses and those without the attribute, 3 the top groups, 4 answers
     # per group, 5 the free-text page's matches counted, 6 the page.
     with django_assert_num_queries(6):
@@ -476,6 +489,74 @@ def test_a_handful_of_queries_whatever_the_number_of_questions(campaign, django_
             filters=ResultsFilters(text_search="support", attributes={"plan": "gold"}),
             by="region",
         )
+
+
+# --- the rollup ---------------------------------------------------------------------------------
+
+ROLLUP_QUERIES = [
+    (ResultsFilters(), None),
+    (ResultsFilters(language="it"), None),
+    (ResultsFilters(attempt=2), None),
+    (ResultsFilters(language="en", attempt=1), None),
+    (ResultsFilters(date_from=dt.date(2026, 11, 5), date_to=dt.date(2026, 11, 6)), None),
+    (ResultsFilters(date_to=dt.date(2026, 11, 4)), None),
+    (ResultsFilters(date_from=dt.date(2027, 1, 1)), None),
+    (ResultsFilters(attributes={"region": "north"}), None),
+    (ResultsFilters(attributes={"region": "nowhere"}), None),
+    (ResultsFilters(attributes={"plan": "gold"}), None),
+    (ResultsFilters(), "region"),
+    (ResultsFilters(), "plan"),
+    (ResultsFilters(), "nothing"),
+]
+
+
+@pytest.mark.parametrize(("filters", "by"), ROLLUP_QUERIES)
+def test_the_rollup_gives_the_figures_of_the_answers(campaign, filters, by):
+    assert results_module._bucket_source(campaign, filters, by) is not None
+    from_rollup = campaign_results(campaign=campaign, filters=filters, by=by, now=NOW)
+    from_answers = campaign_results(
+        campaign=campaign, filters=filters, by=by, now=NOW, rollup=False
+    )
+
+    assert from_rollup == from_answers
+
+
+def test_the_rollup_is_what_the_results_read(campaign):
+    """The answers gone from under it, the rollup still holds every figure: it is read, not
+    the answers (the free-text list aside, which reads them)."""
+    before = campaign_results(campaign=campaign, filters=ResultsFilters(), by="region", now=NOW)
+    Answer.objects.filter(response__campaign=campaign).delete()
+
+    after = campaign_results(campaign=campaign, filters=ResultsFilters(), by="region", now=NOW)
+    assert without_texts(after["questions"]) == without_texts(before["questions"])
+    assert (
+        campaign_results(campaign=campaign, filters=ResultsFilters(), by=None, rollup=False)[
+            "questions"
+        ][0]["asked"]
+        == 0
+    )
+
+
+@pytest.mark.parametrize(
+    ("filters", "by"),
+    [
+        # Two attributes, or an attribute with any other filter: the answers are read.
+        (ResultsFilters(attributes={"region": "north", "plan": "gold"}), None),
+        (ResultsFilters(language="it", attributes={"region": "north"}), None),
+        (ResultsFilters(language="it"), "region"),
+        (ResultsFilters(attributes={"plan": "gold"}), "region"),
+    ],
+)
+def test_queries_the_rollup_cannot_answer_read_the_answers(campaign, filters, by):
+    assert results_module._bucket_source(campaign, filters, by) is None
+
+
+def test_a_half_hour_zone_reads_the_answers_for_a_date_range(campaign):
+    campaign.timezone = "Asia/Kolkata"  # UTC+5:30: its local midnights are half past the hour
+    filters = ResultsFilters(date_from=dt.date(2026, 11, 5))
+
+    assert results_module._bucket_source(campaign, filters, None) is None
+    assert results_module._bucket_source(campaign, ResultsFilters(), None) == "hours"
 
 
 def test_cached_per_query_and_invalidated_with_the_stats(campaign, django_assert_num_queries):

@@ -70,15 +70,20 @@ def test_page_shows_the_five_blocks_and_the_chart(viewer_client, some_data):
         assert f'data-block="{block}"' in content
     assert response.context["overview"]["total_call_attempts"] == 4
     assert '<div class="label">Failed calls</div><div class="value">2</div>' in content
-    assert "1,234" in content  # calls placed by the last tick, and in 24 hours
+    assert ">1,234</td>" in content  # calls placed by the last tick
+    # Calls placed in 24 hours and per hour are the attempts started (the campaigns' own
+    # figures added up), not what the scheduler runs say.
+    assert response.context["orchestrator"]["actions_last_24h"] == 4
     # The chart's data, and the same figures as a table for readers without JavaScript.
     chart = json.loads(_json_script(content))
     assert chart["type"] == "bar"
     assert len(chart["labels"]) == 24
-    assert chart["datasets"][0]["data"][-1] == 1234
+    assert chart["datasets"][0]["data"][-1] == 4
     assert 'data-chart="system-calls-chart"' in content
     assert "<details" in content
-    assert ">1,234</td>" in content
+    # Every figure says what it counts.
+    assert "in scheduled, running and paused campaigns" in content
+    assert "every time on this page is in UTC" in content
     # Scripts are served by us, never by a CDN.
     assert "/static/vendor/htmx/htmx.min.js" in content
     assert "/static/vendor/chart.js/chart.umd.min.js" in content
@@ -110,16 +115,17 @@ def test_broker_outage_is_shown_not_raised(viewer_client, broker_down):
 
 @pytest.mark.parametrize("url", [PAGE, PANEL])
 def test_query_count(viewer_client, some_data, url, django_assert_num_queries):
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         # 1. session  2. user
         # 3. overview: one-row aggregates in one statement
         # 4. queue: due contacts by campaign and zone  5. calls in flight + closed attempts
-        # 6. last scheduler run  7. runs in 24 h + calls in flight + max concurrency
+        # 6. last scheduler run  7. attempts in 24 h + calls in flight + max concurrency
         # 8. closed attempts and calls in flight per provider, in one statement
         # 9. campaigns per status + billed minutes + cost per minute
-        # 10. scheduler calls per hour
+        # 10-11. calls placed per hour: closed attempts (buckets), calls in flight
         viewer_client.get(url)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         # session, user; overview, queue, platforms and campaigns come from the cache;
-        # last scheduler run, runs in 24 h + in flight + concurrency; calls per hour
+        # last scheduler run, attempts in 24 h + in flight + concurrency; calls per hour
+        # (closed, in flight)
         viewer_client.get(url)

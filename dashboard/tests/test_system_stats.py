@@ -79,7 +79,8 @@ def test_overview_counts_everything_once(django_assert_num_queries):
         "total_contacts": 5 + 4 + 2 + 4,
         "total_call_attempts": 4,
         "total_responses": 2,
-        "pending_contacts": 3 + 4 + 0 + 4,
+        # Only live campaigns' pending contacts: the running one's 3; the drafts' never wait.
+        "pending_contacts": 3,
         "in_progress_calls": 1,
         "failed_calls": 2,
         "emails_sent": 2,
@@ -180,45 +181,49 @@ def cluster_reports():
         broker.connection.delete(*keys)
 
 
-def test_orchestrator_reads_scheduler_runs_and_live_clusters(
+def test_orchestrator_reads_scheduler_runs_attempts_and_live_clusters(
     cluster_reports, django_assert_num_queries
 ):
     ProviderConfig.objects.create(max_concurrent_calls=8)
-    SchedulerRunFactory(started_at=NOW - dt.timedelta(hours=25), calls_placed=100)  # too old
-    SchedulerRunFactory(started_at=NOW - dt.timedelta(hours=23), calls_placed=7)
-    SchedulerRunFactory(started_at=minutes_ago(2), calls_placed=5)
+    SchedulerRunFactory(started_at=NOW - dt.timedelta(hours=25), calls_placed=100)
     SchedulerRunFactory(started_at=minutes_ago(1), calls_placed=3)
+    # Calls placed in 24 hours: attempts started since 13:00 UTC yesterday (the start of the
+    # UTC hour 23 hours before NOW's), whatever the scheduler runs say.
     for _ in range(2):
-        CallAttemptFactory()
-    finished_attempt(CallOutcome.COMPLETED)
+        CallAttemptFactory(started_at=minutes_ago(5))  # in flight
+    CallAttemptFactory(started_at=NOW - dt.timedelta(hours=24))  # in flight, too old
+    finished_attempt(CallOutcome.COMPLETED)  # 30 minutes ago
+    for started in (NOW - dt.timedelta(hours=23), NOW - dt.timedelta(hours=23, seconds=1)):
+        CallAttemptFactory(outcome=CallOutcome.BUSY, started_at=started, ended_at=started)
     cluster_reports("cluster-a", Conf.IDLE)
     cluster_reports("cluster-b", Conf.WORKING)
     cluster_reports("cluster-c", Conf.STOPPED)  # shutting down: not a live worker
 
     with django_assert_num_queries(2):
         # 1. the last scheduler run
-        # 2. calls placed in 24 h, calls in flight and max_concurrent_calls: one statement
+        # 2. attempts started in 24 h (buckets and in flight), calls in flight and
+        #    max_concurrent_calls: one statement
         orchestrator = selectors.system_orchestrator(now=NOW)
 
     assert orchestrator == {
         "last_run_at": minutes_ago(1),
         "actions_last_run": 3,
-        "actions_last_24h": 7 + 5 + 3,
-        "queue_saturation": 0.25,  # 2 in flight of 8
+        "actions_last_24h": 2 + 1 + 1,
+        "queue_saturation": 0.375,  # 3 in flight of 8
         "active_workers": 2,
     }
 
 
 def test_orchestrator_before_any_run_and_without_a_provider_config():
     for _ in range(12):
-        CallAttemptFactory()
+        CallAttemptFactory(started_at=minutes_ago(1))
 
     orchestrator = selectors.system_orchestrator(now=NOW)
 
     assert orchestrator == {
         "last_run_at": None,
         "actions_last_run": 0,
-        "actions_last_24h": 0,
+        "actions_last_24h": 12,  # placed without a scheduler run (`simulate`, tests)
         "queue_saturation": 1.0,  # 12 in flight of the default 10, capped
         "active_workers": 0,
     }
@@ -306,6 +311,7 @@ def test_campaigns_per_status_and_budget(django_assert_num_queries):
         },
         "billed_minutes": 6,
         "total_budget_spent": 0.3,
+        "currency": "EUR",
     }
 
 
@@ -316,24 +322,24 @@ def test_budget_is_zero_without_calls_or_config():
 # --- the page's chart ---------------------------------------------------------------------------
 
 
-def test_scheduler_calls_per_hour(django_assert_num_queries):
+def test_system_calls_per_hour(django_assert_num_queries):
     now = dt.datetime(2026, 5, 10, 12, 30, tzinfo=dt.UTC)
-    for started, placed in [
-        ("09:59:59", 50),  # before the first hour
-        ("10:00:00", 4),
-        ("10:59:59", 6),
-        ("12:29:00", 1),
+    for started, outcome in [
+        ("09:59:59", CallOutcome.BUSY),  # before the first hour
+        ("10:00:00", CallOutcome.COMPLETED),
+        ("10:59:59", CallOutcome.NO_ANSWER),
+        ("12:29:00", None),  # in flight
     ]:
         hour, minute, second = map(int, started.split(":"))
-        SchedulerRunFactory(
-            started_at=now.replace(hour=hour, minute=minute, second=second), calls_placed=placed
-        )
+        at = now.replace(hour=hour, minute=minute, second=second)
+        CallAttemptFactory(outcome=outcome, started_at=at, ended_at=at if outcome else None)
+    SchedulerRunFactory(started_at=now, calls_placed=50)  # the runs do not count: attempts do
 
-    with django_assert_num_queries(1):  # scheduler runs summed per hour
-        series = selectors.scheduler_calls_per_hour(hours=3, now=now)
+    with django_assert_num_queries(2):  # closed attempts per hour (buckets), in flight per hour
+        series = selectors.system_calls_per_hour(hours=3, now=now)
 
     assert series == [
-        {"hour": now.replace(hour=10, minute=0), "calls_placed": 10},
+        {"hour": now.replace(hour=10, minute=0), "calls_placed": 2},
         {"hour": now.replace(hour=11, minute=0), "calls_placed": 0},
         {"hour": now.replace(hour=12, minute=0), "calls_placed": 1},
     ]

@@ -4,6 +4,8 @@ surveys of `results_campaign` (dashboard/tests/conftest.py)."""
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 
 import pytest
@@ -164,6 +166,33 @@ def test_breakdown_by_an_attribute(viewer_client, campaign):
     assert row("south", 2, 2, 2, 0, 0, "1 (50 %)", "1 (50 %)") in q1
     assert row("north", 2, 2, 2, 0, 0, "9.5", "9.5", "100") in card(content, 2)
     assert row("south", 2, 1, 1, 0, 1, "3", "3", "-100") in card(content, 2)
+    # Each breakdown is a chart too, of the table's figures.
+    assert chart_spec(content, campaign, 1) == {
+        "kind": "stacked",
+        "labels": ["north", "south"],
+        "series": [{"label": "Yes", "data": [100.0, 50.0]}, {"label": "No", "data": [0.0, 50.0]}],
+        "percent": True,
+    }
+    assert chart_spec(content, campaign, 2) | {"data": None} == {
+        "kind": "bar",
+        "labels": ["north", "south"],
+        "data": None,
+        "label": "NPS score",
+        "horizontal": True,
+    }
+    assert chart_spec(content, campaign, 2)["data"] == [100.0, -100.0]
+    assert f'data-results-chart="campaign-results-{campaign.pk.hex}-q1-by"' in content
+
+
+def chart_spec(content: str, campaign, position: int) -> dict:
+    """A breakdown chart's figures, as the page hands them to results.js."""
+    found = re.search(
+        rf'<script id="campaign-results-{campaign.pk.hex}-q{position}-by" '
+        r'type="application/json">(.*?)</script>',
+        content,
+    )
+    assert found, position
+    return json.loads(found.group(1))
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,10 @@ from calls.models import (
 from campaigns.models import Campaign, CampaignStatus
 from contacts.models import Contact, ContactState, ExclusionEntry
 from contacts.phones import phone_time_zone
+from dashboard.results import ResultsFilters, campaign_results
 from dashboard.selectors import system_campaigns
 from demo.builders import DEMO_COST_PER_MINUTE, demo_data_reset, demo_seed
+from integrations.models import WebhookSubscription
 from voicesurvey.models import User
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -191,7 +193,12 @@ def test_command_if_empty_reset_and_refusal(settings, capsys):
     assert Contact.objects.count() == 50
     with pytest.raises(CommandError, match="--reset"):
         call_command("seed_demo", contacts=80, verbosity=0)
+    # A webhook subscription naming a campaign goes with it, its deliveries too.
+    WebhookSubscription.objects.create(
+        url="https://crm.example.org/hooks", campaign=Campaign.objects.first(), secret="whsec_x"
+    )
     call_command("seed_demo", contacts=80, campaigns=2, reset=True, verbosity=1)
+    assert not WebhookSubscription.objects.exists()
     assert Contact.objects.count() == 80
     assert Campaign.objects.count() == 2
     assert "Seeded 2 campaigns, 80 contacts" in capsys.readouterr().out
@@ -232,3 +239,20 @@ def test_a_new_provider_configuration_gets_a_price_and_an_existing_one_is_kept()
     demo_data_reset()
     demo_seed(contacts=50, campaigns=2, seed=1)
     assert ProviderConfig.objects.get().cost_per_minute == Decimal("0.0250")
+
+
+def test_the_results_rollup_is_counted_for_every_campaign_with_surveys(seeded):
+    """Surveys written in bulk, their rollup counted once: the results pages read it, with the
+    figures the answers give."""
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    campaigns = Campaign.objects.filter(survey_responses__isnull=False).distinct()
+    assert campaigns.count() >= 3
+    for campaign in campaigns:
+        for by in (None, "region"):
+            from_rollup = campaign_results(
+                campaign=campaign, filters=ResultsFilters(), by=by, now=now
+            )
+            assert from_rollup["responses"] == campaign.survey_responses.count()
+            assert from_rollup == campaign_results(
+                campaign=campaign, filters=ResultsFilters(), by=by, now=now, rollup=False
+            )

@@ -39,7 +39,7 @@ def _content(response) -> bytes:
 )
 def test_role_matrix(persona_client, done, expected):
     url = export_download_link(job=done).url
-    response = persona_client.get(url)
+    response = persona_client.get(url, HTTP_ACCEPT=_BROWSER_ACCEPT)
     assert response.status_code == expected
     if expected == 302:  # a person whose session ended signs in and comes back to the file
         assert response["Location"].startswith("/accounts/login/?next=/exports/")
@@ -67,6 +67,30 @@ def test_api_clients_follow_links_with_their_token(manager_user, done):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=manager_user)[1]}")
     assert client.get(export_download_link(job=done).url).status_code == 200
+
+
+_BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(
+    "accept", ["application/json", "*/*", None], ids=["json", "curl-default", "no-accept"]
+)
+def test_a_client_without_credentials_that_does_not_ask_for_a_page_gets_401(client, done, accept):
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    response = client.get(export_download_link(job=done).url, **headers)
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+    assert "credentials" in response.json()["detail"].lower()
+
+
+def test_a_browser_without_a_session_is_sent_to_sign_in_even_with_a_bad_token(client, done):
+    """An Authorization header makes any caller an API client: 401, never a login page."""
+    response = client.get(
+        export_download_link(job=done).url,
+        HTTP_ACCEPT=_BROWSER_ACCEPT,
+        HTTP_AUTHORIZATION="Token not-a-real-token",
+    )
+    assert response.status_code == 401
 
 
 def test_an_anonymous_api_client_gets_401(done):

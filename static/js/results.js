@@ -3,7 +3,8 @@
  *
  * A chart is a <canvas data-results-chart="ID"> whose figures are the JSON in <script id="ID">
  * (Django's json_script), never code: {kind: "bar", labels, data, label, horizontal, percent}
- * or {kind: "nps", labels, data, score} (a half doughnut; the score is HTML over it). Its box
+ * or {kind: "nps", labels, data, score} (a half doughnut; the score is HTML over it), or
+ * {kind: "stacked", labels, series, percent} (a breakdown's shares per group). Its box
  * is hidden until drawn; the table with the same figures is folded by dashboard.js. */
 (function () {
   "use strict";
@@ -27,6 +28,30 @@
         indexAxis: spec.horizontal ? "y" : "x",
         scales: scales,
         plugins: { legend: { display: false } },
+      },
+    };
+  }
+
+  // Each group's shares stacked to 100 % (a breakdown): {kind: "stacked", labels, series:
+  // [{label, data}], percent}; one colour per answer, in the order of the series.
+  var SERIES_COLOURS = ["#2f5bea", "#b25e09", "#14804a", "#8e44ad", "#c0362c", "#16808a", "#6b7280"];
+
+  function stackedChart(spec) {
+    return {
+      type: "bar",
+      data: {
+        labels: spec.labels,
+        datasets: spec.series.map(function (series, index) {
+          var colour = SERIES_COLOURS[index % SERIES_COLOURS.length];
+          return { label: series.label, data: series.data, backgroundColor: colour, borderColor: colour };
+        }),
+      },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        indexAxis: "y",
+        scales: { x: { stacked: true, beginAtZero: true, max: 100 }, y: { stacked: true } },
+        plugins: { legend: { position: "bottom" } },
       },
     };
   }
@@ -55,8 +80,15 @@
       var source = document.getElementById(canvas.dataset.resultsChart);
       if (!source || window.Chart.getChart(canvas)) return;
       var spec = JSON.parse(source.textContent);
-      new window.Chart(canvas, spec.kind === "nps" ? gaugeChart(spec) : barChart(spec));
-      canvas.closest("[data-chart-box]").hidden = false;
+      var config = spec.kind === "nps" ? gaugeChart(spec) : spec.kind === "stacked" ? stackedChart(spec) : barChart(spec);
+      var box = canvas.closest("[data-chart-box]");
+      if (spec.horizontal || spec.kind === "stacked") {
+        // A bar per label, each readable: the box grows with them (a breakdown has up to 22).
+        config.options.scales.y = Object.assign({}, config.options.scales.y, { ticks: { autoSkip: false } });
+        box.style.height = Math.max(220, 24 * spec.labels.length + (spec.kind === "stacked" ? 90 : 60)) + "px";
+      }
+      new window.Chart(canvas, config);
+      box.hidden = false;
     });
   }
 

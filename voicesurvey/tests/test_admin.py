@@ -22,8 +22,10 @@ from calls.tests.factories import (
     SchedulerRunFactory,
     SurveyResponseFactory,
 )
-from contacts.tests.factories import ExclusionEntryFactory
+from contacts.models import RejectedRows
+from contacts.tests.factories import ContactFactory, ExclusionEntryFactory
 from exports.tests.factories import ExportJobFactory
+from integrations.models import WebhookDelivery, WebhookSubscription
 from voicesurvey.models import AuditLog, Role, User
 from voicesurvey.services import api_token_create
 
@@ -59,10 +61,23 @@ def some_of_everything():
     CallEventFactory(attempt=CallAttemptFactory())
     # A closed attempt, counted in a stats bucket.
     CallAttemptFactory(outcome="no_answer", ended_at=timezone.now())
-    SurveyResponseFactory()
+    # A survey, counted in the results rollup (an attribute's too).
+    SurveyResponseFactory(contact=ContactFactory(state="completed", attributes={"region": "north"}))
     EmailNotificationFactory()
     SchedulerRunFactory()
+    # An outbound webhook subscription, with a delivery of an outcome event.
+    subscription = WebhookSubscription.objects.create(
+        url="https://crm.example.org/hooks", event_types=["survey.completed"], secret="whsec_eA=="
+    )
+    WebhookDelivery.objects.create(
+        subscription=subscription,
+        event_type="survey.completed",
+        event_key="survey:1",
+        occurred_at=timezone.now(),
+        payload={"type": "survey.completed"},
+    )
     ExclusionEntryFactory()
+    RejectedRows.objects.create(header=["phone"], rows=[[2, ["bad"], "Not a phone number."]])
     ExportJobFactory()
     provider_config_get()
 

@@ -32,15 +32,23 @@ from schemathesis.checks import (
 )
 
 from calls.models import CallOutcome
-from calls.tests.factories import CallAttemptFactory, CallEventFactory, SurveyResponseFactory
+from calls.tests.factories import (
+    CallAttemptFactory,
+    CallEventFactory,
+    SurveyEventFactory,
+    SurveyResponseFactory,
+)
 from campaigns.models import CampaignStatus
 from campaigns.tests.factories import CampaignFactory
-from contacts.models import ContactState
+from contacts.models import ContactState, RejectedRows
 from contacts.tests.factories import ContactFactory, ExclusionEntryFactory
 from exports.models import ExportJob, ExportStatus
 from exports.services import export_expire_old, export_generate
 from exports.storage import export_download_link
 from exports.tests.factories import ExportJobFactory
+from integrations.fanout import webhook_events_fan_out
+from integrations.models import WebhookSubscription
+from integrations.services import webhook_subscription_create
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
@@ -70,7 +78,7 @@ class Scene:
 
 
 @pytest.fixture
-def scene(settings, tmp_path, keep_the_test_connection) -> Scene:
+def scene(settings, tmp_path, keep_the_test_connection, admin_user) -> Scene:
     """Something of everything the API shows: a running campaign with contacts in several
     states, a finished call with answers and events, one in flight, an exclusion, a completed
     and an expired export, and a campaign nobody created (created_by null)."""
@@ -104,6 +112,10 @@ def scene(settings, tmp_path, keep_the_test_connection) -> Scene:
     SurveyResponseFactory(contact=completed, answer_values={"q1": "8", "q3": "Faster, please"})
     CallAttemptFactory(contact=ContactFactory(campaign=campaign, state=ContactState.IN_PROGRESS))
     exclusion = ExclusionEntryFactory()
+    # An upload's rejected rows, the admin's (only the uploader may download them).
+    rejected = RejectedRows.objects.create(
+        created_by=admin_user, campaign=campaign, header=["phone"], rows=[[2, ["bad"], "Nope."]]
+    )
 
     expired = export_generate(job=ExportJobFactory(campaign=campaign))
     ExportJob.objects.filter(pk=expired.pk).update(completed_at=ended - dt.timedelta(days=400))
@@ -113,12 +125,25 @@ def scene(settings, tmp_path, keep_the_test_connection) -> Scene:
     failed = ExportJobFactory(campaign=draft, status=ExportStatus.FAILED, error_message="x")
     link = export_download_link(job=job)
     assert link is not None
+    # An outbound webhook subscription with a delivery of the survey's event waiting.
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    subscription, _secret = webhook_subscription_create(
+        actor=None,
+        fields={"url": "http://127.0.0.1:9/hooks", "event_types": ["survey.completed"]},
+    )
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(
+        created_at=ended - dt.timedelta(hours=1)
+    )
+    SurveyEventFactory(contact=completed, campaign=campaign, call_attempt=call, created_at=ended)
+    assert webhook_events_fan_out(now=timezone.now()) == 1
     return Scene(
         ids={
             "campaign_id": [str(campaign.pk), str(draft.pk)],
             "call_id": [str(call.pk)],
             "entry_id": [str(exclusion.pk)],
+            "rejected_id": [str(rejected.pk)],
             "job_id": [str(job.pk), str(expired.pk), str(failed.pk)],
+            "subscription_id": [str(subscription.pk)],
         },
         download_token=parse_qs(urlsplit(link.url).query)["token"][0],
     )

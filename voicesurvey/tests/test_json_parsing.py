@@ -8,6 +8,7 @@ from calls.tests.factories import CallAttemptFactory
 from campaigns.tests.factories import CampaignFactory
 from contacts.tests.factories import ExclusionEntryFactory
 from exports.tests.factories import ExportJobFactory
+from integrations.models import WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +67,9 @@ def test_no_api_write_answers_a_nested_body_with_a_500(admin_api, method, path, 
         "{entry_id}": ExclusionEntryFactory().pk,
         "{job_id}": ExportJobFactory(campaign=CampaignFactory()).pk,
         "{call_id}": attempt.pk,
+        "{subscription_id}": WebhookSubscription.objects.create(
+            url="https://crm.example.org/hooks", secret="whsec_eA=="
+        ).pk,
     }
     for name, value in ids.items():
         path = path.replace(name, str(value))

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from demo.builders import demo_data_exists, demo_data_reset, demo_seed, demo_users_ensure
+from voicesurvey.cli import progress_bar
 
 
 class Command(BaseCommand):
@@ -66,9 +66,7 @@ class Command(BaseCommand):
             demo_data_reset()
 
         started = time.perf_counter()
-        with tqdm(
-            total=contacts, unit=" contacts", disable=verbosity == 0 or None, file=self.stderr
-        ) as bar:
+        with progress_bar(self, verbosity, total=contacts, unit=" contacts") as bar:
             summary = demo_seed(
                 contacts=contacts, campaigns=campaigns, seed=seed, progress=bar.update
             )
