@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from calls.telephony.simulator import FREE_TEXT_ANSWERS
+
 INTROS = {
     "en": (
         "Hello, this is Acme Services calling with a short survey about your recent experience. "
@@ -121,28 +123,8 @@ QUESTIONS: list[dict] = [
     },
 ]
 
-FREE_TEXT = {
-    "en": (
-        "faster support",
-        "lower prices",
-        "nothing, all good",
-        "clearer bills",
-        "the mobile app crashes a lot",
-        "longer opening hours",
-        "friendlier staff on the phone",
-        "better coverage in my area",
-    ),
-    "it": (
-        "assistenza più rapida",
-        "prezzi più bassi",
-        "niente, va tutto bene",
-        "bollette più chiare",
-        "l'app si blocca spesso",
-        "orari più lunghi",
-        "personale più cordiale al telefono",
-        "copertura migliore nella mia zona",
-    ),
-}
+# The simulated callees' own answers to an open question, so that the demo reads like them.
+FREE_TEXT = FREE_TEXT_ANSWERS
 
 # Contact attributes: the customer tier (it moves the scores), and the region, by the country
 # or city the number belongs to (index of demo/builders.py's REGIONS).

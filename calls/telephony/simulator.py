@@ -467,6 +467,10 @@ _SAYINGS: dict[str, dict[str, Any]] = {
         ),
     },
 }
+# What callees say to an open question, per language: the demo's free-text answers too.
+FREE_TEXT_ANSWERS: dict[str, tuple[str, ...]] = {
+    language: sayings["free_text"] for language, sayings in _SAYINGS.items()
+}
 
 
 def callee_reply(seed: str, plan: CalleePlan, turn: dict) -> Reply:
