@@ -9,6 +9,8 @@ the full table. With DEBUG off, a missing SECRET_KEY or ALLOWED_HOSTS stops star
 from __future__ import annotations
 
 import datetime as _dt
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -127,6 +129,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
+    }
+    # Tests: a file, not SQLite's in-memory database, which the browser tests' live server would
+    # share with the test thread as one connection (two threads on one sqlite3 connection:
+    # "bad parameter or other API misuse"). One file per test process; the runner deletes it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"voicesurvey-test-{os.getpid()}.sqlite3")
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
