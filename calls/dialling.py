@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import Count, Min, Q
 
 from calls.models import CallAttempt, ProviderConfig, SchedulerRun
-from calls.progress import campaign_progress
+from calls.progress import campaign_progress, campaigns_progress
 from calls.selectors import provider_config_get
 from calls.spend import campaign_spend, campaigns_spend
 from campaigns.contact_states import dialable_q
@@ -291,4 +291,19 @@ def campaign_facts_read(*, campaign: Campaign, now: dt.datetime) -> dict:
         "dialling": campaign_dialling_status(campaign, now=now).as_dict(),
         "progress": campaign_progress(campaign, now=now).as_dict(),
         "cost": campaign_spend(campaign).as_dict(),
+    }
+
+
+def campaigns_facts_read(*, campaigns: list[Campaign], now: dt.datetime) -> dict:
+    """The engine's reading of a page of campaigns for the list API (registered with
+    `campaigns.selectors.campaigns_on_facts`): `progress` and `cost` per campaign id, in a
+    fixed number of queries whatever their number; no `dialling` (a query per campaign)."""
+    progress = campaigns_progress(campaigns, now=now)
+    spend = campaigns_spend(campaigns)
+    return {
+        campaign.pk: {
+            "progress": progress[campaign.pk].as_dict(),
+            "cost": spend[campaign.pk].as_dict(),
+        }
+        for campaign in campaigns
     }

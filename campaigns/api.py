@@ -31,6 +31,7 @@ from campaigns.selectors import (
     campaign_get_with_counts,
     campaign_list_search,
     campaign_questionnaire_data,
+    campaigns_facts,
 )
 from campaigns.services import (
     CAMPAIGN_FIELDS,
@@ -312,36 +313,53 @@ class CampaignCostSerializer(serializers.Serializer):
     budget_reached = serializers.BooleanField()
 
 
-class CampaignDetailOutputSerializer(CampaignOutputSerializer):
-    """One campaign, with the engine's reading of it (`campaign_facts`, in the context)."""
+class CampaignListOutputSerializer(CampaignOutputSerializer):
+    """A campaign of the list, with the engine's progress and cost of it (`campaigns_facts`,
+    by campaign id in the context's "facts")."""
 
-    dialling = serializers.SerializerMethodField(
-        help_text="Whether it dials now and, if not, why and when it will."
-    )
     progress = serializers.SerializerMethodField(
         help_text="Contacts done of all, calls per hour, estimated finish."
     )
     cost = serializers.SerializerMethodField(help_text="Spend, cost per completed survey, budget.")
 
     class Meta(CampaignOutputSerializer.Meta):
-        fields = (*CampaignOutputSerializer.Meta.fields, "dialling", "progress", "cost")
+        fields = (*CampaignOutputSerializer.Meta.fields, "progress", "cost")
         read_only_fields = fields
 
-    def _fact(self, name: str, serializer: type[serializers.Serializer]) -> dict | None:
-        value = self.context.get("facts", {}).get(name)
-        return None if value is None else serializer(value).data
+    def _facts(self, campaign) -> dict:
+        return self.context.get("facts", {}).get(campaign.pk, {})
 
-    @extend_schema_field(CampaignDiallingSerializer(allow_null=True))
-    def get_dialling(self, campaign) -> dict | None:
-        return self._fact("dialling", CampaignDiallingSerializer)
+    def _fact(self, campaign, name: str, serializer: type[serializers.Serializer]) -> dict | None:
+        value = self._facts(campaign).get(name)
+        return None if value is None else serializer(value).data
 
     @extend_schema_field(CampaignProgressSerializer(allow_null=True))
     def get_progress(self, campaign) -> dict | None:
-        return self._fact("progress", CampaignProgressSerializer)
+        return self._fact(campaign, "progress", CampaignProgressSerializer)
 
     @extend_schema_field(CampaignCostSerializer(allow_null=True))
     def get_cost(self, campaign) -> dict | None:
-        return self._fact("cost", CampaignCostSerializer)
+        return self._fact(campaign, "cost", CampaignCostSerializer)
+
+
+class CampaignDetailOutputSerializer(CampaignListOutputSerializer):
+    """One campaign, with the engine's reading of it (`campaign_facts`, in the context's
+    "facts"): also whether it dials now."""
+
+    dialling = serializers.SerializerMethodField(
+        help_text="Whether it dials now and, if not, why and when it will."
+    )
+
+    class Meta(CampaignOutputSerializer.Meta):
+        fields = (*CampaignOutputSerializer.Meta.fields, "dialling", "progress", "cost")
+        read_only_fields = fields
+
+    def _facts(self, campaign) -> dict:
+        return self.context.get("facts", {})
+
+    @extend_schema_field(CampaignDiallingSerializer(allow_null=True))
+    def get_dialling(self, campaign) -> dict | None:
+        return self._fact(campaign, "dialling", CampaignDiallingSerializer)
 
 
 def _campaign_data(campaign: Campaign) -> dict:
@@ -399,7 +417,7 @@ class CampaignListApi(_ReadOrManage, generics.ListAPIView):
     sort: name, created, progress, status, "-" for descending) and `POST /api/campaigns` (a
     new draft). A bad parameter is a 400 naming it."""
 
-    serializer_class = CampaignOutputSerializer
+    serializer_class = CampaignListOutputSerializer
     filterset_class = CampaignFilter
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter]
     search_fields = ["name"]
@@ -425,6 +443,17 @@ class CampaignListApi(_ReadOrManage, generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    def get_serializer(self, *args, **kwargs):
+        # The page's progress and cost, read for all its campaigns at once.
+        if kwargs.get("many"):
+            campaigns = list(args[0])
+            kwargs["context"] = {
+                **self.get_serializer_context(),
+                "facts": campaigns_facts(campaigns=campaigns, now=timezone.now()),
+            }
+            args = (campaigns, *args[1:])
+        return super().get_serializer(*args, **kwargs)
 
     @extend_schema(request=CampaignInputSerializer, responses={201: CampaignOutputSerializer})
     def post(self, request):

@@ -199,3 +199,25 @@ def campaign_facts(*, campaign: Campaign, now: dt.datetime) -> dict:
     for reader in _campaign_facts_readers:
         facts.update(reader(campaign=campaign, now=now))
     return facts
+
+
+# The same for a page of campaigns (the list API): readers answer for all of them at once, in
+# a fixed number of queries, {campaign id: {"progress": …, "cost": …}}.
+CampaignsFactsReader = Callable[..., dict]  # called as reader(campaigns=[…], now=…)
+_campaigns_facts_readers: list[CampaignsFactsReader] = []
+
+
+def campaigns_on_facts(reader: CampaignsFactsReader) -> None:
+    """Have `reader(campaigns=[…], now=…)` add its keys to `campaigns_facts` (once per reader)."""
+    if reader not in _campaigns_facts_readers:
+        _campaigns_facts_readers.append(reader)
+
+
+def campaigns_facts(*, campaigns: Sequence[Campaign], now: dt.datetime) -> dict:
+    """What the registered readers say about each campaign, by id: {"progress": …, "cost": …}
+    once the engine has registered its reader; empty dicts before."""
+    facts: dict = {campaign.pk: {} for campaign in campaigns}
+    for reader in _campaigns_facts_readers:
+        for pk, read in reader(campaigns=campaigns, now=now).items():
+            facts[pk].update(read)
+    return facts

@@ -40,9 +40,10 @@ def test_lists_campaigns_with_their_counts(viewer_api, django_assert_num_queries
     ContactFactory(campaign=campaign, state=ContactState.PENDING, attempts_count=1)
     for _ in range(3):
         CampaignFactory()
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(8):
         # 1. the count for the pagination  2. the page of campaigns with their counts
-        # 3. their questions
+        # 3. their questions  4-8. their progress and cost, all at once (calls/progress.py,
+        # calls/spend.py)
         response = viewer_api.get(URL)
     body = response.json()
     assert body["count"] == 4
@@ -58,6 +59,39 @@ def test_lists_campaigns_with_their_counts(viewer_api, django_assert_num_queries
     assert counted["status"] == "draft"
     assert counted["call_days"] == [1, 2, 3, 4, 5, 6]
     assert [q["key"] for q in counted["questions"]] == ["q1", "q2", "q3"]
+    assert counted["progress"]["contacts_total"] == 5
+    assert "dialling" not in counted  # a query per campaign: on the campaign's own answer
+
+
+def test_lists_each_campaign_s_progress_and_cost_as_its_own_answer_does(viewer_api, settings):
+    from calls.tests.factories import CallAttemptFactory
+
+    settings.CALL_COST_CURRENCY = "GBP"
+    running = CampaignFactory(name="Running", status="running", budget="25.00")
+    for _ in range(3):
+        ContactFactory(campaign=running)
+    done = ContactFactory(campaign=running, state=ContactState.COMPLETED, attempts_count=1)
+    started = timezone.now() - dt.timedelta(minutes=30)
+    CallAttemptFactory(  # 2 min 5 s of talk: 3 minutes billed
+        contact=done,
+        outcome="completed",
+        started_at=started,
+        answered_at=started + dt.timedelta(seconds=10),
+        ended_at=started + dt.timedelta(seconds=135),
+    )
+    draft = CampaignFactory(name="Draft")
+    listed = {c["name"]: c for c in viewer_api.get(URL).json()["results"]}
+    for campaign in (running, draft):
+        own = viewer_api.get(f"{URL}/{campaign.pk}").json()
+        assert listed[campaign.name]["progress"] == own["progress"]
+        assert listed[campaign.name]["cost"] == own["cost"]
+    assert listed["Running"]["progress"]["contacts_done"] == 1
+    assert listed["Running"]["progress"]["percent_done"] == 25.0
+    assert listed["Running"]["cost"]["currency"] == "GBP"
+    assert listed["Running"]["cost"]["billed_minutes"] == 3
+    assert listed["Running"]["cost"]["completed_surveys"] == 1
+    assert listed["Running"]["cost"]["budget"] == "25.00"
+    assert listed["Draft"]["progress"]["contacts_total"] == 0
 
 
 def test_filters_by_status_and_creation_date_and_searches_by_name(viewer_api):
