@@ -8,8 +8,9 @@ import logging
 from django.core.exceptions import PermissionDenied
 
 # django-q2's INFO lines about each task ("Process-… processing 'calls.tasks…'", "Processed
-# …", "Enqueued …"): one per task, thousands an hour on a busy cluster.
-_TASK_CHATTER = ("processing", "Processed", "Enqueued", "Queued", "Scheduled task", "Created task")
+# …", "Enqueued …", "Process-… created task … from schedule [calls: scheduler tick]"): one per
+# task, thousands an hour on a busy cluster. Matched in lower case.
+_TASK_CHATTER = ("processing", "processed", "enqueued", "queued", "scheduled task", "created task")
 
 
 class PermissionDeniedOneLine(logging.Filter):
@@ -30,7 +31,7 @@ class TaskChatterToDebug(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno == logging.INFO and any(
-            word in record.getMessage() for word in _TASK_CHATTER
+            word in record.getMessage().lower() for word in _TASK_CHATTER
         ):
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
             return logging.getLogger().isEnabledFor(logging.DEBUG)

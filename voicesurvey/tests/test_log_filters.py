@@ -42,6 +42,7 @@ def test_other_errors_keep_their_traceback():
         "Process-1 processing panda-seven 'calls.tasks.scheduler_tick_task'",
         "Processed 'calls.tasks.scheduler_tick_task' (panda-seven)",
         "Enqueued [voicesurvey] 42",
+        "Process-9fb3 created task river-oranges-maine from schedule [calls: scheduler tick]",
     ],
 )
 def test_task_chatter_is_demoted_to_debug_and_hidden_at_info(message):
