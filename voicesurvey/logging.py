@@ -20,8 +20,9 @@ from voicesurvey.tracing import new_trace_id, trace_id_clean, trace_id_var
 # request continues another trace: a provider's webhook runs under the trace of its call.
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 # An international number (+ then 7-15 digits, maybe spaced) or a bare run of 9-15 digits (a
-# national number). Dates and times do not match: their digit groups are short.
-_PHONE_LIKE = re.compile(r"\+\d[\d .()-]{5,20}\d|(?<![\w.])\d{9,15}(?![\w.])")
+# national number). Dates and times do not match: their digit groups are short; nor does the
+# last group of a UUID that happens to be all digits (12 of them, after "hhhh-").
+_PHONE_LIKE = re.compile(r"\+\d[\d .()-]{5,20}\d|(?<![\w.])(?<![0-9a-fA-F]{4}-)\d{9,15}(?![\w.])")
 
 
 def _redact(text: str) -> str:

@@ -45,7 +45,13 @@ def test_phone_numbers_never_reach_the_logs(number):
 
 
 @pytest.mark.parametrize(
-    "text", ["2026-11-22 10:15:00", "took 1234 ms", "campaign 3f2a9c1e-4b1d-4c6e-9a7b-1c2d3e4f5a6b"]
+    "text",
+    [
+        "2026-11-22 10:15:00",
+        "took 1234 ms",
+        "campaign 3f2a9c1e-4b1d-4c6e-9a7b-1c2d3e4f5a6b",
+        "call 4d74c5cd-c615-4b52-9d9a-120384756201",  # a UUID whose last group is all digits
+    ],
 )
 def test_redaction_leaves_dates_durations_and_ids(text):
     assert _format(text)["message"] == text
