@@ -97,13 +97,18 @@ def _status(reason: str, message: str, **figures) -> DiallingStatus:
 
 
 def campaign_dialling_status(
-    campaign: Campaign, *, now: dt.datetime, config: ProviderConfig | None = None
+    campaign: Campaign,
+    *,
+    now: dt.datetime,
+    config: ProviderConfig | None = None,
+    zone: str | None = None,
 ) -> DiallingStatus:
-    """Whether the campaign dials now, and if not why and when it will. A few queries: the
-    provider configuration, the calls in flight, the dialable contacts per time zone, the last
-    scheduler tick; the spend when the campaign has a budget; the pause's audit entry when
-    paused; none for a draft, a scheduled or a finished campaign."""
-    zone = campaign.timezone
+    """Whether the campaign dials now, and if not why and when it will: times in the
+    campaign's zone, or in `zone` (a viewer's own). A few queries: the provider configuration,
+    the calls in flight, the dialable contacts per time zone, the last scheduler tick; the
+    spend when the campaign has a budget; the pause's audit entry when paused; none for a
+    draft, a scheduled or a finished campaign."""
+    zone = zone or campaign.timezone
     if campaign.status == CampaignStatus.DRAFT:
         return _status(Reason.DRAFT, "A draft: nobody is called until it is activated.")
     if campaign.status == CampaignStatus.COMPLETED:
@@ -123,10 +128,13 @@ def campaign_dialling_status(
     zones = _dialable_by_zone(campaign, now=now)
     figures = {"contacts_left": sum(g["left"] for g in zones), "in_flight": flights["mine"]}
     if campaign.status == CampaignStatus.PAUSED:
-        return _paused_status(campaign, now=now, figures=figures)
-    return _stopped_status(campaign, config=config, now=now, figures=figures) or _queue_status(
+        return _paused_status(campaign, now=now, figures=figures, zone=zone)
+    return _stopped_status(
+        campaign, config=config, now=now, figures=figures, zone=zone
+    ) or _queue_status(
         campaign,
         zones,
+        zone=zone,
         now=now,
         limit=config.max_concurrent_calls,
         provider_in_flight=flights["provider"],
@@ -134,8 +142,9 @@ def campaign_dialling_status(
     )
 
 
-def _paused_status(campaign: Campaign, *, now: dt.datetime, figures: dict) -> DiallingStatus:
-    zone = campaign.timezone
+def _paused_status(
+    campaign: Campaign, *, now: dt.datetime, figures: dict, zone: str
+) -> DiallingStatus:
     paused = campaign_pause_reason(campaign) or {}
     if paused.get("reason") == PAUSE_REASON_BUDGET:
         currency = paused.get("currency", settings.CALL_COST_CURRENCY)
@@ -153,11 +162,10 @@ def _paused_status(campaign: Campaign, *, now: dt.datetime, figures: dict) -> Di
 
 
 def _stopped_status(
-    campaign: Campaign, *, config: ProviderConfig, now: dt.datetime, figures: dict
+    campaign: Campaign, *, config: ProviderConfig, now: dt.datetime, figures: dict, zone: str
 ) -> DiallingStatus | None:
     """A running campaign that cannot dial whatever its contacts: nothing left, its budget
     spent, the provider's outage pause, no scheduler. None when none of these holds."""
-    zone = campaign.timezone
     left, in_flight = figures["contacts_left"], figures["in_flight"]
     if not left:
         if in_flight:
@@ -207,13 +215,13 @@ def _queue_status(
     campaign: Campaign,
     zones: list[dict],
     *,
+    zone: str,
     now: dt.datetime,
     limit: int,
     provider_in_flight: int,
     figures: dict,
 ) -> DiallingStatus:
     """A running campaign the scheduler serves: whom it dials now, or why nobody is due."""
-    zone = campaign.timezone
     open_groups = [g for g in zones if g["open"]]
     due = sum(g["due"] for g in open_groups)
     figures = {**figures, "due_now": due}

@@ -26,6 +26,7 @@ from campaigns.models import (
 from campaigns.questionnaire_form import labelled_errors
 from campaigns.selectors import CAMPAIGN_SORT_CHOICES, campaign_questionnaire_data
 from campaigns.services import CAMPAIGN_FIELDS
+from voicesurvey.zones import TIMEZONES
 
 _WIDGETS: dict[str, forms.Widget | type[forms.Widget]] = {
     "description": forms.Textarea(attrs={"rows": 2}),
@@ -52,10 +53,6 @@ _TEMPLATE_TYPES = {
     "refused_email_template": OutcomeType.REFUSED,
     "not_reached_email_template": OutcomeType.NOT_REACHED,
 }
-
-
-# Every IANA zone, for the time-zone list.
-TIMEZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
 
 def email_templates_for(*, outcome: str, language: str) -> QuerySet[EmailTemplate]:

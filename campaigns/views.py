@@ -4,6 +4,7 @@ Thin: the services do the work; their errors become field errors or messages."""
 
 from __future__ import annotations
 
+import zoneinfo
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -39,6 +40,7 @@ from campaigns.services import (
     campaign_update,
 )
 from voicesurvey.permissions import Capability, require_capability
+from voicesurvey.zones import page_zone
 
 _ACTION_DONE = {
     "activate": "The campaign is {status}.",
@@ -175,15 +177,20 @@ def campaign_detail(request, campaign_id):
         ),
         pk=campaign_id,
     )
-    zone = campaign_zone(None, campaign)
+    zone = page_zone(campaign.timezone)
     return render(
         request,
         "campaigns/campaign_detail.html",
         {
             "campaign": campaign,
+            "zone": zone,
             "actions": lifecycle.allowed_actions(campaign.status),
             "editable": not campaign.is_final,
-            "starts_at_local": campaign.starts_at.astimezone(zone) if campaign.starts_at else None,
+            "starts_at_local": (
+                campaign.starts_at.astimezone(zoneinfo.ZoneInfo(zone))
+                if campaign.starts_at
+                else None
+            ),
             "currency": settings.CALL_COST_CURRENCY,
             **_questionnaire_context(campaign),
         },

@@ -45,6 +45,7 @@ from voicesurvey.permissions import (
     user_has_capability,
 )
 from voicesurvey.ratelimit import requester_key
+from voicesurvey.zones import page_zone
 
 CONTACTS_PAGE_SIZE = 50
 EXCLUSIONS_PAGE_SIZE = 50
@@ -90,6 +91,7 @@ def contacts_table_context(*, request: HttpRequest, campaign: Campaign) -> dict:
         "contacts_status": status,
         "contacts_searches_phones": sees_phones,
         "campaign": campaign,
+        "zone": page_zone(campaign.timezone),
         "contacts_page": page,
         "contacts_rows": [
             (contact, phone_number_for(user, contact.phone_number)) for contact in page.object_list

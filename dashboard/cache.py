@@ -37,11 +37,13 @@ def campaign_stats_cache_key(
     include_time_series: bool,
     time_series_hours: int,
     time_series_days: int,
+    zone: str | None = None,
 ) -> str:
-    return (
+    key = (
         f"dashboard:stats:{campaign_id}:{generation}:"
         f"ts={int(include_time_series)}:h={time_series_hours}:d={time_series_days}"
     )
+    return f"{key}:z={zone}" if zone else key
 
 
 def campaign_stats_cached(
@@ -50,8 +52,11 @@ def campaign_stats_cached(
     include_time_series: bool,
     time_series_hours: int,
     time_series_days: int,
+    zone: str | None = None,
 ) -> dict:
-    """`campaign_stats` through the cache; `cached` says which way the figures came."""
+    """`campaign_stats` through the cache; `cached` says which way the figures came. `zone`:
+    the time series in another zone than the campaign's (a viewer's own)."""
+    zone = None if zone == campaign.timezone else zone
     generation = campaign_stats_generation(campaign.pk)
     key = campaign_stats_cache_key(
         campaign_id=campaign.pk,
@@ -59,6 +64,7 @@ def campaign_stats_cached(
         include_time_series=include_time_series,
         time_series_hours=time_series_hours,
         time_series_days=time_series_days,
+        zone=zone,
     )
     stats = cache_get(key)
     _lookup_count("campaign_stats", hit=stats is not None)
@@ -69,6 +75,7 @@ def campaign_stats_cached(
         include_time_series=include_time_series,
         time_series_hours=time_series_hours,
         time_series_days=time_series_days,
+        zone=zone,
     )
     cache_set(key, stats, settings.STATS_CACHE_TTL_SECONDS)
     return {**stats, "cached": False}
@@ -77,9 +84,10 @@ def campaign_stats_cached(
 def campaign_results_cache_key(
     *, campaign_id, generation: str, filters: ResultsFilters, by: str | None
 ) -> str:
-    """One key per query: the filters, the free-text page and search, and the breakdown, as a
-    digest (attribute names and values and searches are free text, and keys must stay short)."""
-    query = json.dumps({**filters.as_data(), "by": by}, sort_keys=True)
+    """One key per query: the filters (and the zone of their dates), the free-text page and
+    search, and the breakdown, as a digest (attribute names and values and searches are free
+    text, and keys must stay short)."""
+    query = json.dumps({**filters.as_data(), "zone": filters.zone, "by": by}, sort_keys=True)
     digest = hashlib.sha256(query.encode()).hexdigest()[:32]
     return f"dashboard:results:{campaign_id}:{generation}:{digest}"
 

@@ -56,8 +56,8 @@ GROUP_VALUE, GROUP_OTHER, GROUP_NONE = "value", "other", "none"
 @dataclass(frozen=True)
 class ResultsFilters:
     """Which completed surveys count (all given conditions at once), and which page of the
-    free-text answers to list. Dates are local days in the campaign's time zone, inclusive,
-    on the survey's completion time."""
+    free-text answers to list. Dates are local days in the campaign's time zone (or `zone`'s:
+    a viewer's own, on the pages), inclusive, on the survey's completion time."""
 
     date_from: dt.date | None = None
     date_to: dt.date | None = None
@@ -66,6 +66,7 @@ class ResultsFilters:
     attributes: Mapping[str, str] = field(default_factory=dict)  # contact attribute = value
     text_page: int = 1
     text_search: str = ""  # free-text answers containing this, case-insensitive
+    zone: str = ""  # the dates' zone, when not the campaign's
 
     def as_data(self) -> dict:
         """The filters as the answer echoes them (and the cache key reads them)."""
@@ -192,7 +193,7 @@ def _bucket_source(campaign: Campaign, filters: ResultsFilters, by: str | None) 
         or filters.attempt is not None
     )
     if by is None and not filters.attributes:
-        zone = zoneinfo.ZoneInfo(campaign.timezone)
+        zone = zoneinfo.ZoneInfo(filters.zone or campaign.timezone)
         bounds = [_day_start(day, zone) for day in _date_bounds(filters)]
         return "hours" if all(b.minute == b.second == b.microsecond == 0 for b in bounds) else None
     if not others and ((by is not None) + len(filters.attributes)) == 1:
@@ -229,7 +230,7 @@ def _bucket_counts(buckets: QuerySet, counts: Counts, group: Any = None) -> int:
 
 
 def _counts_from_hours(campaign: Campaign, filters: ResultsFilters) -> tuple[int, list, Counts]:
-    zone = zoneinfo.ZoneInfo(campaign.timezone)
+    zone = zoneinfo.ZoneInfo(filters.zone or campaign.timezone)
     buckets = ResultsBucket.objects.filter(campaign=campaign)
     if filters.date_from is not None:
         buckets = buckets.filter(hour__gte=_day_start(filters.date_from, zone))
@@ -321,7 +322,7 @@ def _day_start(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
 
 def _conditions(campaign: Campaign, filters: ResultsFilters, prefix: str) -> Q:
     """The filters as conditions on SurveyResponse (prefix "") or on Answer ("response__")."""
-    zone = zoneinfo.ZoneInfo(campaign.timezone)
+    zone = zoneinfo.ZoneInfo(filters.zone or campaign.timezone)
     q = Q(**{f"{prefix}campaign": campaign})
     if filters.date_from is not None:
         q &= Q(**{f"{prefix}completed_at__gte": _day_start(filters.date_from, zone)})

@@ -204,6 +204,7 @@ def campaign_stats(
     time_series_hours: int = DEFAULT_TIME_SERIES_HOURS,
     time_series_days: int = DEFAULT_TIME_SERIES_DAYS,
     now: dt.datetime | None = None,
+    zone: str | None = None,
 ) -> dict:
     """The figures of docs/architecture.md §8 "Campaign stats", in three queries: contacts per
     state; closed attempts per outcome with talk time, from their buckets; attempts in flight — both
@@ -215,7 +216,8 @@ def campaign_stats(
     over finished attempts. `rate_bases` gives both denominators.
     Durations run from answer to end, in seconds (a 0-second call counts as 0; no call, null).
     A time-series bucket counts the attempts *started* in it and how they ended; `not_reached`
-    there is the attempts that did not reach the person (no answer, busy, failed)."""
+    there is the attempts that did not reach the person (no answer, busy, failed).
+    The time series are in the campaign's local hours and days, or in `zone`'s."""
     now = now or timezone.now()
 
     contacts = dict.fromkeys(ContactState.values, 0)
@@ -240,7 +242,7 @@ def campaign_stats(
     buckets = None
     if include_time_series:
         buckets = _Buckets.build(
-            zone=zoneinfo.ZoneInfo(campaign.timezone),
+            zone=zoneinfo.ZoneInfo(zone or campaign.timezone),
             now=now,
             hours=time_series_hours,
             days=time_series_days,

@@ -9,6 +9,7 @@ swapping a login form into a panel.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from urllib.parse import urlencode
 
@@ -42,6 +43,7 @@ from dashboard.cache import (
 from dashboard.results import GROUP_NONE, GROUP_OTHER
 from voicesurvey.htmx import render_partial_or_page
 from voicesurvey.permissions import Capability, require_capability
+from voicesurvey.zones import page_zone
 
 REFRESH_SECONDS = 60
 
@@ -70,7 +72,8 @@ def _system_context() -> dict:
         "calls_per_hour": calls_per_hour,
         "calls_per_hour_chart": {
             "type": "bar",
-            "labels": [f"{p['hour']:%H:%M}" for p in calls_per_hour],
+            # In the page's zone: UTC, or the viewer's own (voicesurvey/zones.py).
+            "labels": [f"{timezone.localtime(p['hour']):%H:%M}" for p in calls_per_hour],
             "datasets": [
                 {"label": "Calls placed", "data": [p["calls_placed"] for p in calls_per_hour]}
             ],
@@ -159,19 +162,22 @@ def _rate_cards(stats: dict) -> list[tuple[str, str, dict, str]]:
 def campaign_stats_panel_context(campaign: Campaign) -> dict:
     """What `dashboard/_campaign_stats.html` needs: the same cached figures as the API's
     default query (one computation for both), and the charts and tables drawn from them.
-    Times are the campaign's local times; the zone's abbreviation tells the two 02:00 hours
-    of an autumn DST change apart."""
+    Times are the campaign's local times (the viewer's, when they chose a zone: `page_zone`);
+    the zone's abbreviation tells the two 02:00 hours of an autumn DST change apart."""
+    zone = page_zone(campaign.timezone)
     stats = campaign_stats_cached(
         campaign=campaign,
         include_time_series=True,
         time_series_hours=selectors.DEFAULT_TIME_SERIES_HOURS,
         time_series_days=selectors.DEFAULT_TIME_SERIES_DAYS,
+        zone=zone,
     )
     hourly, daily = stats["time_series_hourly"], stats["time_series_daily"]
     panel_id = f"campaign-stats-{campaign.pk.hex}"
     started, ended = campaign_started_ended(campaign) if campaign.is_final else (None, None)
     return {
         "campaign": campaign,
+        "zone": zone,
         "stats": stats,
         # No rates before there is anything to rate: a draft, or nobody called yet.
         "has_rates": campaign.status != CampaignStatus.DRAFT
@@ -240,16 +246,18 @@ def campaign_status_panel_context(campaign: Campaign, *, now: dt.datetime | None
     """What `dashboard/_campaign_status.html` shows at the top of the campaign page: the name,
     status and lifecycle actions; whether it dials and why not (calls/dialling.py); a draft's
     checklist to activation, else its progress, pace, estimated finish (calls/progress.py)
-    and cost (calls/spend.py); when it started and ended. Times in the campaign's zone."""
+    and cost (calls/spend.py); when it started and ended. Times in the campaign's zone (the
+    viewer's, when they chose one)."""
     now = now or timezone.now()
-    zone = campaign.timezone
+    zone = page_zone(campaign.timezone)
     config = provider_config_get()
     context: dict = {
         "campaign": campaign,
+        "zone": zone,
         "panel_id": f"campaign-status-{campaign.pk.hex}",
         "actions": lifecycle.allowed_actions(campaign.status),
         "editable": not campaign.is_final,
-        "dialling": campaign_dialling_status(campaign, now=now, config=config),
+        "dialling": campaign_dialling_status(campaign, now=now, config=config, zone=zone),
         "refresh_seconds": STATUS_REFRESH_SECONDS,
         "now": now,
     }
@@ -276,7 +284,8 @@ def campaign_status_panel_context(campaign: Campaign, *, now: dt.datetime | None
 def campaigns_list_figures(campaigns: list[Campaign], *, now: dt.datetime | None = None) -> dict:
     """The campaign list's progress, pace, estimated finish and cost columns for a page of
     campaigns, by campaign id, in five queries whatever their number (calls/progress.py,
-    calls/spend.py). Times in each campaign's own zone, named."""
+    calls/spend.py). Times in each campaign's own zone (the viewer's, when they chose one),
+    named."""
     now = now or timezone.now()
     progress = campaigns_progress(campaigns, now=now)
     spend = campaigns_spend(campaigns)
@@ -285,7 +294,7 @@ def campaigns_list_figures(campaigns: list[Campaign], *, now: dt.datetime | None
             "progress": progress[campaign.pk],
             "spend": spend[campaign.pk],
             "finish_label": (
-                moment_label(finish, zone=campaign.timezone, now=now)
+                moment_label(finish, zone=page_zone(campaign.timezone), now=now)
                 if (finish := progress[campaign.pk].estimated_finish)
                 else ""
             ),
@@ -572,8 +581,10 @@ def campaign_results_panel_context(*, params: QueryDict, campaign: Campaign) -> 
     filters_only = query.copy()
     for name in TEXT_PARAMETERS:
         filters_only.pop(name, None)
+    zone = page_zone(campaign.timezone)
     context: dict = {
         "campaign": campaign,
+        "zone": zone,
         "panel_id": panel_id,
         "panel_url": panel_url,
         "poll_url": f"{panel_url}?{query.urlencode()}" if query else panel_url,
@@ -590,6 +601,8 @@ def campaign_results_panel_context(*, params: QueryDict, campaign: Campaign) -> 
     except ValidationError as exc:
         context["results_errors"] = _error_lines(exc.detail)
         return context
+    if zone != campaign.timezone:  # the dates are the viewer's days
+        filters = dataclasses.replace(filters, zone=zone)
     results = campaign_results_cached(campaign=campaign, filters=filters, by=by)
     search = {"text_search": filters.text_search} if filters.text_search else {}
     context |= {

@@ -34,6 +34,7 @@ from exports.storage import (
 from voicesurvey.htmx import is_htmx, render_partial_or_page
 from voicesurvey.permissions import CanExport, Capability, require_capability, user_has_capability
 from voicesurvey.services import audit_log_record
+from voicesurvey.zones import page_zone
 
 PANEL_TEMPLATE = "exports/_export_panel_content.html"
 PANEL_JOBS = 10
@@ -51,6 +52,7 @@ def export_panel_context(
     latest = jobs[0] if jobs else None
     return {
         "campaign": campaign,
+        "zone": page_zone(campaign.timezone),  # the campaign page's
         "can_export": can_export,
         "export_rows": [
             (job, export_download_link(job=job) if can_export else None) for job in jobs

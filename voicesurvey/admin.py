@@ -51,7 +51,7 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("last_login", "date_joined", "is_staff", "is_superuser")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Profile", {"fields": ("name", "email")}),
+        ("Profile", {"fields": ("name", "email", "timezone")}),
         (
             "Access",
             {

@@ -16,7 +16,8 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from voicesurvey.permissions import user_capabilities
-from voicesurvey.services import api_token_create, api_token_delete
+from voicesurvey.services import api_token_create, api_token_delete, user_timezone_set
+from voicesurvey.zones import TIMEZONES
 
 
 def exception_handler(exc, context):
@@ -32,25 +33,47 @@ class MeOutputSerializer(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.CharField()
     capabilities = serializers.ListField(child=serializers.CharField())
+    timezone = serializers.CharField(
+        help_text="The zone the pages show every time in for this user; empty: each "
+        "campaign's own on its pages, TIME_ZONE elsewhere."
+    )
+
+
+class MeInputSerializer(serializers.Serializer):
+    timezone = serializers.ChoiceField(
+        choices=["", *TIMEZONES],
+        allow_blank=True,
+        help_text='An IANA zone such as "Europe/Rome", or "" for the pages\' own zones.',
+    )
 
 
 class MeApi(APIView):
-    """Who the caller is and what their role lets them do."""
+    """Who the caller is and what their role lets them do (`GET`); `PATCH` sets their own
+    time zone for the pages."""
 
     @extend_schema(responses=MeOutputSerializer)
     def get(self, request):
-        user = request.user
-        return Response(
-            MeOutputSerializer(
-                {
-                    "username": user.username,
-                    "name": user.name,
-                    "email": user.email,
-                    "role": user.role,
-                    "capabilities": sorted(user_capabilities(user)),
-                }
-            ).data
-        )
+        return Response(_me_data(request.user))
+
+    @extend_schema(request=MeInputSerializer, responses=MeOutputSerializer)
+    def patch(self, request):
+        data = MeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_timezone_set(user=request.user, zone=data.validated_data["timezone"])
+        return Response(_me_data(user))
+
+
+def _me_data(user) -> dict:
+    return MeOutputSerializer(
+        {
+            "username": user.username,
+            "name": user.name,
+            "email": user.email,
+            "role": user.role,
+            "capabilities": sorted(user_capabilities(user)),
+            "timezone": user.timezone,
+        }
+    ).data
 
 
 # --- API tokens -----------------------------------------------------------------------------------

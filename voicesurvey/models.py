@@ -7,6 +7,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 
+from voicesurvey.zones import validate_timezone
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
@@ -40,6 +42,15 @@ class User(AbstractUser):
         null=True,
         blank=True,
         help_text="The identity provider's stable id for this user (the `sub` claim).",
+    )
+
+    timezone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="The zone every time is shown in for this user. Empty: a campaign's pages "
+        "in the campaign's zone, the other pages in TIME_ZONE.",
     )
 
     objects: ClassVar[VoicesurveyUserManager] = VoicesurveyUserManager()

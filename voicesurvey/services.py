@@ -126,6 +126,15 @@ def user_save(*, user: User, actor: User | None, via: str = "") -> User:
     return user
 
 
+def user_timezone_set(*, user: User, zone: str) -> User:
+    """Set the zone every time is shown in for `user` ("" for the pages' own: a campaign's
+    zone on its pages, TIME_ZONE elsewhere). An unknown zone is a ValidationError."""
+    user.timezone = zone
+    user.full_clean(validate_unique=False, validate_constraints=False)
+    user.save(update_fields=["timezone"])
+    return user
+
+
 @transaction.atomic
 def api_token_create(*, user: User, actor: User | None, days: int | None = None) -> tuple[Any, str]:
     """A new API token for `user`, expiring after `days` (API_TOKEN_TTL_DAYS by default; 0 for

@@ -2,20 +2,25 @@ from __future__ import annotations
 
 import hmac
 import logging
+from typing import cast
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from voicesurvey.forms import PAGES_OWN_ZONES, AccountForm
 from voicesurvey.metrics import metrics_exposition
-from voicesurvey.permissions import Capability, user_has_capability
+from voicesurvey.models import User
+from voicesurvey.permissions import Capability, require_capability, user_has_capability
+from voicesurvey.services import user_timezone_set
 
 logger = logging.getLogger(__name__)
 
@@ -94,3 +99,21 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"detail": "Internal server error."}, status=500)
     return render(request, "500.html", status=500)
+
+
+@require_capability(Capability.VIEW)
+def account(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's account: the time zone the pages show every time in."""
+    user = cast(User, request.user)  # signed in: require_capability sends the others away
+    form = AccountForm(request.POST or None, initial={"timezone": user.timezone})
+    if request.method == "POST":
+        if form.is_valid():
+            zone = form.cleaned_data["timezone"]
+            user_timezone_set(user=user, zone=zone)
+            messages.success(
+                request,
+                f"Saved: times are shown in {zone}." if zone else f"Saved: {PAGES_OWN_ZONES}.",
+            )
+            return redirect("account")
+        return render(request, "registration/account.html", {"form": form}, status=400)
+    return render(request, "registration/account.html", {"form": form})

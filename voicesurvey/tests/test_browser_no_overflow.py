@@ -104,6 +104,7 @@ def pages_for(role: str, demo) -> list[tuple[str, str]]:
         ("completed campaign", f"/campaigns/{completed.pk}"),
         ("contacts page", f"/campaigns/{running.pk}/contacts-table"),
         ("system dashboard", "/dashboard/system"),
+        ("account page", "/account"),
         ("results page", f"/campaigns/{completed.pk}/results"),
         ("rehearsal page", f"/campaigns/{running.pk}/rehearse"),
         ("export panel page", f"/campaigns/{running.pk}/exports/panel"),
