@@ -40,14 +40,18 @@ def page_zone(default: str) -> str:
 
 
 class ViewerTimeZoneMiddleware:
-    """Activates the signed-in user's own zone, if they chose one, for their request."""
+    """Activates the signed-in user's own zone, if they chose one, for their request to a page.
+    Not for the API (`/api/`), whose times and date filters are UTC and the campaigns' whoever
+    asks, and however (a session, in the Swagger UI, or a token)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        zone = (user.timezone if user is not None and user.is_authenticated else "") or ""
+        zone = ""
+        if not request.path.startswith("/api/") and user is not None and user.is_authenticated:
+            zone = user.timezone or ""
         if zone and zone not in _KNOWN:
             zone = ""  # a zone this system's tz database no longer has: the pages' defaults
         token = _viewer_zone.set(zone)

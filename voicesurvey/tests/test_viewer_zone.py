@@ -145,3 +145,13 @@ def test_the_zone_is_the_request_s_only(client, viewer_user):
     client.force_login(viewer_user)
     client.get("/account")
     assert timezone.get_current_timezone_name() == "UTC"
+
+
+def test_the_api_answers_in_utc_whatever_the_caller_s_own_zone(client, viewer_user):
+    """A session (the Swagger UI) carries the user: the API still answers as to anyone."""
+    campaign = _campaign()
+    User.objects.filter(pk=viewer_user.pk).update(timezone="Asia/Tokyo")
+    client.force_login(viewer_user)
+    body = client.get(f"/api/campaigns/{campaign.pk}").json()
+    assert body["created_at"] == "2026-12-01T23:30:00Z"
+    assert client.get("/api/me").json()["timezone"] == "Asia/Tokyo"
