@@ -6,7 +6,7 @@ from django import forms
 
 from voicesurvey.zones import TIMEZONES
 
-PAGES_OWN_ZONES = "Each campaign's own zone on its pages (UTC elsewhere)"
+PAGES_OWN_ZONES = "Each page's own zone (default)"
 
 
 class AccountForm(forms.Form):

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from voicesurvey.forms import PAGES_OWN_ZONES, AccountForm
+from voicesurvey.forms import AccountForm
 from voicesurvey.metrics import metrics_exposition
 from voicesurvey.models import User
 from voicesurvey.permissions import Capability, require_capability, user_has_capability
@@ -112,7 +112,9 @@ def account(request: HttpRequest) -> HttpResponse:
             user_timezone_set(user=user, zone=zone)
             messages.success(
                 request,
-                f"Saved: times are shown in {zone}." if zone else f"Saved: {PAGES_OWN_ZONES}.",
+                f"Saved: times are shown in {zone}."
+                if zone
+                else "Saved: each page shows its own zone (a campaign's, on its pages).",
             )
             return redirect("account")
         return render(request, "registration/account.html", {"form": form}, status=400)

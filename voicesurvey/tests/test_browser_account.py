@@ -31,7 +31,7 @@ def test_a_viewer_chooses_their_zone_and_the_campaign_page_follows(sign_in, view
     page.wait_for_url("**/account")
     page.fill("[data-zone-search]", "tokyo")
     assert page.locator("select[data-zone-select] option").all_inner_texts() == [
-        "Each campaign's own zone on its pages (UTC elsewhere)",  # the one chosen: kept
+        "Each page's own zone (default)",  # the one chosen: kept
         "Asia/Tokyo",
     ]
     page.select_option("select[data-zone-select]", "Asia/Tokyo")

@@ -42,7 +42,8 @@ def test_the_account_page_sets_and_clears_the_zone(client, viewer_user):
     assert viewer_user.timezone == "Asia/Tokyo"
     assert b'<option value="Asia/Tokyo" selected>' in client.get("/account").content
 
-    client.post("/account", {"timezone": ""})
+    response = client.post("/account", {"timezone": ""}, follow=True)
+    assert b"Saved: each page shows its own zone" in response.content
     viewer_user.refresh_from_db()
     assert viewer_user.timezone == ""
 
