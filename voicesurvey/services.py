@@ -10,6 +10,7 @@ from knox.models import AuthToken
 from knox.settings import knox_settings
 
 from voicesurvey.models import AuditLog, Role, User
+from voicesurvey.zones import validate_timezone
 
 
 def audit_log_record(
@@ -129,8 +130,9 @@ def user_save(*, user: User, actor: User | None, via: str = "") -> User:
 def user_timezone_set(*, user: User, zone: str) -> User:
     """Set the zone every time is shown in for `user` ("" for the pages' own: a campaign's
     zone on its pages, TIME_ZONE elsewhere). An unknown zone is a ValidationError."""
+    if zone:
+        validate_timezone(zone)
     user.timezone = zone
-    user.full_clean(validate_unique=False, validate_constraints=False)
     user.save(update_fields=["timezone"])
     return user
 

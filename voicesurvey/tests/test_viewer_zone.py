@@ -156,3 +156,15 @@ def test_the_api_answers_in_utc_whatever_the_caller_s_own_zone(client, viewer_us
     body = client.get(f"/api/campaigns/{campaign.pk}").json()
     assert body["created_at"] == "2026-12-01T23:30:00Z"
     assert client.get("/api/me").json()["timezone"] == "Asia/Tokyo"
+
+
+def test_the_service_refuses_an_unknown_zone_and_saves_nothing(viewer_user):
+    from django.core.exceptions import ValidationError
+
+    from voicesurvey.services import user_timezone_set
+
+    with pytest.raises(ValidationError, match="Unknown time zone"):
+        user_timezone_set(user=viewer_user, zone="Europe/Atlantis")
+    viewer_user.refresh_from_db()
+    assert viewer_user.timezone == ""
+    assert user_timezone_set(user=viewer_user, zone="Europe/Rome").timezone == "Europe/Rome"
