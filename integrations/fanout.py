@@ -64,6 +64,29 @@ class Event:
     payload: dict
     trace_id: str = ""
 
+    @classmethod
+    def of(
+        cls,
+        *,
+        key: str,
+        type: str,
+        campaign_id: Any,
+        contact_id: Any,
+        occurred_at: dt.datetime,
+        data: dict,
+        trace_id: str = "",
+    ) -> Event:
+        """An event whose payload is `data` in the versioned envelope of its type and time."""
+        return cls(
+            key=key,
+            type=type,
+            campaign_id=campaign_id,
+            contact_id=contact_id,
+            occurred_at=occurred_at,
+            payload=payloads.envelope(event_type=type, occurred_at=occurred_at, data=data),
+            trace_id=trace_id,
+        )
+
 
 @dataclasses.dataclass
 class _Source:
@@ -133,15 +156,13 @@ def _survey_events(
             event_type = SURVEY_EVENT_TYPES[row.type]
             data = payloads.survey_event_data(event=row, question_keys=keys[row.campaign_id])
             events.append(
-                Event(
+                Event.of(
                     key=f"survey:{row.pk}",
                     type=event_type,
                     campaign_id=row.campaign_id,
                     contact_id=row.contact_id,
                     occurred_at=row.created_at,
-                    payload=payloads.envelope(
-                        event_type=event_type, occurred_at=row.created_at, data=data
-                    ),
+                    data=data,
                     trace_id=getattr(row.call_attempt, "trace_id", "") or "",
                 )
             )
@@ -165,17 +186,13 @@ def _callbacks(
     event_type = WebhookEventType.CONTACT_CALLBACK_REQUESTED
     for rows in _keyset(qs, "started_at", since):
         events = [
-            Event(
+            Event.of(
                 key=f"callback:{row.pk}",
                 type=event_type,
                 campaign_id=row.campaign_id,
                 contact_id=row.contact_id,
                 occurred_at=row.ended_at,
-                payload=payloads.envelope(
-                    event_type=event_type,
-                    occurred_at=row.ended_at,
-                    data=payloads.callback_data(attempt=row),
-                ),
+                data=payloads.callback_data(attempt=row),
                 trace_id=row.trace_id,
             )
             for row in rows
@@ -204,17 +221,13 @@ def _campaign_status_changes(
             if campaign is None:  # deleted since
                 continue
             events.append(
-                Event(
+                Event.of(
                     key=f"campaign:{row.pk}",
                     type=event_type,
                     campaign_id=campaign.pk,
                     contact_id=None,
                     occurred_at=row.created_at,
-                    payload=payloads.envelope(
-                        event_type=event_type,
-                        occurred_at=row.created_at,
-                        data=payloads.campaign_status_data(entry=row, campaign=campaign),
-                    ),
+                    data=payloads.campaign_status_data(entry=row, campaign=campaign),
                 )
             )
         yield rows[-1].created_at, events
@@ -232,18 +245,14 @@ def _exports_finished(
         for row in rows:
             event_type = EXPORT_EVENT_TYPES[ExportStatus(row.status)]
             events.append(
-                Event(
+                Event.of(
                     # A job fails once, or completes once (a re-queued job was never either).
                     key=f"export:{row.pk}:{row.status}",
                     type=event_type,
                     campaign_id=row.campaign_id,
                     contact_id=None,
                     occurred_at=row.completed_at,
-                    payload=payloads.envelope(
-                        event_type=event_type,
-                        occurred_at=row.completed_at,
-                        data=payloads.export_data(row),
-                    ),
+                    data=payloads.export_data(row),
                 )
             )
         yield rows[-1].completed_at, events
