@@ -54,8 +54,9 @@ def campaign_list_search(
     sort: str = "-created",
 ) -> QuerySet[Campaign]:
     """The campaign list with its counts: names containing `search` (any case), in `statuses`
-    (all when empty), created on or after / on or before these dates (UTC), sorted by `sort`
-    (CAMPAIGN_SORTS, "-" for descending; ties newest first). Progress is the share of contacts
+    (all when empty), created on or after / on or before these dates (days of the active zone:
+    UTC, or on the pages the viewer's own), sorted by `sort` (CAMPAIGN_SORTS, "-" for
+    descending; ties newest first). Progress is the share of contacts
     no call will be made to any more, as calls/progress.py counts it (campaigns without
     contacts last either way)."""
     campaigns = Campaign.objects.all()
